@@ -1,0 +1,215 @@
+#Requires -Version 7.4
+<#
+.SYNOPSIS
+    Builds, stages, tests, benchmarks and packages XenPS.
+
+.DESCRIPTION
+    Tasks (run in the order given):
+      Build    compile, build the help (markdown -> MAML) and stage out/XenPS/ from an explicit file list
+      Test     Build, then xunit (tests/Engine.Tests, tests/HelpBuilder.Tests) and Pester (tests/Pester) in a
+               child pwsh against the staged module; ends with one line 'N passed, N failed'
+      Demo     Build, then run the seed's xm session on an embedded simulated host (examples/demo.ps1)
+      Bench    Build, then the benchmarks (config parsing, simulated host)
+      Package  Build, then out/XenPS.<version>.nupkg
+      Clean    remove out/ and every bin/ and obj/
+
+    Everything the build needs is restored from NuGet by the build itself (Pester through tools/Tools.csproj).
+
+.EXAMPLE
+    dotnet tool restore; dotnet pwsh ./build.ps1 Test
+#>
+[CmdletBinding()]
+param(
+    [Parameter(Position = 0)]
+    [ValidateSet('Build', 'Test', 'Demo', 'Bench', 'Package', 'Clean')]
+    [string[]] $Task = 'Build',
+
+    [ValidateSet('Debug', 'Release')]
+    [string] $Configuration = 'Release',
+
+    # Pester tags to run (default: all but 'Lab', unless XENPS_LAB is set).
+    [string[]] $Tag,
+
+    [string[]] $ExcludeTag
+)
+
+$ErrorActionPreference = 'Stop'
+Set-StrictMode -Version Latest
+$root = $PSScriptRoot
+$out = Join-Path $root 'out'
+$stage = Join-Path $out 'XenPS'
+
+function Invoke-Native {
+    param([string] $What, [scriptblock] $Command)
+    & $Command
+    if ($LASTEXITCODE -ne 0) { throw "$What failed (exit code $LASTEXITCODE)." }
+}
+
+function Get-XenPSVersion {
+    [xml] $props = Get-Content -Raw (Join-Path $root 'Directory.Build.props')
+    $v = $props.Project.PropertyGroup.XenPSVersion | Where-Object { $_ } | Select-Object -First 1
+    if (-not $v) { throw 'Directory.Build.props has no XenPSVersion.' }
+    $v.Trim()
+}
+
+function Get-NuGetPackageRoot {
+    if ($env:NUGET_PACKAGES) { return $env:NUGET_PACKAGES }
+    $line = dotnet nuget locals global-packages --list
+    if ($LASTEXITCODE -ne 0) { throw 'dotnet nuget locals failed.' }
+    ($line -replace '^global-packages:\s*', '').Trim()
+}
+
+function Get-PesterManifest {
+    Invoke-Native 'Restoring build tools (Pester)' { dotnet restore (Join-Path $root 'tools/Tools.csproj') --nologo -v quiet }
+    $psd1 = Join-Path (Get-NuGetPackageRoot) 'pester/6.2.0/tools/Pester.psd1'
+    if (-not (Test-Path $psd1)) { throw "Pester 6.2.0 was not restored to $psd1." }
+    $psd1
+}
+
+# The staged module, file by file. A missing file fails the build.
+$ModuleFiles = @(
+    @{ From = 'publish/XenPS.dll'; To = 'XenPS.dll' }
+    @{ From = 'publish/XenPS.Engine.dll'; To = 'dependencies/XenPS.Engine.dll' }
+    @{ From = 'publish/YamlDotNet.dll'; To = 'dependencies/YamlDotNet.dll' }
+    @{ From = 'src:src/XenPS/XenPS.Format.ps1xml'; To = 'XenPS.Format.ps1xml' }
+    @{ From = 'src:src/XenPS/XenPS.Types.ps1xml'; To = 'XenPS.Types.ps1xml' }
+    @{ From = 'help/XenPS.dll-Help.xml'; To = 'en-US/XenPS.dll-Help.xml' }
+    @{ From = 'help/about_XenPS.help.txt'; To = 'en-US/about_XenPS.help.txt' }
+    @{ From = 'src:LICENSE'; To = 'LICENSE' }
+)
+
+function Invoke-Build {
+    $version = Get-XenPSVersion
+    $publish = Join-Path $out 'publish'
+    Write-Host "Building XenPS $version ($Configuration)" -ForegroundColor Cyan
+    Invoke-Native 'dotnet publish' { dotnet publish (Join-Path $root 'src/XenPS/XenPS.csproj') -c $Configuration -o $publish --nologo -v quiet }
+
+    $helpOut = Join-Path $out 'help'
+    $helpBuilder = Join-Path $root 'tools/HelpBuilder/HelpBuilder.csproj'
+    if (Test-Path $helpBuilder) {
+        Invoke-Native 'Building help (markdown -> MAML)' {
+            dotnet run --project $helpBuilder -c $Configuration --nologo -v quiet -- `
+                --docs (Join-Path $root 'docs/help') --assembly (Join-Path $publish 'XenPS.dll') --out $helpOut
+        }
+    }
+
+    if (Test-Path $stage) { Remove-Item $stage -Recurse -Force }
+    $missing = [System.Collections.Generic.List[string]]::new()
+    foreach ($f in $ModuleFiles) {
+        $src = if ($f.From.StartsWith('src:')) { Join-Path $root $f.From.Substring(4) } else { Join-Path $out $f.From }
+        if (-not (Test-Path -LiteralPath $src -PathType Leaf)) { $missing.Add($src); continue }
+        $dst = Join-Path $stage $f.To
+        $null = New-Item -ItemType Directory -Force -Path (Split-Path $dst)
+        Copy-Item -LiteralPath $src -Destination $dst
+    }
+    if ($missing.Count) { throw "The staged module is incomplete; missing:`n  $($missing -join "`n  ")" }
+
+    # The manifest: the version comes from Directory.Build.props, nothing else changes.
+    $manifest = Get-Content -Raw (Join-Path $root 'XenPS.psd1')
+    $manifest = $manifest -replace "ModuleVersion\s*=\s*'[^']*'", "ModuleVersion        = '$version'"
+    Set-Content -LiteralPath (Join-Path $stage 'XenPS.psd1') -Value $manifest -NoNewline -Encoding utf8NoBOM
+    $null = Test-ModuleManifest -Path (Join-Path $stage 'XenPS.psd1')
+    Write-Host "Staged $stage" -ForegroundColor Green
+}
+
+# Runs a test project and returns @{ Passed; Failed; Skipped } read from its TRX file.
+function Invoke-XUnit([string] $Project) {
+    $name = [IO.Path]::GetFileNameWithoutExtension($Project)
+    $results = Join-Path $out "test-results"
+    $trx = Join-Path $results "$name.trx"
+    if (Test-Path $trx) { Remove-Item $trx }
+    Write-Host "xunit: $name" -ForegroundColor Cyan
+    dotnet test $Project -c $Configuration --nologo --logger "trx;LogFileName=$trx" --logger 'console;verbosity=minimal' | Out-Host
+    $code = $LASTEXITCODE
+    if (-not (Test-Path $trx)) { throw "xunit run of $name produced no results (exit code $code)." }
+    [xml] $x = Get-Content -Raw $trx
+    $c = $x.TestRun.ResultSummary.Counters
+    [pscustomobject]@{ Suite = $name; Passed = [int]$c.passed; Failed = [int]$c.failed + [int]$c.error + [int]$c.timeout + [int]$c.aborted; Skipped = [int]$c.notExecuted }
+}
+
+function Invoke-PesterSuite {
+    $pester = Get-PesterManifest
+    $resultFile = Join-Path $out 'test-results/pester.json'
+    if (Test-Path $resultFile) { Remove-Item $resultFile }
+    $argsList = @('-NoProfile', '-NonInteractive', '-File', (Join-Path $root 'tests/Pester/Invoke-XenPSPester.ps1'),
+        '-PesterManifest', $pester, '-ModuleRoot', $out, '-ResultFile', $resultFile)
+    if ($Tag) { $argsList += @('-Tag', ($Tag -join ',')) }
+    if ($ExcludeTag) { $argsList += @('-ExcludeTag', ($ExcludeTag -join ',')) }
+    Write-Host 'Pester (child pwsh, staged module)' -ForegroundColor Cyan
+    $pwsh = (Get-Process -Id $PID).Path
+    $pwshArgs = if ((Split-Path -Leaf $pwsh) -like 'dotnet*') { @('pwsh') + $argsList } else { $argsList }
+    & $pwsh @pwshArgs | Out-Host
+    if (-not (Test-Path $resultFile)) { throw "Pester produced no results (exit code $LASTEXITCODE)." }
+    $r = Get-Content -Raw $resultFile | ConvertFrom-Json
+    [pscustomobject]@{ Suite = 'Pester'; Passed = [int]$r.Passed; Failed = [int]$r.Failed; Skipped = [int]$r.Skipped }
+}
+
+function Invoke-Test {
+    $null = New-Item -ItemType Directory -Force (Join-Path $out 'test-results')
+    $suites = [System.Collections.Generic.List[object]]::new()
+    foreach ($p in Get-ChildItem (Join-Path $root 'tests') -Recurse -Filter '*.Tests.csproj') {
+        $suites.Add((Invoke-XUnit $p.FullName))
+    }
+    $suites.Add((Invoke-PesterSuite))
+    $suites | Format-Table -AutoSize | Out-Host
+    $passed = ($suites | Measure-Object Passed -Sum).Sum
+    $failed = ($suites | Measure-Object Failed -Sum).Sum
+    $skipped = ($suites | Measure-Object Skipped -Sum).Sum
+    Write-Host "$passed passed, $failed failed, $skipped skipped"
+    if ($failed -gt 0) { $script:TestFailed = $true }
+}
+
+function Invoke-Demo {
+    $pwsh = (Get-Process -Id $PID).Path
+    $demo = Join-Path $root 'examples/demo.ps1'
+    $a = @('-NoProfile', '-File', $demo, '-ModuleRoot', $out)
+    $pwshArgs = if ((Split-Path -Leaf $pwsh) -like 'dotnet*') { @('pwsh') + $a } else { $a }
+    & $pwsh @pwshArgs
+    if ($LASTEXITCODE -ne 0) { throw "The demo failed (exit code $LASTEXITCODE)." }
+}
+
+function Invoke-Bench {
+    $bench = Join-Path $root 'bench/XenPS.Bench/XenPS.Bench.csproj'
+    Invoke-Native 'Benchmarks' { dotnet run --project $bench -c Release --nologo -v quiet -- --corpus (Join-Path $root 'tests/corpus') }
+    $pwsh = (Get-Process -Id $PID).Path
+    $a = @('-NoProfile', '-File', (Join-Path $root 'bench/Bench-Cmdlets.ps1'), '-ModuleRoot', $out)
+    $pwshArgs = if ((Split-Path -Leaf $pwsh) -like 'dotnet*') { @('pwsh') + $a } else { $a }
+    & $pwsh @pwshArgs
+    if ($LASTEXITCODE -ne 0) { throw "The cmdlet benchmark failed (exit code $LASTEXITCODE)." }
+}
+
+function Invoke-Package {
+    $version = Get-XenPSVersion
+    $repo = Join-Path $out 'package'
+    if (Test-Path $repo) { Remove-Item $repo -Recurse -Force }
+    $null = New-Item -ItemType Directory $repo
+    $name = "xenps-build-$PID"
+    Register-PSResourceRepository -Name $name -Uri $repo -Trusted
+    try {
+        Publish-PSResource -Path $stage -Repository $name -SkipDependenciesCheck
+    } finally {
+        Unregister-PSResourceRepository -Name $name
+    }
+    $pkg = Join-Path $repo "XenPS.$version.nupkg"
+    if (-not (Test-Path $pkg)) { throw "Publish-PSResource did not write $pkg." }
+    Write-Host "Package: $pkg" -ForegroundColor Green
+}
+
+function Invoke-Clean {
+    if (Test-Path $out) { Remove-Item $out -Recurse -Force }
+    Get-ChildItem $root -Recurse -Directory -Include bin, obj -ErrorAction SilentlyContinue |
+        Where-Object { $_.FullName -notmatch '[\\/]\.git[\\/]' } | Remove-Item -Recurse -Force
+}
+
+$script:TestFailed = $false
+foreach ($t in $Task) {
+    switch ($t) {
+        'Build' { Invoke-Build }
+        'Test' { Invoke-Build; Invoke-Test }
+        'Demo' { Invoke-Build; Invoke-Demo }
+        'Bench' { Invoke-Build; Invoke-Bench }
+        'Package' { Invoke-Build; Invoke-Package }
+        'Clean' { Invoke-Clean }
+    }
+}
+if ($script:TestFailed) { exit 1 }

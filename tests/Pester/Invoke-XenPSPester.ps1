@@ -1,0 +1,37 @@
+<#
+.SYNOPSIS
+    Runs the Pester specs against the staged module in this (fresh) pwsh and writes the counts to a JSON file.
+    Called by build.ps1 Test; not meant to be dot-sourced.
+#>
+[CmdletBinding()]
+param(
+    [Parameter(Mandatory)] [string] $PesterManifest,
+    [Parameter(Mandatory)] [string] $ModuleRoot,
+    [Parameter(Mandatory)] [string] $ResultFile,
+    [string] $Tag,
+    [string] $ExcludeTag
+)
+$ErrorActionPreference = 'Stop'
+# The staged module, and only it, is found by name.
+$env:PSModulePath = $ModuleRoot + [IO.Path]::PathSeparator + $env:PSModulePath
+Import-Module $PesterManifest -Force
+
+$config = New-PesterConfiguration
+$config.Run.Path = $PSScriptRoot
+$config.Run.PassThru = $true
+$config.Output.Verbosity = 'Detailed'
+$config.TestResult.Enabled = $true
+$config.TestResult.OutputPath = [IO.Path]::ChangeExtension($ResultFile, '.xml')
+if ($Tag) { $config.Filter.Tag = $Tag -split ',' }
+$exclude = @()
+if ($ExcludeTag) { $exclude += $ExcludeTag -split ',' }
+# The live-Xen lab suite runs only where a lab host is up (tests/XenLab sets XENPS_LAB_URI).
+if (-not $env:XENPS_LAB_URI -and -not ($Tag -split ',' -contains 'Lab')) { $exclude += 'Lab' }
+if ($exclude) { $config.Filter.ExcludeTag = $exclude }
+
+$result = Invoke-Pester -Configuration $config
+[pscustomobject]@{
+    Passed  = $result.PassedCount
+    Failed  = $result.FailedCount + $result.FailedBlocksCount + $result.FailedContainersCount
+    Skipped = $result.SkippedCount
+} | ConvertTo-Json | Set-Content -LiteralPath $ResultFile
