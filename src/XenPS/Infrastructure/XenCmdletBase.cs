@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Management.Automation;
 using System.Threading;
 
@@ -30,6 +31,60 @@ namespace XenPS.Commands
         protected void ThrowTerminating(Exception exception, string errorId, ErrorCategory category, object? target)
         {
             ThrowTerminatingError(new ErrorRecord(exception, errorId, category, target));
+        }
+
+        /// <summary>Writes a non-terminating error for an engine failure, with its mapped id and category.</summary>
+        protected void WriteXenError(XenPSException exception, object? target, string? errorId = null)
+        {
+            var (id, category) = XenPS.Infrastructure.ErrorMap.Map(exception);
+            WriteError(new ErrorRecord(exception, errorId ?? id, category, target));
+        }
+
+        /// <summary>Terminates with an engine failure's mapped id and category.</summary>
+        protected void ThrowXenError(XenPSException exception, object? target, string? errorId = null)
+        {
+            var (id, category) = XenPS.Infrastructure.ErrorMap.Map(exception);
+            ThrowTerminatingError(new ErrorRecord(exception, errorId ?? id, category, target));
+        }
+
+        /// <summary>
+        /// Resolves -Path (wildcards) or -LiteralPath to file-system paths; a path that matches nothing is a
+        /// non-terminating PathNotFound error. "/dev/null" is passed through as xl's "overrides only".
+        /// </summary>
+        protected List<string> ResolveFilePaths(IEnumerable<string> paths, bool literal)
+        {
+            var result = new List<string>();
+            foreach (string path in paths)
+            {
+                if (XenPS.Config.DomainConfigReader.IsNullDevice(path)) { result.Add(XenPS.Config.DomainConfigReader.NullDevice); continue; }
+                try
+                {
+                    if (literal)
+                    {
+                        string p = SessionState.Path.GetUnresolvedProviderPathFromPSPath(path);
+                        if (!System.IO.File.Exists(p)) throw new ItemNotFoundException($"Cannot find path '{p}' because it does not exist.");
+                        result.Add(p);
+                    }
+                    else
+                    {
+                        var found = SessionState.Path.GetResolvedProviderPathFromPSPath(path, out ProviderInfo provider);
+                        if (provider.Name != "FileSystem")
+                        {
+                            WriteItemError(new ArgumentException($"'{path}' is not a file-system path; domain configs are read from files."),
+                                "NotAFileSystemPath", ErrorCategory.InvalidArgument, path);
+                            continue;
+                        }
+                        if (found.Count == 0 && WildcardPattern.ContainsWildcardCharacters(path)) continue;
+                        result.AddRange(found);
+                    }
+                }
+                catch (ItemNotFoundException e)
+                {
+                    WriteItemError(new ItemNotFoundException(e.Message + " Check the path, or use -LiteralPath for names with [ ] characters.", e),
+                        "PathNotFound", ErrorCategory.ObjectNotFound, path);
+                }
+            }
+            return result;
         }
 
         public void Dispose()

@@ -1,0 +1,242 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using System.Management.Automation;
+using System.Management.Automation.Host;
+using System.Text;
+using System.Text.RegularExpressions;
+using XenPS.Backends;
+
+namespace XenPS.Commands
+{
+    /// <summary>
+    /// Connect-XenConsole: a domain's serial console. In a terminal it is interactive (keys go to the guest, output
+    /// streams, Ctrl+] detaches, as with xm console). For scripts, -Send types lines and -Until waits for a pattern and
+    /// returns the console lines up to it.
+    /// </summary>
+    [Cmdlet(VerbsCommunications.Connect, "XenConsole", DefaultParameterSetName = NameSet)]
+    [OutputType(typeof(string))]
+    public sealed class ConnectXenConsoleCommand : XenHostCmdletBase
+    {
+        private const string NameSet = "Name";
+        private const string IdSet = "Id";
+        private const string ObjectSet = "InputObject";
+        private const char DetachChar = '\x1d'; // Ctrl+]
+
+        [Parameter(Mandatory = true, Position = 0, ParameterSetName = NameSet, ValueFromPipelineByPropertyName = true)]
+        [ArgumentCompleter(typeof(XenPS.Completers.XenDomainNameCompleter))]
+        [ValidateNotNullOrEmpty]
+        public string Name { get; set; } = null!;
+
+        [Parameter(Mandatory = true, ParameterSetName = IdSet, ValueFromPipelineByPropertyName = true)]
+        [Alias("DomId")]
+        [ValidateRange(1, int.MaxValue)]
+        public int Id { get; set; }
+
+        [Parameter(Mandatory = true, ParameterSetName = ObjectSet, ValueFromPipeline = true)]
+        [ValidateNotNull]
+        public XenDomain InputObject { get; set; } = null!;
+
+        /// <summary>A regular expression: return the console lines up to the first line that matches it.</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? Until { get; set; }
+
+        /// <summary>Lines to type on the console first (each followed by Enter).</summary>
+        [Parameter]
+        [AllowEmptyString]
+        public string[]? Send { get; set; }
+
+        /// <summary>Seconds to wait for -Until (default 30), or for output after -Send.</summary>
+        [Parameter]
+        [ValidateRange(0, 86400)]
+        public int Timeout { get; set; } = 30;
+
+        protected override void ProcessRecord()
+        {
+            XenHostConnection host;
+            string domain;
+            object target;
+            switch (ParameterSetName)
+            {
+                case ObjectSet:
+                    host = ResolveHostOf(InputObject);
+                    domain = InputObject.Id.ToString(CultureInfo.InvariantCulture);
+                    target = InputObject;
+                    break;
+                case IdSet:
+                    host = ResolveHost();
+                    domain = Id.ToString(CultureInfo.InvariantCulture);
+                    target = Id;
+                    break;
+                default:
+                    host = ResolveHost();
+                    domain = Name;
+                    target = Name;
+                    break;
+            }
+
+            bool scripted = Until != null || Send != null;
+            if (!scripted && !CanBeInteractive())
+            {
+                ThrowTerminating(new PSInvalidOperationException(
+                        "Connect-XenConsole needs a terminal to be interactive. In a script, use -Until <regex> to read the console " +
+                        "up to a pattern, and -Send <lines> to type on it."),
+                    "ConsoleNeedsTerminal", ErrorCategory.InvalidOperation, target);
+            }
+
+            Regex? until = null;
+            if (Until != null)
+            {
+                try { until = new Regex(Until, RegexOptions.CultureInvariant); }
+                catch (ArgumentException e)
+                {
+                    ThrowTerminating(new ArgumentException($"-Until '{Until}' is not a valid regular expression: {e.Message}", e),
+                        "InvalidUntilPattern", ErrorCategory.InvalidArgument, Until);
+                }
+            }
+
+            try
+            {
+                using IXenConsole console = host.Backend.OpenConsole(domain, CancelToken);
+                if (scripted) RunScripted(console, until, target);
+                else RunInteractive(console, domain);
+            }
+            catch (OperationCanceledException)
+            {
+                throw new PipelineStoppedException();
+            }
+            catch (XenTimeoutException e)
+            {
+                var record = new ErrorRecord(e, "ConsoleTimeout", ErrorCategory.OperationTimeout, target);
+                if (e.LastLines.Count > 0)
+                    record.ErrorDetails = new ErrorDetails(e.Message + Environment.NewLine + "Last console lines:" + Environment.NewLine +
+                                                           string.Join(Environment.NewLine, e.LastLines.Select(l => "  " + l)));
+                WriteError(record);
+            }
+            catch (XenPSException e)
+            {
+                WriteXenError(e, target);
+            }
+        }
+
+        private void RunScripted(IXenConsole console, Regex? until, object target)
+        {
+            var deadline = DateTime.UtcNow.AddSeconds(Timeout);
+            var pending = new StringBuilder();   // text not yet split into complete lines
+            var lines = new List<string>();      // complete lines considered for output
+
+            if (Send != null)
+            {
+                // What was on the console before we typed is not part of the answer.
+                console.Read(TimeSpan.Zero, CancelToken);
+                foreach (string line in Send) console.Write(line + "\r", CancelToken);
+            }
+
+            var quietSince = DateTime.UtcNow;
+            while (true)
+            {
+                TimeSpan left = deadline - DateTime.UtcNow;
+                string chunk = console.Read(left < TimeSpan.FromMilliseconds(200) ? (left > TimeSpan.Zero ? left : TimeSpan.Zero) : TimeSpan.FromMilliseconds(200), CancelToken);
+                if (chunk.Length > 0)
+                {
+                    quietSince = DateTime.UtcNow;
+                    pending.Append(chunk);
+                    SplitLines(pending, lines);
+                }
+
+                if (until != null)
+                {
+                    // Complete lines first, then the partial line (a prompt such as "login: " has no newline).
+                    for (int i = 0; i < lines.Count; i++)
+                    {
+                        if (until.IsMatch(lines[i]))
+                        {
+                            WriteObject(lines.Take(i + 1).ToList(), enumerateCollection: true);
+                            return;
+                        }
+                    }
+                    string partial = pending.ToString().TrimEnd('\r');
+                    if (partial.Length > 0 && until.IsMatch(partial))
+                    {
+                        lines.Add(partial);
+                        WriteObject(lines, enumerateCollection: true);
+                        return;
+                    }
+                    if (DateTime.UtcNow >= deadline)
+                    {
+                        var last = lines.Concat(partial.Length > 0 ? new[] { partial } : Array.Empty<string>()).ToList();
+                        throw new XenTimeoutException(
+                            $"The console of {target} did not show a line matching '{Until}' within {Timeout} s. Raise -Timeout, or check the pattern.",
+                            last.Skip(Math.Max(0, last.Count - 10)).ToList());
+                    }
+                }
+                else
+                {
+                    // -Send alone: the answer is what arrives until the console is quiet for half a second.
+                    if (DateTime.UtcNow - quietSince > TimeSpan.FromMilliseconds(500) || DateTime.UtcNow >= deadline)
+                    {
+                        string partial = pending.ToString().TrimEnd('\r');
+                        if (partial.Length > 0) lines.Add(partial);
+                        WriteObject(lines, enumerateCollection: true);
+                        return;
+                    }
+                }
+            }
+        }
+
+        private static void SplitLines(StringBuilder pending, List<string> lines)
+        {
+            string text = pending.ToString();
+            int start = 0;
+            int nl;
+            while ((nl = text.IndexOf('\n', start)) >= 0)
+            {
+                lines.Add(text.Substring(start, nl - start).TrimEnd('\r'));
+                start = nl + 1;
+            }
+            pending.Clear();
+            pending.Append(text, start, text.Length - start);
+        }
+
+        private bool CanBeInteractive()
+        {
+            try
+            {
+                return Host?.UI?.RawUI != null && !Console.IsInputRedirected && !Console.IsOutputRedirected &&
+                       Host.Name != "Default Host" && Host.Name != "ServerRemoteHost";
+            }
+            catch (Exception e) when (e is PlatformNotSupportedException || e is NotImplementedException || e is HostException)
+            {
+                return false;
+            }
+        }
+
+        private void RunInteractive(IXenConsole console, string domain)
+        {
+            var ui = Host.UI;
+            var raw = ui.RawUI;
+            ui.WriteLine($"Connected to the console of {domain}. Press Ctrl+] to detach.");
+            while (true)
+            {
+                CancelToken.ThrowIfCancellationRequested();
+                string text = console.Read(TimeSpan.FromMilliseconds(50), CancelToken);
+                if (text.Length > 0) ui.Write(text);
+                while (raw.KeyAvailable)
+                {
+                    KeyInfo key = raw.ReadKey(ReadKeyOptions.NoEcho | ReadKeyOptions.IncludeKeyDown);
+                    if (!key.KeyDown) continue;
+                    bool ctrl = (key.ControlKeyState & (ControlKeyStates.LeftCtrlPressed | ControlKeyStates.RightCtrlPressed)) != 0;
+                    if (key.Character == DetachChar || (ctrl && (key.VirtualKeyCode == 0xDD || key.Character == ']')))
+                    {
+                        ui.WriteLine();
+                        ui.WriteLine($"Detached from the console of {domain}.");
+                        return;
+                    }
+                    if (key.Character != '\0') console.Write(key.Character == '\n' ? "\r" : key.Character.ToString(), CancelToken);
+                }
+            }
+        }
+    }
+}

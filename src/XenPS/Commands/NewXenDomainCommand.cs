@@ -1,0 +1,104 @@
+using System;
+using System.IO;
+using System.Management.Automation;
+using XenPS.Backends;
+using XenPS.Config;
+
+namespace XenPS.Commands
+{
+    /// <summary>
+    /// New-XenDomain: `xm create configfile name=value ...`. Reads the config (xl.cfg, legacy xm with
+    /// -AllowLegacyXm, YAML), applies the overrides, validates, and creates and starts the domain.
+    /// </summary>
+    [Cmdlet(VerbsCommon.New, "XenDomain", DefaultParameterSetName = PathSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+    [OutputType(typeof(XenDomain))]
+    public sealed class NewXenDomainCommand : XenHostCmdletBase
+    {
+        private const string PathSet = "Path";
+        private const string ConfigSet = "Config";
+
+        /// <summary>The config file; /dev/null means "overrides only". A relative path not found here is looked up in /etc/xen, as xm did.</summary>
+        [Parameter(Mandatory = true, Position = 0, ParameterSetName = PathSet, ValueFromPipelineByPropertyName = true)]
+        [Alias("FullName")]
+        [ValidateNotNullOrEmpty]
+        public string Path { get; set; } = null!;
+
+        [Parameter(Mandatory = true, ParameterSetName = ConfigSet, ValueFromPipeline = true)]
+        [ValidateNotNull]
+        public XenDomainConfig Config { get; set; } = null!;
+
+        /// <summary>name=value overrides, as remaining arguments (several per string, separated by ';').</summary>
+        [Parameter(Position = 1, ValueFromRemainingArguments = true)]
+        [AllowEmptyCollection]
+        public string[] Set { get; set; } = Array.Empty<string>();
+
+        /// <summary>Leave the domain paused after it is built (xl create -p).</summary>
+        [Parameter]
+        public SwitchParameter Paused { get; set; }
+
+        [Parameter(ParameterSetName = PathSet)]
+        public ConfigFormat Format { get; set; } = ConfigFormat.Auto;
+
+        [Parameter(ParameterSetName = PathSet)]
+        public SwitchParameter AllowLegacyXm { get; set; }
+
+        protected override void ProcessRecord()
+        {
+            var host = ResolveHost();
+            XenDomainConfig config;
+            object target;
+            try
+            {
+                if (ParameterSetName == ConfigSet)
+                {
+                    target = Config;
+                    config = Set.Length > 0 ? DomainConfigReader.ApplyOverrides(Config, Set) : Config;
+                }
+                else
+                {
+                    string file = ResolveConfigPath(Path);
+                    target = file;
+                    config = DomainConfigReader.Load(file, Set,
+                        new ConfigReadOptions { Format = Format, AllowLegacyXm = AllowLegacyXm.IsPresent }, CancelToken);
+                    foreach (var d in config.Diagnostics)
+                        if (d.Severity == DiagnosticSeverity.Warning) WriteWarning(d.ToString());
+                }
+            }
+            catch (XenConfigException e)
+            {
+                WriteXenError(e, ParameterSetName == ConfigSet ? (object)Config : Path);
+                return;
+            }
+
+            string name = config.Name ?? "";
+            if (!ShouldProcess($"{name} on {host.Name}", "Create Xen domain" + (Paused ? " (paused)" : ""))) return;
+            try
+            {
+                var domain = host.Backend.CreateDomain(config, new CreateDomainOptions { Paused = Paused.IsPresent }, CancelToken);
+                WriteObject(Stamp(domain, host));
+            }
+            catch (OperationCanceledException)
+            {
+                throw new PipelineStoppedException();
+            }
+            catch (XenPSException e)
+            {
+                WriteXenError(e, target);
+            }
+        }
+
+        private string ResolveConfigPath(string path)
+        {
+            if (DomainConfigReader.IsNullDevice(path)) return DomainConfigReader.NullDevice;
+            string p = SessionState.Path.GetUnresolvedProviderPathFromPSPath(path);
+            if (File.Exists(p) || System.IO.Path.IsPathRooted(path)) return p;
+            string etc = System.IO.Path.Combine("/etc/xen", path);
+            if (File.Exists(etc))
+            {
+                WriteVerbose($"'{path}' is not in the current folder; using {etc} as xm did.");
+                return etc;
+            }
+            return p;
+        }
+    }
+}

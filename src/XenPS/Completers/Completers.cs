@@ -1,0 +1,72 @@
+using System;
+using System.Collections;
+using System.Collections.Generic;
+using System.Linq;
+using System.Management.Automation;
+using System.Management.Automation.Language;
+using System.Threading;
+using XenPS.Infrastructure;
+
+namespace XenPS.Completers
+{
+    internal static class CompletionText
+    {
+        /// <summary>Quotes a completion when PowerShell would not read it as one bare word.</summary>
+        internal static string Quote(string value)
+        {
+            bool plain = value.Length > 0 && value.All(c => char.IsLetterOrDigit(c) || c == '-' || c == '_' || c == '.' || c == ':' || c == '/');
+            return plain && !char.IsDigit(value[0]) ? value : "'" + value.Replace("'", "''") + "'";
+        }
+
+        internal static WildcardPattern Pattern(string wordToComplete)
+        {
+            string w = (wordToComplete ?? "").Trim('\'', '"');
+            return new WildcardPattern(w + "*", WildcardOptions.IgnoreCase);
+        }
+    }
+
+    /// <summary>Completes host connection names.</summary>
+    public sealed class XenHostNameCompleter : IArgumentCompleter
+    {
+        public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
+            CommandAst commandAst, IDictionary fakeBoundParameters)
+        {
+            var p = CompletionText.Pattern(wordToComplete);
+            foreach (var c in HostRegistry.All.Where(h => p.IsMatch(h.Name)).OrderBy(h => h.Name, StringComparer.OrdinalIgnoreCase))
+                yield return new CompletionResult(CompletionText.Quote(c.Name), c.Name, CompletionResultType.ParameterValue, c.Uri);
+        }
+    }
+
+    /// <summary>Completes domain names on the host named by -XenHost, else the default host (bounded: 3 s).</summary>
+    public sealed class XenDomainNameCompleter : IArgumentCompleter
+    {
+        public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
+            CommandAst commandAst, IDictionary fakeBoundParameters)
+        {
+            XenHostConnection? host = null;
+            object? bound = fakeBoundParameters?["XenHost"];
+            if (bound is PSObject pso) bound = pso.BaseObject;
+            if (bound is XenHostConnection hc) host = hc;
+            else if (bound is string s) host = HostRegistry.Find(s);
+            host ??= HostRegistry.Default;
+            if (host == null || !host.IsOpen) return Array.Empty<CompletionResult>();
+
+            IReadOnlyList<XenDomain> domains;
+            try
+            {
+                using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(3));
+                domains = host.Backend.ListDomains(cts.Token);
+            }
+            catch (Exception e) when (e is XenPSException || e is OperationCanceledException)
+            {
+                return Array.Empty<CompletionResult>();
+            }
+            var p = CompletionText.Pattern(wordToComplete);
+            return domains.Where(d => p.IsMatch(d.Name))
+                .OrderBy(d => d.Name, StringComparer.OrdinalIgnoreCase)
+                .Select(d => new CompletionResult(CompletionText.Quote(d.Name), d.Name, CompletionResultType.ParameterValue,
+                    $"{d.Name} (id {d.Id}, {d.StateFlags})"))
+                .ToList();
+        }
+    }
+}
