@@ -1,0 +1,99 @@
+BeforeAll {
+    . "$PSScriptRoot/common.ps1"
+}
+
+Describe 'Connect-XenHost, Get-XenHostConnection, Disconnect-XenHost' {
+    AfterEach { Remove-AllTestHosts }
+
+    It 'connects to a simulated host; the first connection is the default' {
+        $h = New-TestSimHost -Name 'alpha'
+        $h | Should -BeOfType ([XenPS.XenHostConnection])
+        $h.IsDefault | Should -BeTrue
+        $h.Kind | Should -Be 'sim'
+        $b = New-TestSimHost -Name 'beta'
+        $b.IsDefault | Should -BeFalse
+        (Get-XenHostConnection -Default).Name | Should -Be 'alpha'
+        (Get-XenHostConnection b*).Name | Should -Be 'beta'
+    }
+
+    It '-SetDefault moves the default' {
+        $null = New-TestSimHost -Name 'one'
+        $null = New-TestSimHost -Name 'two' -SetDefault
+        (Get-XenHostConnection -Default).Name | Should -Be 'two'
+    }
+
+    It 'names a sim:///path connection after its folder by default' {
+        $dir = Join-Path $TestDrive 'labhost'
+        $c = Connect-XenHost "sim://$dir" -PassThru
+        $c.Name | Should -Be 'labhost'
+    }
+
+    It 'refuses a second connection with the same name to another URI' {
+        $null = New-TestSimHost -Name 'dup'
+        Connect-XenHost "sim://$(Join-Path $TestDrive 'other')" -Name dup -ErrorVariable e -ErrorAction SilentlyContinue
+        $e[0].FullyQualifiedErrorId | Should -Be 'XenHostConnectionExists,XenPS.Commands.ConnectXenHostCommand'
+    }
+
+    It 'rejects an unsupported URI clearly' {
+        Connect-XenHost 'ftp://nowhere' -ErrorVariable e -ErrorAction SilentlyContinue
+        $e[0].FullyQualifiedErrorId | Should -Be 'InvalidXenHostUri,XenPS.Commands.ConnectXenHostCommand'
+        $e[0].Exception.Message | Should -Match 'sim://'
+    }
+
+    It '-WhatIf connects nothing' {
+        Connect-XenHost "sim://$(Join-Path $TestDrive 'w')" -Name whatif -WhatIf
+        Get-XenHostConnection | Should -BeNullOrEmpty
+    }
+
+    It 'disconnects by name and from the pipeline' {
+        $null = New-TestSimHost -Name 'x1'
+        $null = New-TestSimHost -Name 'x2'
+        Disconnect-XenHost x1
+        (Get-XenHostConnection).Name | Should -Be 'x2'
+        Get-XenHostConnection | Disconnect-XenHost
+        Get-XenHostConnection | Should -BeNullOrEmpty
+    }
+
+    It 'reports an unknown connection name' {
+        Get-XenHostConnection nope -ErrorVariable e -ErrorAction SilentlyContinue
+        $e[0].FullyQualifiedErrorId | Should -Be 'XenHostConnectionNotFound,XenPS.Commands.GetXenHostConnectionCommand'
+    }
+
+    It 'terminates a domain cmdlet with no connection at all, saying how to connect' {
+        { Get-XenDomain } | Should -Throw -ErrorId 'NoXenHostConnection,XenPS.Commands.GetXenDomainCommand'
+        try { Get-XenDomain } catch { $_.Exception.Message | Should -Match 'Connect-XenHost' }
+    }
+
+    It '-XenHost takes a connection name; an unknown name fails at binding' {
+        $null = New-TestSimHost -Name 'named'
+        (Get-XenDomain -XenHost named -Id 0).Name | Should -Be 'Domain-0'
+        { Get-XenDomain -XenHost nosuch } | Should -Throw -ErrorId 'ParameterArgumentTransformationError,XenPS.Commands.GetXenDomainCommand'
+    }
+}
+
+Describe 'Tab completion' {
+    BeforeAll {
+        $script:h = New-TestSimHost -Name 'comp-host' -SetDefault
+        $null = New-XenDomain /dev/null 'name=web01' -XenHost $h
+        $null = New-XenDomain /dev/null 'name=web02' -XenHost $h
+        $null = New-XenDomain /dev/null 'name="db server"' -XenHost $h
+    }
+    AfterAll { Remove-AllTestHosts }
+
+    It 'completes domain names with wildcards' {
+        $r = [System.Management.Automation.CommandCompletion]::CompleteInput('Get-XenDomain web', 17, $null)
+        $r.CompletionMatches.CompletionText | Should -Be @('web01', 'web02')
+    }
+
+    It 'quotes names with spaces' {
+        $line = 'Stop-XenDomain db'
+        $r = [System.Management.Automation.CommandCompletion]::CompleteInput($line, $line.Length, $null)
+        $r.CompletionMatches.CompletionText | Should -Be @("'db server'")
+    }
+
+    It 'completes host names for -XenHost' {
+        $line = 'Get-XenDomain -XenHost comp'
+        $r = [System.Management.Automation.CommandCompletion]::CompleteInput($line, $line.Length, $null)
+        $r.CompletionMatches.CompletionText | Should -Be @('comp-host')
+    }
+}

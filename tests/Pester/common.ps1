@@ -1,0 +1,23 @@
+# Shared by the specs: dot-source in BeforeAll.
+Import-Module XenPS -Force
+
+# A fresh simulated host in its own folder; returns the connection (not the default unless asked).
+function New-TestSimHost {
+    param([string] $Name = ('t' + [guid]::NewGuid().ToString('N').Substring(0, 8)), [switch] $SetDefault, [long] $TotalMemoryMiB = 8192, [int] $CpuCount = 4)
+    $dir = Join-Path $TestDrive $Name
+    Connect-XenHost "sim://$dir" -Name $Name -SetDefault:$SetDefault -TotalMemoryMiB $TotalMemoryMiB -CpuCount $CpuCount -PassThru
+}
+
+function Remove-AllTestHosts {
+    Get-XenHostConnection | Disconnect-XenHost
+}
+
+# Writes a config file into TestDrive and returns its path.
+function New-TestConfig {
+    param([string] $Text, [string] $FileName = ('cfg-' + [guid]::NewGuid().ToString('N').Substring(0, 6) + '.cfg'))
+    $p = Join-Path $TestDrive $FileName
+    Set-Content -LiteralPath $p -Value $Text -NoNewline
+    $p
+}
+
+$script:ExamplesDir = (Resolve-Path "$PSScriptRoot/../../examples").Path
