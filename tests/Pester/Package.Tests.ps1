@@ -11,45 +11,36 @@ Describe 'Package and install' -Tag 'Package' {
         $repoDir = Join-Path $TestDrive 'repo'
         $dataHome = Join-Path $TestDrive 'data'
         $null = New-Item -ItemType Directory $repoDir, $dataHome
-        $repoName = "xenps-test-$PID"
-        Register-PSResourceRepository -Name $repoName -Uri $repoDir -Trusted
-        try {
-            Publish-PSResource -Path $staged -Repository $repoName -SkipDependenciesCheck
-            $manifest = Import-PowerShellDataFile (Join-Path $staged 'XenPS.psd1')
-            $nupkg = Join-Path $repoDir "XenPS.$($manifest.ModuleVersion).nupkg"
-            Test-Path $nupkg | Should -BeTrue
-
-            $script = @"
+        $version = (Import-PowerShellDataFile (Join-Path $staged 'XenPS.psd1')).ModuleVersion
+        # PSResourceGet keeps its repository list and CurrentUser modules under XDG_DATA_HOME: a private one
+        # keeps this test away from the user's own.
+        $install = @"
 `$ErrorActionPreference = 'Stop'
-Install-PSResource -Name XenPS -Repository '$repoName' -TrustRepository -Scope CurrentUser -Quiet
-`$m = Get-Module XenPS -ListAvailable
-if (`$m.ModuleBase -notlike '$dataHome*') { throw "installed to `$(`$m.ModuleBase)" }
+Register-PSResourceRepository -Name xenps-local -Uri '$repoDir' -Trusted
+Publish-PSResource -Path '$staged' -Repository xenps-local -SkipDependenciesCheck
+Install-PSResource -Name XenPS -Repository xenps-local -TrustRepository -Scope CurrentUser -Quiet
 "@
-            $env:XDG_DATA_HOME_SAVED = $env:XDG_DATA_HOME
-            $env:XDG_DATA_HOME = $dataHome
-            try {
-                & $pwsh @pwshPrefix -NoProfile -NonInteractive -Command $script
-                $LASTEXITCODE | Should -Be 0
-                $use = @"
+        $use = @"
 `$ErrorActionPreference = 'Stop'
-`$env:PSModulePath = (`$env:PSModulePath -split [IO.Path]::PathSeparator | Where-Object { `$_ -notlike '*out*' }) -join [IO.Path]::PathSeparator
+`$env:PSModulePath = (`$env:PSModulePath -split [IO.Path]::PathSeparator | Where-Object { `$_ -like '$dataHome*' -or `$_ -like '`$PSHOME*' }) -join [IO.Path]::PathSeparator
 Import-Module XenPS
 Connect-XenHost 'sim://$(Join-Path $TestDrive 'installed-host')' | Out-Null
 (Get-XenDomain).Name
 (Get-Module XenPS).ModuleBase
 "@
-                $out = & $pwsh @pwshPrefix -NoProfile -NonInteractive -Command $use
-                $LASTEXITCODE | Should -Be 0
-                $out[0] | Should -Be 'Domain-0'
-                $out[-1] | Should -BeLike "$dataHome*"
-            }
-            finally {
-                $env:XDG_DATA_HOME = $env:XDG_DATA_HOME_SAVED
-                Remove-Item Env:XDG_DATA_HOME_SAVED -ErrorAction SilentlyContinue
-            }
+        $saved = $env:XDG_DATA_HOME
+        $env:XDG_DATA_HOME = $dataHome
+        try {
+            & $pwsh @pwshPrefix -NoProfile -NonInteractive -Command $install
+            $LASTEXITCODE | Should -Be 0
+            Test-Path (Join-Path $repoDir "XenPS.$version.nupkg") | Should -BeTrue
+            $out = & $pwsh @pwshPrefix -NoProfile -NonInteractive -Command $use
+            $LASTEXITCODE | Should -Be 0
         }
         finally {
-            Unregister-PSResourceRepository -Name $repoName
+            $env:XDG_DATA_HOME = $saved
         }
+        $out[0] | Should -Be 'Domain-0'
+        $out[-1] | Should -BeLike "$dataHome*"
     }
 }
