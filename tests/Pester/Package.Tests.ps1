@@ -22,7 +22,7 @@ Install-PSResource -Name XenPS -Repository xenps-local -TrustRepository -Scope C
 "@
         $use = @"
 `$ErrorActionPreference = 'Stop'
-`$env:PSModulePath = (`$env:PSModulePath -split [IO.Path]::PathSeparator | Where-Object { `$_ -like '$dataHome*' -or `$_ -like '`$PSHOME*' }) -join [IO.Path]::PathSeparator
+`$env:PSModulePath = (`$env:PSModulePath -split [IO.Path]::PathSeparator | Where-Object { `$_ -like '$dataHome*' -or `$_ -like "`$PSHOME*" }) -join [IO.Path]::PathSeparator
 Import-Module XenPS
 Connect-XenHost 'sim://$(Join-Path $TestDrive 'installed-host')' | Out-Null
 (Get-XenDomain).Name
