@@ -1,5 +1,5 @@
 @{
-    RootModule           = 'XenPS.dll'
+    RootModule           = 'XenPS.psm1'
     # Written by build.ps1 from Directory.Build.props (the one version source); do not edit here.
     ModuleVersion        = '0.0.0'
     GUID                 = '5f0d6a43-7c8e-4b8a-9f3e-2a61d0c4b7e1'

@@ -68,12 +68,13 @@ function Get-PesterManifest {
 
 # The staged module, file by file. A missing file fails the build.
 $ModuleFiles = @(
-    @{ From = 'publish/XenPS.dll'; To = 'XenPS.dll' }
-    @{ From = 'publish/XenPS.Engine.dll'; To = 'dependencies/XenPS.Engine.dll' }
-    @{ From = 'publish/YamlDotNet.dll'; To = 'dependencies/YamlDotNet.dll' }
+    @{ From = 'src:src/XenPS/XenPS.psm1'; To = 'XenPS.psm1' }
+    @{ From = 'publish/XenPS.dll'; To = 'bin/XenPS.dll' }
+    @{ From = 'publish/XenPS.Engine.dll'; To = 'bin/XenPS.Engine.dll' }
+    @{ From = 'publish/YamlDotNet.dll'; To = 'bin/YamlDotNet.dll' }
     @{ From = 'src:src/XenPS/XenPS.Format.ps1xml'; To = 'XenPS.Format.ps1xml' }
     @{ From = 'src:src/XenPS/XenPS.Types.ps1xml'; To = 'XenPS.Types.ps1xml' }
-    @{ From = 'help/XenPS.dll-Help.xml'; To = 'en-US/XenPS.dll-Help.xml' }
+    @{ From = 'help/XenPS.dll-Help.xml'; To = 'bin/en-US/XenPS.dll-Help.xml' }
     @{ From = 'help/about_XenPS.help.txt'; To = 'en-US/about_XenPS.help.txt' }
     @{ From = 'src:LICENSE'; To = 'LICENSE' }
 )
