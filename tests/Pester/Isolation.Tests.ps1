@@ -3,7 +3,7 @@
 Describe 'Dependency isolation' {
     It 'reads YAML after another module loaded YamlDotNet 11.2.1 into the default context' {
         $nuget = if ($env:NUGET_PACKAGES) { $env:NUGET_PACKAGES } else { Join-Path $HOME '.nuget/packages' }
-        $old = Join-Path $nuget 'yamldotnet/11.2.1/lib/netstandard2.0/YamlDotNet.dll'
+        $old = Join-Path $nuget 'yamldotnet/11.2.1/lib/netstandard2.1/YamlDotNet.dll'
         Test-Path $old | Should -BeTrue -Because 'build.ps1 restores tools/Tools.csproj, which downloads it'
         $yaml = Join-Path $TestDrive 'iso.yaml'
         Set-Content $yaml "name: iso`nmemory: 128`ndisk:`n  - target: /img`n    vdev: xvda`n"
