@@ -33,6 +33,9 @@ namespace XenPS.Backends
 
         /// <summary>Test hook: how a console Read waits (defaults to a real wait on the token's handle).</summary>
         internal Action<TimeSpan, System.Threading.CancellationToken>? Sleep { get; set; }
+
+        /// <summary>Test hook: fold the journal into a snapshot after this many lines (plus twice the domain count).</summary>
+        internal int CompactAfterLines { get; set; } = 4096;
     }
 
     /// <summary>Opens a backend from a host URI.</summary>

@@ -73,7 +73,7 @@ namespace XenPS.Backends.Simulated
 
         public string StateFlags(long nowMs)
         {
-            if (Shut) return XenDomain.EncodeState(false, false, Paused, true, Reason, false);
+            if (Shut) return XenDomain.EncodeState(false, false, false, true, Reason, false);
             if (Paused) return "--p---";
             return Booted(nowMs) ? "-b----" : "r-----";
         }

@@ -70,8 +70,11 @@ namespace XenPS.Backends.Simulated
         private readonly ArrayBufferWriter<byte> _pending = new ArrayBufferWriter<byte>(4096);
         private int _pendingCount;
 
-        public SimStore(string folder, TimeSpan lockTimeout)
+        private readonly int _compactAfter;
+
+        public SimStore(string folder, TimeSpan lockTimeout, int compactAfter)
         {
+            _compactAfter = compactAfter;
             _folder = folder;
             _snapshotPath = Path.Combine(folder, "snapshot.json");
             _lockPath = Path.Combine(folder, ".lock");
@@ -382,7 +385,7 @@ namespace XenPS.Backends.Simulated
             _journalLines += _pendingCount;
             _pending.Clear();
             _pendingCount = 0;
-            if (_journalLines > 4096 + 2L * Domains.Count) Compact(ct);
+            if (_journalLines > _compactAfter + 2L * Domains.Count) Compact(ct);
         }
 
         /// <summary>Folds the journal into a new snapshot (next generation) and drops the old journal.</summary>

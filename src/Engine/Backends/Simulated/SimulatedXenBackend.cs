@@ -32,7 +32,7 @@ namespace XenPS.Backends.Simulated
             Uri = uri;
             _clock = options.Clock ?? (() => DateTimeOffset.UtcNow);
             Sleep = options.Sleep ?? ((t, ct) => { if (ct.WaitHandle.WaitOne(t)) ct.ThrowIfCancellationRequested(); });
-            _store = new SimStore(folder, options.LockTimeout);
+            _store = new SimStore(folder, options.LockTimeout, options.CompactAfterLines);
             _host = Guard(() =>
             {
                 Directory.CreateDirectory(folder);
