@@ -244,6 +244,20 @@ namespace XenPS.Tests
         }
 
         [Fact]
+        public void RenameRestartFailsWhenTheKeptDomainLeavesNoRoom()
+        {
+            using var b = _h.Open(_h.Options(totalMiB: 2048, dom0MiB: 1024));
+            var first = b.CreateDomain(SimTestHost.Config("big", ("memory", "1024"), ("on_poweroff", "rename-restart")), new CreateDomainOptions(), None);
+            _h.Advance(2);
+            b.ShutdownDomain("big", false, None);
+            _h.Advance(2);
+            var all = b.ListDomains(None);
+            Assert.Equal(2, all.Count);
+            Assert.StartsWith("big-", all[1].Name);
+            Assert.Equal(first.Id, all[1].Id);
+        }
+
+        [Fact]
         public void PausedCreateAndShutdownWaitsForUnpause()
         {
             using var b = _h.Open();

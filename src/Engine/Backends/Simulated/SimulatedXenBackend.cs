@@ -302,6 +302,14 @@ namespace XenPS.Backends.Simulated
                     old.Uuid = Guid.NewGuid().ToString("D");
                     for (int n = 1; _store.ByName(old.Name) != null; n++) old.Name += "-" + n.ToString(CultureInfo.InvariantCulture);
                     _store.Put(old);
+                    // the kept domain still holds its memory: like xl, the restart fails when the host is full
+                    long free = _host.TotalMemoryMiB - _host.Dom0MemoryMiB - _store.MemorySum;
+                    if (d.MemoryMiB > free)
+                    {
+                        _store.ConsumeDomid(_store.AllocateDomid());
+                        _store.AppendConsole(d.Name, "[XenPS sim] restart failed: xc_dom_boot_mem_init: can't allocate low memory for domain: Out of memory\n", ct);
+                        return null;
+                    }
                     return Rebuilt(d, wall);
                 }
                 default: // destroy, coredump-destroy
