@@ -308,6 +308,30 @@ namespace XenPS.Tests
         }
 
         [Fact]
+        public void HvmWithoutPvDriversNeedsTheAcpiFallback()
+        {
+            using var b = _h.Open();
+            b.CreateDomain(SimTestHost.Config("win", ("type", "hvm"), ("sim.pv_drivers", "0")), new CreateDomainOptions(), None);
+            _h.Advance(2);
+            var ex = Assert.Throws<XenCommandException>(() => b.ShutdownDomain("win", false, None));
+            Assert.StartsWith("PV control interface not available", ex.Message);
+            b.ShutdownDomain("win", true, None);
+            _h.Advance(2);
+            Assert.Null(Get(b, "win"));
+        }
+
+        [Fact]
+        public void ACrashLoopWithZeroTimingsStaysBounded()
+        {
+            using var b = _h.Open();
+            b.CreateDomain(SimTestHost.Config("loop", ("sim.boot_seconds", "0"), ("sim.crash_after_seconds", "0"), ("on_crash", "restart")), new CreateDomainOptions(), None);
+            _h.Advance(1);
+            var d = Get(b, "loop")!;
+            Assert.True(d.Id > 1);
+            Assert.True(d.Id <= 1 + 2 * 100 + 1);
+        }
+
+        [Fact]
         public void CrashAfterDestroysByDefault()
         {
             using var b = _h.Open();

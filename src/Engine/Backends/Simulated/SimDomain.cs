@@ -55,8 +55,8 @@ namespace XenPS.Backends.Simulated
 
         /// <summary>Boot-log lines already written to the console log.</summary>
         public int ConsoleLines;
-        /// <summary>Whether the shell has printed its first prompt (after a command).</summary>
-        public bool LoggedIn;
+        /// <summary>HVM guest without PV drivers: it cannot be asked to shut down, only given the ACPI power button.</summary>
+        public bool NoPvDrivers;
 
         private XenDomainConfig? _config;
 
@@ -168,7 +168,7 @@ namespace XenPS.Backends.Simulated
                 w.WriteNumber("shutup", ShutUptime);
             }
             if (ConsoleLines != 0) w.WriteNumber("con", ConsoleLines);
-            if (LoggedIn) w.WriteBoolean("login", true);
+            if (NoPvDrivers) w.WriteBoolean("nopv", true);
             w.WritePropertyName("config");
             w.WriteRawValue(ConfigJson, skipInputValidation: true);
             w.WriteEndObject();
@@ -200,7 +200,7 @@ namespace XenPS.Backends.Simulated
             if (e.TryGetProperty("reason", out p)) d.Reason = (XenShutdownReason)p.GetInt32();
             if (e.TryGetProperty("shutup", out p)) d.ShutUptime = p.GetDouble();
             if (e.TryGetProperty("con", out p)) d.ConsoleLines = p.GetInt32();
-            if (e.TryGetProperty("login", out p)) d.LoggedIn = p.GetBoolean();
+            if (e.TryGetProperty("nopv", out p)) d.NoPvDrivers = p.GetBoolean();
             return d;
         }
 

@@ -12,13 +12,15 @@ namespace XenPS.Backends.Simulated
     /// background process: every call takes the folder lock, catches up with the files, advances every domain's state
     /// to "now" from persisted timestamps (boot, shutdown requests, crashes and their on_* actions), then acts.
     /// Per-domain knobs (config keys): sim.boot_seconds (1), sim.shutdown_seconds (2; 0 = at once),
-    /// sim.ignore_shutdown (0), sim.crash_after_seconds (none).
+    /// sim.ignore_shutdown (0), sim.crash_after_seconds (none), sim.pv_drivers (1; 0 on an HVM guest = shutdown needs
+    /// the ACPI fallback, like xl shutdown -F).
     /// </summary>
     public sealed class SimulatedXenBackend : IXenBackend
     {
         public const string XenVersion = "4.17.7-sim";
         public const string Dom0Uuid = "00000000-0000-0000-0000-000000000000";
-        private const int MaxTransitionsPerDomain = 10000;
+        // a crash loop (on_crash=restart with tiny timings) catches up at most this many cycles per call
+        private const int MaxTransitionsPerDomain = 100;
 
         private readonly object _gate = new object();
         private readonly SimStore _store;
@@ -107,6 +109,10 @@ namespace XenPS.Backends.Simulated
         public void ShutdownDomain(string domain, bool acpiFallback, CancellationToken cancellationToken) => Locked(cancellationToken, now =>
         {
             var d = Find(domain, "shutting down", "Not shutting down domain 0: it is the control domain; shutting it down would take the whole host down.");
+            if (d.NoPvDrivers && !acpiFallback && !d.Shut)
+                throw new XenCommandException(
+                    "PV control interface not available: external graceful shutdown not possible. Use \"-F\" to fallback to ACPI power event.",
+                    1, "PV control interface not available: external graceful shutdown not possible.\nUse \"-F\" to fallback to ACPI power event.\n");
             RequestShutdown(d, SimRequest.Poweroff, fromGuest: false, now);
             _store.Commit(cancellationToken);
             Advance(now, cancellationToken);
@@ -342,7 +348,6 @@ namespace XenPS.Backends.Simulated
             nd.RequestUptime = 0;
             nd.Shut = false;
             nd.ConsoleLines = 0;
-            nd.LoggedIn = false;
             _store.Put(nd);
             return nd;
         }
@@ -442,6 +447,8 @@ namespace XenPS.Backends.Simulated
             double? crash = Seconds("sim.crash_after_seconds", null);
             string? ign = config.GetString("sim.ignore_shutdown");
             bool ignore = ign != null && (XenDomainConfig.ParseXlInteger(ign) ?? 0) != 0;
+            string? pv = config.GetString("sim.pv_drivers");
+            bool noPv = config.Type == XenDomainType.HVM && pv != null && (XenDomainConfig.ParseXlInteger(pv) ?? 1) == 0;
 
             if (diags.Count > 0) throw new XenConfigException(diags);
             return new SimDomain
@@ -457,6 +464,7 @@ namespace XenPS.Backends.Simulated
                 ShutdownSeconds = shut,
                 IgnoreShutdown = ignore,
                 CrashAfterSeconds = crash,
+                NoPvDrivers = noPv,
             };
         }
 
