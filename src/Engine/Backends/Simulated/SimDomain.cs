@@ -131,11 +131,8 @@ namespace XenPS.Backends.Simulated
             };
         }
 
-        public SimDomain Copy()
-        {
-            var d = (SimDomain)MemberwiseClone();
-            return d;
-        }
+        /// <summary>A copy to change: stored records are replaced, never edited in place (the parsed config is shared).</summary>
+        public SimDomain Copy() => (SimDomain)MemberwiseClone();
 
         // ---- JSON ----
 

@@ -108,7 +108,7 @@ namespace XenPS.Backends.Simulated
 
         public void ShutdownDomain(string domain, bool acpiFallback, CancellationToken cancellationToken) => Locked(cancellationToken, now =>
         {
-            var d = Find(domain, "shutting down", "Not shutting down domain 0: it is the control domain; shutting it down would take the whole host down.");
+            var d = Find(domain, "Not shutting down domain 0: it is the control domain; shutting it down would take the whole host down.");
             if (d.NoPvDrivers && !acpiFallback && !d.Shut)
                 throw new XenCommandException(
                     "PV control interface not available: external graceful shutdown not possible. Use \"-F\" to fallback to ACPI power event.",
@@ -122,7 +122,7 @@ namespace XenPS.Backends.Simulated
 
         public void DestroyDomain(string domain, CancellationToken cancellationToken) => Locked(cancellationToken, now =>
         {
-            var d = Find(domain, "destroying", "Not destroying domain 0; use -f to force. This can only be done when using a disaggregated hardware domain and toolstack.");
+            var d = Find(domain, "Not destroying domain 0; use -f to force. This can only be done when using a disaggregated hardware domain and toolstack.");
             if (!d.Shut) MaterializeConsole(d, d.Uptime(now), cancellationToken);
             _store.Delete(d.Id);
             _store.Commit(cancellationToken);
@@ -131,7 +131,7 @@ namespace XenPS.Backends.Simulated
 
         public void PauseDomain(string domain, CancellationToken cancellationToken) => Locked(cancellationToken, now =>
         {
-            var d = Find(domain, "pausing", "Not pausing domain 0: Xen refuses to pause the control domain (libxl_domain_pause: Invalid argument).");
+            var d = Find(domain, "Not pausing domain 0: Xen refuses to pause the control domain (libxl_domain_pause: Invalid argument).");
             if (d.Shut || d.Paused) return 0; // idempotent, as xl pause
             var nd = d.Copy();
             nd.UptimeAccum = d.Uptime(now);
@@ -143,7 +143,7 @@ namespace XenPS.Backends.Simulated
 
         public void UnpauseDomain(string domain, CancellationToken cancellationToken) => Locked(cancellationToken, now =>
         {
-            var d = Find(domain, "unpausing", null);
+            var d = Find(domain, null);
             if (d == null || d.Shut || !d.Paused) return 0; // Domain-0 runs; idempotent
             var nd = d.Copy();
             nd.ActiveSinceMs = now;
@@ -154,7 +154,7 @@ namespace XenPS.Backends.Simulated
 
         public IXenConsole OpenConsole(string domain, CancellationToken cancellationToken) => Locked(cancellationToken, now =>
         {
-            var d = Find(domain, "attaching to", "Domain-0's console is the host's own serial console; the simulated host does not provide it.");
+            var d = Find(domain, "Domain-0's console is the host's own serial console; the simulated host does not provide it.");
             return (IXenConsole)new SimConsole(this, d.Uuid, d.Name);
         });
 
@@ -368,7 +368,7 @@ namespace XenPS.Backends.Simulated
         };
 
         /// <summary>Finds a domU; Domain-0 is refused with <paramref name="dom0Refusal"/> (or null is returned when that is null).</summary>
-        private SimDomain Find(string domain, string verb, string? dom0Refusal)
+        private SimDomain Find(string domain, string? dom0Refusal)
         {
             if (domain is null) throw new ArgumentNullException(nameof(domain));
             SimDomain? d;
