@@ -52,6 +52,25 @@ namespace XenPS.Tests
         }
 
         [Fact]
+        public void ACachedInstanceNoticesAnotherInstancesCompaction()
+        {
+            using var a = _h.Open();
+            a.CreateDomain(SimTestHost.Config("first"), new CreateDomainOptions(), None);
+            Assert.Equal(2, a.ListDomains(None).Count);
+            using (var b = _h.Open(_h.Options(compactAfter: 3)))
+            {
+                for (int i = 0; i < 30; i++) b.CreateDomain(SimTestHost.Config("b" + i), new CreateDomainOptions(), None);
+                b.DestroyDomain("first", None);
+                for (int i = 0; i < 30; i += 3) b.PauseDomain("b" + i, None);
+            }
+            var list = a.ListDomains(None);
+            Assert.Equal(31, list.Count);
+            Assert.DoesNotContain(list, d => d.Name == "first");
+            Assert.Equal(10, list.Count(d => d.StateFlags == "--p---"));
+            Assert.Equal(32, a.CreateDomain(SimTestHost.Config("last"), new CreateDomainOptions(), None).Id);
+        }
+
+        [Fact]
         public void ConcurrentCreatesFromTwoInstancesAreAllKept()
         {
             using var a = XenBackendFactory.Open(_h.Uri);
