@@ -1,0 +1,521 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using System.Text.Json;
+using System.Threading;
+
+namespace XenPS.Backends.Simulated
+{
+    /// <summary>
+    /// An embedded simulated Xen 4.17 host kept in a folder (see <see cref="SimStore"/> for the format). There is no
+    /// background process: every call takes the folder lock, catches up with the files, advances every domain's state
+    /// to "now" from persisted timestamps (boot, shutdown requests, crashes and their on_* actions), then acts.
+    /// Per-domain knobs (config keys): sim.boot_seconds (1), sim.shutdown_seconds (2; 0 = at once),
+    /// sim.ignore_shutdown (0), sim.crash_after_seconds (none), sim.pv_drivers (1; 0 on an HVM guest = shutdown needs
+    /// the ACPI fallback, like xl shutdown -F).
+    /// </summary>
+    public sealed class SimulatedXenBackend : IXenBackend
+    {
+        public const string XenVersion = "4.17.7-sim";
+        public const string Dom0Uuid = "00000000-0000-0000-0000-000000000000";
+        // a crash loop (on_crash=restart with tiny timings) catches up at most this many cycles per call
+        private const int MaxTransitionsPerDomain = 100;
+
+        private readonly object _gate = new object();
+        private readonly SimStore _store;
+        private readonly SimHostFacts _host;
+        private readonly Func<DateTimeOffset> _clock;
+        internal readonly Action<TimeSpan, CancellationToken> Sleep;
+        private bool _disposed;
+
+        internal SimulatedXenBackend(string uri, string folder, string hostName, XenBackendOptions options)
+        {
+            Uri = uri;
+            _clock = options.Clock ?? (() => DateTimeOffset.UtcNow);
+            Sleep = options.Sleep ?? ((t, ct) => { if (ct.WaitHandle.WaitOne(t)) ct.ThrowIfCancellationRequested(); });
+            _store = new SimStore(folder, options.LockTimeout, options.CompactAfterLines);
+            _host = Guard(() =>
+            {
+                Directory.CreateDirectory(folder);
+                using (_store.AcquireLock(CancellationToken.None))
+                    return _store.LoadOrCreateHost(hostName, options, NowMs, CancellationToken.None);
+            });
+        }
+
+        public string Uri { get; }
+
+        /// <summary>The folder holding this host's state.</summary>
+        public string StateFolder => _store.Folder;
+
+        internal long NowMs => _clock().ToUnixTimeMilliseconds();
+
+        // =========================== IXenBackend ===========================
+
+        public XenHostInfo GetHostInfo(CancellationToken cancellationToken) => Locked(cancellationToken, now => new XenHostInfo
+        {
+            HostName = _host.Name,
+            XenVersion = XenVersion,
+            CpuCount = _host.CpuCount,
+            TotalMemoryMiB = _host.TotalMemoryMiB,
+            FreeMemoryMiB = _host.TotalMemoryMiB - _host.Dom0MemoryMiB - _store.MemorySum,
+        });
+
+        public IReadOnlyList<XenDomain> ListDomains(CancellationToken cancellationToken) => Locked(cancellationToken, now =>
+        {
+            var list = new List<XenDomain>(_store.Domains.Count + 1) { Dom0(now) };
+            int n = 0;
+            foreach (var d in _store.Domains.Values)
+            {
+                if ((++n & 1023) == 0) cancellationToken.ThrowIfCancellationRequested();
+                list.Add(d.ToXenDomain(now));
+            }
+            return (IReadOnlyList<XenDomain>)list;
+        });
+
+        public XenDomain CreateDomain(XenDomainConfig config, CreateDomainOptions options, CancellationToken cancellationToken)
+        {
+            if (config is null) throw new ArgumentNullException(nameof(config));
+            var proto = BuildDomain(config);
+            bool paused = options?.Paused ?? false;
+            return Locked(cancellationToken, now =>
+            {
+                if (proto.Name == "Domain-0" || _store.ByName(proto.Name) != null)
+                    throw new XenResourceExistsException($"Domain with name \"{proto.Name}\" already exists.");
+                if (_store.ByUuid(proto.Uuid) != null)
+                    throw new XenResourceExistsException($"Domain with uuid {proto.Uuid} already exists.");
+                long free = _host.TotalMemoryMiB - _host.Dom0MemoryMiB - _store.MemorySum;
+                if (proto.MemoryMiB > free)
+                {
+                    // like xl, the failed build still used up a domid
+                    int wasted = _store.AllocateDomid();
+                    _store.ConsumeDomid(wasted);
+                    _store.Commit(cancellationToken);
+                    throw new XenResourceUnavailableException(
+                        "xc_dom_boot_mem_init: can't allocate low memory for domain: Out of memory " +
+                        $"(domain {wasted.ToString(CultureInfo.InvariantCulture)} '{proto.Name}' needs {proto.MemoryMiB.ToString(CultureInfo.InvariantCulture)} MiB, " +
+                        $"the host has {free.ToString(CultureInfo.InvariantCulture)} MiB free of {_host.TotalMemoryMiB.ToString(CultureInfo.InvariantCulture)} MiB)");
+                }
+                var d = proto.Copy();
+                d.Id = _store.AllocateDomid();
+                d.CreatedMs = now;
+                d.ActiveSinceMs = paused ? (long?)null : now;
+                _store.Put(d);
+                _store.Commit(cancellationToken);
+                return d.ToXenDomain(now);
+            });
+        }
+
+        public void ShutdownDomain(string domain, bool acpiFallback, CancellationToken cancellationToken) => Locked(cancellationToken, now =>
+        {
+            var d = Find(domain, "Not shutting down domain 0: it is the control domain; shutting it down would take the whole host down.");
+            if (d.NoPvDrivers && !acpiFallback && !d.Shut)
+                throw new XenCommandException(
+                    "PV control interface not available: external graceful shutdown not possible. Use \"-F\" to fallback to ACPI power event.",
+                    1, "PV control interface not available: external graceful shutdown not possible.\nUse \"-F\" to fallback to ACPI power event.\n");
+            RequestShutdown(d, SimRequest.Poweroff, fromGuest: false, now);
+            _store.Commit(cancellationToken);
+            Advance(now, cancellationToken);
+            _store.Commit(cancellationToken);
+            return 0;
+        });
+
+        public void DestroyDomain(string domain, CancellationToken cancellationToken) => Locked(cancellationToken, now =>
+        {
+            var d = Find(domain, "Not destroying domain 0; use -f to force. This can only be done when using a disaggregated hardware domain and toolstack.");
+            if (!d.Shut) MaterializeConsole(d, d.Uptime(now), cancellationToken);
+            _store.Delete(d.Id);
+            _store.Commit(cancellationToken);
+            return 0;
+        });
+
+        public void PauseDomain(string domain, CancellationToken cancellationToken) => Locked(cancellationToken, now =>
+        {
+            var d = Find(domain, "Not pausing domain 0: Xen refuses to pause the control domain (libxl_domain_pause: Invalid argument).");
+            if (d.Shut || d.Paused) return 0; // idempotent, as xl pause
+            var nd = d.Copy();
+            nd.UptimeAccum = d.Uptime(now);
+            nd.ActiveSinceMs = null;
+            _store.Put(nd);
+            _store.Commit(cancellationToken);
+            return 0;
+        });
+
+        public void UnpauseDomain(string domain, CancellationToken cancellationToken) => Locked(cancellationToken, now =>
+        {
+            var d = Find(domain, null);
+            if (d == null || d.Shut || !d.Paused) return 0; // Domain-0 runs; idempotent
+            var nd = d.Copy();
+            nd.ActiveSinceMs = now;
+            _store.Put(nd);
+            _store.Commit(cancellationToken);
+            return 0;
+        });
+
+        public IXenConsole OpenConsole(string domain, CancellationToken cancellationToken) => Locked(cancellationToken, now =>
+        {
+            var d = Find(domain, "Domain-0's console is the host's own serial console; the simulated host does not provide it.");
+            return (IXenConsole)new SimConsole(this, d.Uuid, d.Name);
+        });
+
+        public void Dispose()
+        {
+            lock (_gate) _disposed = true;
+        }
+
+        // =========================== console plumbing ===========================
+
+        /// <summary>New console text for the domain with that uuid; exists=false once it has gone.</summary>
+        internal (string text, bool exists, long nextDueMs) ConsoleFetch(string uuid, string name, ref long offset, CancellationToken ct)
+        {
+            long off = offset;
+            var r = Locked(ct, now =>
+            {
+                var d = _store.ByUuid(uuid);
+                long next = long.MaxValue;
+                if (d != null)
+                {
+                    name = d.Name;
+                    if (!d.Shut) MaterializeConsole(d, d.Uptime(now), ct);
+                    _store.Commit(ct);
+                    next = NextConsoleLineMs(_store.ById(d.Id)!, now);
+                }
+                string text = _store.ReadConsole(name, ref off, ct);
+                return (text, d != null, next);
+            });
+            offset = off;
+            return r;
+        }
+
+        /// <summary>One line typed at the console: echo, the shell's answer, a prompt; poweroff/reboot act.</summary>
+        internal bool ConsoleLine(string uuid, string line, CancellationToken ct) => Locked(ct, now =>
+        {
+            var d = _store.ByUuid(uuid);
+            if (d == null) return false;
+            if (d.Shut) return true; // nobody reads the keys of a dead guest
+            MaterializeConsole(d, d.Uptime(now), ct);
+            d = _store.ById(d.Id)!;
+            var (output, request) = SimGuest.Answer(d, line);
+            string text = line + "\n" + output + (request == SimRequest.None ? SimGuest.Prompt(d) : "");
+            _store.AppendConsole(d.Name, text, ct);
+            if (request != SimRequest.None) RequestShutdown(d, request, fromGuest: true, now);
+            _store.Commit(ct);
+            Advance(now, ct);
+            _store.Commit(ct);
+            return true;
+        });
+
+        private long NextConsoleLineMs(SimDomain d, long now)
+        {
+            if (d.Shut || d.ActiveSinceMs is not long since) return long.MaxValue;
+            var lines = SimGuest.BootLines(d);
+            if (d.ConsoleLines >= lines.Count) return long.MaxValue;
+            double at = lines[d.ConsoleLines].at;
+            return since + (long)Math.Ceiling((at - d.UptimeAccum) * 1000.0);
+        }
+
+        /// <summary>Writes the boot lines due by <paramref name="uptime"/> to the console log.</summary>
+        private SimDomain MaterializeConsole(SimDomain d, double uptime, CancellationToken ct)
+        {
+            var lines = SimGuest.BootLines(d);
+            if (d.ConsoleLines >= lines.Count) return d;
+            int k = d.ConsoleLines;
+            var sb = new System.Text.StringBuilder();
+            while (k < lines.Count && lines[k].at <= uptime + 1e-9) sb.Append(lines[k++].text);
+            if (k == d.ConsoleLines) return d;
+            _store.AppendConsole(d.Name, sb.ToString(), ct);
+            var nd = d.Copy();
+            nd.ConsoleLines = k;
+            _store.Put(nd);
+            return nd;
+        }
+
+        // =========================== lifecycle ===========================
+
+        private void RequestShutdown(SimDomain d, SimRequest request, bool fromGuest, long now)
+        {
+            if (d.Shut || d.Request != SimRequest.None) return;
+            if (d.IgnoreShutdown && !fromGuest) return; // the guest never answers the control/shutdown watch
+            var nd = d.Copy();
+            nd.Request = request;
+            nd.RequestUptime = d.Uptime(now);
+            _store.Put(nd);
+        }
+
+        /// <summary>Carries out every crash / power-off due by <paramref name="now"/>, in time order, with its on_* action.</summary>
+        private void Advance(long now, CancellationToken ct)
+        {
+            if (now < _store.NextEventMs) return;
+            var due = new List<(long at, int id)>();
+            foreach (var d in _store.Domains.Values)
+            {
+                long t = d.NextEventWallMs();
+                if (t <= now) due.Add((t, d.Id));
+            }
+            due.Sort();
+            foreach (var (_, id) in due)
+            {
+                ct.ThrowIfCancellationRequested();
+                var cur = _store.ById(id);
+                for (int i = 0; cur != null && i < MaxTransitionsPerDomain; i++)
+                {
+                    long t = cur.NextEventWallMs();
+                    if (t > now) break;
+                    cur = Transition(cur, ct);
+                }
+            }
+            long next = long.MaxValue;
+            foreach (var d in _store.Domains.Values)
+            {
+                long t = d.NextEventWallMs();
+                if (t < next) next = t;
+            }
+            _store.NextEventMs = next;
+        }
+
+        /// <summary>Fires the next event of a running domain; returns the domain that carries on (restart), or null.</summary>
+        private SimDomain? Transition(SimDomain d, CancellationToken ct)
+        {
+            var ev = d.NextEvent()!.Value;
+            double at = ev.at;
+            long wall = d.ActiveSinceMs!.Value + (long)Math.Round((at - d.UptimeAccum) * 1000.0);
+            XenShutdownReason reason = ev.crash ? XenShutdownReason.Crash
+                : d.Request == SimRequest.Reboot ? XenShutdownReason.Reboot : XenShutdownReason.Poweroff;
+            var cfg = d.Config;
+            XenLifecycleAction action = reason switch
+            {
+                XenShutdownReason.Crash => cfg.OnCrash,
+                XenShutdownReason.Reboot => cfg.OnReboot,
+                _ => cfg.OnPoweroff,
+            };
+            d = MaterializeConsole(d, at, ct);
+            _store.AppendConsole(d.Name, SimGuest.ShutdownText(reason, at), ct);
+
+            switch (action)
+            {
+                case XenLifecycleAction.Preserve:
+                    _store.Put(Preserved(d, reason, at));
+                    return null;
+                case XenLifecycleAction.Restart:
+                case XenLifecycleAction.CoredumpRestart:
+                case XenLifecycleAction.SoftReset:
+                    _store.Delete(d.Id);
+                    return Rebuilt(d, wall);
+                case XenLifecycleAction.RenameRestart:
+                {
+                    var old = Preserved(d, reason, at);
+                    old.Name = d.Name + "-" + DateTimeOffset.FromUnixTimeMilliseconds(wall).UtcDateTime.ToString("yyyyMMdd'T'HHmm'Z'", CultureInfo.InvariantCulture);
+                    old.Uuid = Guid.NewGuid().ToString("D");
+                    for (int n = 1; _store.ByName(old.Name) != null; n++) old.Name += "-" + n.ToString(CultureInfo.InvariantCulture);
+                    _store.Put(old);
+                    // the kept domain still holds its memory: like xl, the restart fails when the host is full
+                    long free = _host.TotalMemoryMiB - _host.Dom0MemoryMiB - _store.MemorySum;
+                    if (d.MemoryMiB > free)
+                    {
+                        _store.ConsumeDomid(_store.AllocateDomid());
+                        _store.AppendConsole(d.Name, "[XenPS sim] restart failed: xc_dom_boot_mem_init: can't allocate low memory for domain: Out of memory\n", ct);
+                        return null;
+                    }
+                    return Rebuilt(d, wall);
+                }
+                default: // destroy, coredump-destroy
+                    _store.Delete(d.Id);
+                    return null;
+            }
+        }
+
+        private static SimDomain Preserved(SimDomain d, XenShutdownReason reason, double at)
+        {
+            var nd = d.Copy();
+            nd.Shut = true;
+            nd.Reason = reason;
+            nd.ShutUptime = at;
+            nd.UptimeAccum = at;
+            nd.ActiveSinceMs = null;
+            nd.Request = SimRequest.None;
+            return nd;
+        }
+
+        /// <summary>The same guest (name, uuid, config) built again with a new domid, booting from <paramref name="wall"/>.</summary>
+        private SimDomain Rebuilt(SimDomain d, long wall)
+        {
+            var nd = d.Copy();
+            nd.Id = _store.AllocateDomid();
+            nd.CreatedMs = wall;
+            nd.ActiveSinceMs = wall;
+            nd.UptimeAccum = 0;
+            nd.Request = SimRequest.None;
+            nd.RequestUptime = 0;
+            nd.Shut = false;
+            nd.ConsoleLines = 0;
+            _store.Put(nd);
+            return nd;
+        }
+
+        // =========================== helpers ===========================
+
+        private XenDomain Dom0(long now) => new XenDomain
+        {
+            Name = "Domain-0",
+            Id = 0,
+            Uuid = Dom0Uuid,
+            Type = XenDomainType.PV,
+            MemoryMiB = _host.Dom0MemoryMiB,
+            MaxMemoryMiB = _host.Dom0MemoryMiB,
+            VCpus = _host.CpuCount,
+            StateFlags = "r-----",
+            CpuTime = Math.Round(Math.Max(0, now - _host.CreatedMs) / 1000.0 * 0.05 * _host.CpuCount, 1),
+        };
+
+        /// <summary>Finds a domU; Domain-0 is refused with <paramref name="dom0Refusal"/> (or null is returned when that is null).</summary>
+        private SimDomain Find(string domain, string? dom0Refusal)
+        {
+            if (domain is null) throw new ArgumentNullException(nameof(domain));
+            SimDomain? d;
+            bool isDom0;
+            if (domain.Length > 0 && IsAllDigits(domain))
+            {
+                isDom0 = int.TryParse(domain, NumberStyles.None, CultureInfo.InvariantCulture, out int id) && id == 0;
+                d = !isDom0 && int.TryParse(domain, NumberStyles.None, CultureInfo.InvariantCulture, out id) ? _store.ById(id) : null;
+            }
+            else
+            {
+                isDom0 = domain == "Domain-0";
+                d = isDom0 ? null : _store.ByName(domain);
+            }
+            if (isDom0)
+            {
+                if (dom0Refusal == null) return null!;
+                throw new XenInvalidOperationException(dom0Refusal);
+            }
+            return d ?? throw new XenDomainNotFoundException(domain, domain + " is an invalid domain identifier (rc=-6)");
+        }
+
+        private static bool IsAllDigits(string s)
+        {
+            foreach (char c in s) if (c < '0' || c > '9') return false;
+            return true;
+        }
+
+        /// <summary>Validates a config and turns it into a domain prototype (no domid yet).</summary>
+        private static SimDomain BuildDomain(XenDomainConfig config)
+        {
+            var diags = new List<XenDiagnostic>();
+            void Err(string key, string code, string msg) =>
+                diags.Add(new XenDiagnostic(DiagnosticSeverity.Error, code, msg, config.SourcePath, config.GetPosition(key)?.Line ?? 0, config.GetPosition(key)?.Column ?? 0));
+
+            string? name = config.Name;
+            if (string.IsNullOrEmpty(name)) Err("name", "MissingName", "Domain name must be specified.");
+            else if (IsAllDigits(name!)) Err("name", "InvalidName", $"Domain name '{name}' is all digits: xl would take it for a domid.");
+
+            long? Num(string key, long dflt, long min)
+            {
+                string? s = config.GetString(key);
+                if (s == null) return config.Get(key) == null ? dflt : Bad(key);
+                long? v = XenDomainConfig.ParseXlInteger(s);
+                if (v == null || v < min) return Bad(key);
+                return v;
+            }
+            long? Bad(string key)
+            {
+                Err(key, "InvalidNumber", $"{key} = '{config.Get(key)}' is not a valid number here.");
+                return null;
+            }
+            double? Seconds(string key, double? dflt)
+            {
+                string? s = config.GetString(key);
+                if (s == null) return dflt;
+                if (double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) && v >= 0 && v < 1e9) return v;
+                Err(key, "InvalidNumber", $"{key} = '{s}' is not a number of seconds.");
+                return dflt;
+            }
+
+            long memory = Num("memory", 32, 1) ?? 32;
+            long maxmem = Num("maxmem", memory, 1) ?? memory;
+            if (maxmem < memory) Err("maxmem", "InvalidMaxMem", $"maxmem ({maxmem} MiB) must not be less than memory ({memory} MiB).");
+            long vcpus = Num("vcpus", 1, 1) ?? 1;
+            if (vcpus > 4096) Err("vcpus", "InvalidNumber", "vcpus must be at most 4096.");
+
+            string uuid = Guid.NewGuid().ToString("D");
+            if (config.Uuid is string u)
+            {
+                if (Guid.TryParse(u, out var g)) uuid = g.ToString("D");
+                else Err("uuid", "InvalidUuid", $"uuid '{u}' is not a valid UUID.");
+            }
+            double boot = Seconds("sim.boot_seconds", 1) ?? 1;
+            double shut = Seconds("sim.shutdown_seconds", 2) ?? 2;
+            double? crash = Seconds("sim.crash_after_seconds", null);
+            string? ign = config.GetString("sim.ignore_shutdown");
+            bool ignore = ign != null && (XenDomainConfig.ParseXlInteger(ign) ?? 0) != 0;
+            string? pv = config.GetString("sim.pv_drivers");
+            bool noPv = config.Type == XenDomainType.HVM && pv != null && (XenDomainConfig.ParseXlInteger(pv) ?? 1) == 0;
+
+            if (diags.Count > 0) throw new XenConfigException(diags);
+            return new SimDomain
+            {
+                Name = name!,
+                Uuid = uuid,
+                Type = config.Type,
+                MemoryMiB = memory,
+                MaxMemoryMiB = maxmem,
+                VCpus = (int)vcpus,
+                ConfigJson = SimDomain.ConfigToJson(config),
+                BootSeconds = boot,
+                ShutdownSeconds = shut,
+                IgnoreShutdown = ignore,
+                CrashAfterSeconds = crash,
+                NoPvDrivers = noPv,
+            };
+        }
+
+        /// <summary>Runs <paramref name="body"/> under the instance gate and the folder lock, on state synced and advanced to now.</summary>
+        private T Locked<T>(CancellationToken ct, Func<long, T> body) => Guard(() =>
+        {
+            lock (_gate)
+            {
+                if (_disposed) throw new XenInvalidOperationException($"The connection to simulated host '{_host?.Name}' has been closed.");
+                using (_store.AcquireLock(ct))
+                {
+                    try
+                    {
+                        _store.Sync(ct);
+                        long now = NowMs;
+                        Advance(now, ct);
+                        _store.Commit(ct);
+                        return body(now);
+                    }
+                    catch (Exception ex)
+                    {
+                        // memory may be ahead of the files: reload next time (a plain refusal changed nothing)
+                        if (_store.HasPending || !(ex is XenPSException)) _store.Invalidate();
+                        throw;
+                    }
+                }
+            }
+        });
+
+        private T Guard<T>(Func<T> body)
+        {
+            try
+            {
+                return body();
+            }
+            catch (IOException ex)
+            {
+                throw new XenConnectionException($"The simulated host state in '{_store.Folder}' could not be read or written: {ex.Message}", ex);
+            }
+            catch (UnauthorizedAccessException ex)
+            {
+                throw new XenConnectionException($"The simulated host state in '{_store.Folder}' is not accessible: {ex.Message}", ex);
+            }
+            catch (JsonException ex)
+            {
+                throw new XenConnectionException($"The simulated host state in '{_store.Folder}' is damaged: {ex.Message}", ex);
+            }
+            catch (Exception ex) when (ex is KeyNotFoundException || ex is InvalidOperationException || ex is FormatException)
+            {
+                throw new XenConnectionException($"The simulated host state in '{_store.Folder}' is damaged: {ex.Message}", ex);
+            }
+        }
+    }
+}
