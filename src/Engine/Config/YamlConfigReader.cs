@@ -119,9 +119,23 @@ namespace XenPS.Config
                         return null;
                     }
                 }
+                catch (InvalidOperationException)
+                {
+                    // YamlDotNet's scanner can fail this way on some unterminated flow collections: report where reading stopped.
+                    Error("YamlSyntaxError", "YAML syntax error: the document ends inside an unclosed [ ] or { } (or is otherwise malformed) after this point.",
+                        _lastLine, _lastColumn, "Close every '[' with ']' and every '{' with '}', or quote values that start with them.");
+                    return null;
+                }
                 catch (YamlException e)
                 {
-                    Error("YamlSyntaxError", "YAML syntax error: " + StripPosition(e.Message) + ".", (int)e.Start.Line, (int)e.Start.Column,
+                    // libyaml style: Start is where the construct began, End is where the problem was found.
+                    var at = e.End.Line > 0 ? e.End : e.Start;
+                    string began = e.End.Line > 0 && e.Start.Line > 0 && e.Start.Line != e.End.Line
+                        ? $" (in the construct that starts at line {e.Start.Line}, column {e.Start.Column})" : "";
+                    int line = (int)at.Line, column = (int)at.Column;
+                    if (e.Message.IndexOf("tab", StringComparison.OrdinalIgnoreCase) >= 0)
+                        FindTabIndent(text, line, ref line, ref column); // YamlDotNet marks the mapping, not the tab
+                    Error("YamlSyntaxError", "YAML syntax error: " + StripPosition(e.Message) + began + ".", line, column,
                         "Check indentation (spaces, not tabs), the ': ' after each key, and quote values that contain ': ', ' #', or start with [ { * & ! | > ' \" % @ or a backquote.");
                     return null;
                 }
@@ -172,14 +186,36 @@ namespace XenPS.Config
                 return _failed ? null : config;
             }
 
+            private static void FindTabIndent(string text, int fromLine, ref int line, ref int column)
+            {
+                string[] lines = text.Split('\n');
+                for (int i = Math.Max(0, fromLine - 1); i < lines.Length; i++)
+                {
+                    string l = lines[i];
+                    int j = 0;
+                    while (j < l.Length && (l[j] == ' ' || l[j] == '\t'))
+                    {
+                        if (l[j] == '\t') { line = i + 1; column = j + 1; return; }
+                        j++;
+                    }
+                }
+            }
+
             private static string StripPosition(string message)
             {
                 string m = Regex.Replace(message, @"^\(Line: \d+, Col: \d+, Idx: \d+\) - \(Line: \d+, Col: \d+, Idx: \d+\): ", "");
                 return m.TrimEnd('.', ' ');
             }
 
+            private int _lastLine = 1, _lastColumn = 1;
+
             private YNode ParseNode(IParser parser)
             {
+                if (parser.Current != null)
+                {
+                    _lastLine = (int)parser.Current.Start.Line;
+                    _lastColumn = (int)parser.Current.Start.Column;
+                }
                 if (parser.TryConsume<AnchorAlias>(out var alias))
                 {
                     if (_anchors.TryGetValue(alias.Value.Value, out var target)) return target;
