@@ -27,7 +27,7 @@ namespace XenPS.Config
         private static readonly string[] Types = { "pv", "pvh", "hvm" };
 
         private static readonly Regex UuidPattern = new Regex(
-            "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$", RegexOptions.CultureInvariant);
+            "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\\z", RegexOptions.CultureInvariant);
 
         public static void Validate(XenDomainConfig config, List<XenDiagnostic> diagnostics)
         {

@@ -16,7 +16,7 @@ namespace XenPS.Config
     /// </summary>
     public static class YamlConfigReader
     {
-        private static readonly Regex XlKey = new Regex("^[a-z][._0-9a-z]*$", RegexOptions.CultureInvariant);
+        private static readonly Regex XlKey = new Regex("^[a-z][._0-9a-z]*\\z", RegexOptions.CultureInvariant);
 
         /// <summary>Keys a disk: mapping item may use (flags take true/false).</summary>
         public static readonly IReadOnlyList<string> DiskItemKeys = new[]

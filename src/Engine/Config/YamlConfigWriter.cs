@@ -16,8 +16,8 @@ namespace XenPS.Config
     /// </summary>
     public static class YamlConfigWriter
     {
-        private static readonly Regex PlainWord = new Regex(@"^[A-Za-z_/][A-Za-z0-9_./+-]*$", RegexOptions.CultureInvariant);
-        private static readonly Regex PlainInteger = new Regex(@"^(?:0|[1-9][0-9]*)$", RegexOptions.CultureInvariant);
+        private static readonly Regex PlainWord = new Regex(@"^[A-Za-z_/][A-Za-z0-9_./+-]*\z", RegexOptions.CultureInvariant);
+        private static readonly Regex PlainInteger = new Regex(@"^(?:0|[1-9][0-9]*)\z", RegexOptions.CultureInvariant);
 
         private static readonly HashSet<string> Keywords = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
         {

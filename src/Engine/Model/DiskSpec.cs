@@ -24,7 +24,7 @@ namespace XenPS
         public static readonly IReadOnlyList<string> BackendTypes = new[] { "phy", "tap", "qdisk", "standalone" };
 
         private static readonly Regex VdevPattern = new Regex(
-            @"^(?:(?:xvd|hd|sd)[a-z]+[0-9]*|d[0-9]+(?:p[0-9]+)?|[0-9]+)$", RegexOptions.CultureInvariant);
+            @"^(?:(?:xvd|hd|sd)[a-z]+[0-9]*|d[0-9]+(?:p[0-9]+)?|[0-9]+)\z", RegexOptions.CultureInvariant);
 
         private readonly List<string> _extras = new List<string>();
 
@@ -339,7 +339,7 @@ namespace XenPS
                             _d._extras.Add(tok);
                             return true;
                     }
-                    if (Regex.IsMatch(key, "^[a-z][-a-z0-9_]*$", RegexOptions.CultureInvariant))
+                    if (Regex.IsMatch(key, "^[a-z][-a-z0-9_]*\\z", RegexOptions.CultureInvariant))
                     {
                         string? near = XenPS.Config.KnownKeys.Suggest(key, KnownDiskKeywords);
                         return Fail($"unknown parameter '{key}' near '{tok}'",

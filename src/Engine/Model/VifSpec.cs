@@ -24,7 +24,7 @@ namespace XenPS
         };
 
         private static readonly Regex MacPattern = new Regex(
-            "^[0-9A-Fa-f]{1,2}([:-])[0-9A-Fa-f]{1,2}(?:\\1[0-9A-Fa-f]{1,2}){4}$", RegexOptions.CultureInvariant);
+            "^[0-9A-Fa-f]{1,2}([:-])[0-9A-Fa-f]{1,2}(?:\\1[0-9A-Fa-f]{1,2}){4}\\z", RegexOptions.CultureInvariant);
 
         private readonly List<KeyValuePair<string, string>> _values = new List<KeyValuePair<string, string>>();
 
