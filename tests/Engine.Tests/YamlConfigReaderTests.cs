@@ -245,5 +245,19 @@ namespace XenPS.Tests
             Assert.Null(c);
             Assert.Equal(new[] { "YamlNullValue", "YamlInvalidKey", "YamlUnknownItemKey" }, diags.Select(d => d.Code));
         }
+
+        [Fact]
+        public void TheSchemaHelpExampleReads()
+        {
+            // The example in docs/help/about_XenPS_YamlSchema.md.
+            var c = Read("name: web1\ntype: pvh\nmemory: 512\nmaxmem: 1024\nvcpus: 2\nkernel: /boot/vmlinuz-6.1\nextra: console=hvc0 quiet\non_crash: preserve\nacpi: true                 # becomes \"1\"\ndisk:\n  - phy:/dev/vg/web1,xvda,w                     # any xl disk spec string\n  - target: /srv/iso/debian-12.iso              # or a mapping\n    vdev: hdc\n    cdrom: true\nvif:\n  - ''                                          # a vif with every default\n  - { bridge: xenbr1, mac: '00:16:3e:00:00:02', ip: [10.0.0.2, 10.0.0.3] }\n", out var diags);
+            Assert.Empty(diags);
+            Assert.Equal("1", c!.GetString("acpi"));
+            Assert.Equal("format=raw, vdev=hdc, access=r, devtype=cdrom, target=/srv/iso/debian-12.iso", c.Disks[1].Spec);
+            Assert.Equal(new[] { "10.0.0.2", "10.0.0.3" }, c.Vifs[1].IpAddresses);
+            var all = new List<XenDiagnostic>();
+            ConfigValidator.Validate(c, all);
+            Assert.Empty(all);
+        }
     }
 }
