@@ -66,7 +66,9 @@ namespace XenPS.Tests
 
         [Theory]
         [InlineData("type", "kvm", "TypeInvalid", DiagnosticSeverity.Error)]
-        [InlineData("type", "p", "TypeInvalid", DiagnosticSeverity.Error)]
+        [InlineData("type", "PV", "TypeInvalid", DiagnosticSeverity.Error)]
+        [InlineData("type", "", "TypeInvalid", DiagnosticSeverity.Error)]
+        [InlineData("type", "p", "TypeAbbreviated", DiagnosticSeverity.Warning)]
         [InlineData("type", "hv", "TypeAbbreviated", DiagnosticSeverity.Warning)]
         [InlineData("builder", "linux", "TypeInvalid", DiagnosticSeverity.Error)]
         [InlineData("builder", "hvm", "BuilderDeprecated", DiagnosticSeverity.Information)]
@@ -258,6 +260,32 @@ namespace XenPS.Tests
             Assert.Equal("NameRequired", bad.Diagnostics[0].Code);
             var ex = Assert.Throws<XenConfigException>(() => DomainConfigReader.LoadText("name: [a\n", "x.yaml"));
             Assert.Equal("YamlSyntaxError", ex.Diagnostics[0].Code);
+        }
+
+        [Theory]
+        [InlineData("h", XenDomainType.HVM)]
+        [InlineData("p", XenDomainType.PV)]
+        [InlineData("pv", XenDomainType.PV)]
+        [InlineData("pvh", XenDomainType.PVH)]
+        public void TypePrefixesReadAsXlReadsThem(string type, XenDomainType expected)
+        {
+            var c = new XenDomainConfig();
+            c.Set("type", type);
+            Assert.Equal(expected, c.Type);
+        }
+
+        [Fact]
+        public void BuilderContradictingType()
+        {
+            var e = One(Validate(("name", "web1"), ("type", "pv"), ("builder", "hvm")), "TypeInvalid");
+            Assert.Equal("Contradicting \"builder\" and \"type\" options specified.", e.Message);
+            Assert.Equal(3, e.Line);
+        }
+
+        [Fact]
+        public void UpperCaseTypeSuggestsLowerCase()
+        {
+            Assert.Contains("'hvm'", One(Validate(("name", "web1"), ("type", "HVM")), "TypeInvalid").Hint);
         }
     }
 }

@@ -101,34 +101,43 @@ namespace XenPS.Config
             public void Type()
             {
                 object? type = _c.Get("type");
+                XenDomainType? fromType = null, fromBuilder = null;
                 if (type != null)
                 {
                     string? t = type as string;
-                    if (t == null || !Types.Contains(t.ToLowerInvariant()))
+                    if (t != null && XenDomainConfig.TryParseXlType(t, out var parsed))
                     {
-                        var expansions = t == null || t.Length == 0 ? new List<string>() : Types.Where(x => x.StartsWith(t, StringComparison.Ordinal)).ToList();
-                        if (expansions.Count == 1)
-                        {
-                            Add(DiagnosticSeverity.Warning, "TypeAbbreviated", "type", $"type '{t}' is an abbreviation of '{expansions[0]}'.",
-                                $"xl accepts a prefix, but write it in full: type = \"{expansions[0]}\".");
-                        }
-                        else
-                        {
-                            string? near = t == null ? null : KnownKeys.Suggest(t.ToLowerInvariant(), Types);
-                            Add(DiagnosticSeverity.Error, "TypeInvalid", "type", $"Invalid domain type {Describe(type)}.",
-                                (near != null ? $"Did you mean '{near}'? " : "") + "type is one of pv, pvh, hvm.");
-                        }
+                        fromType = parsed;
+                        string full = parsed.ToString().ToLowerInvariant();
+                        if (t != full)
+                            Add(DiagnosticSeverity.Warning, "TypeAbbreviated", "type", $"type '{t}' is read by xl as '{full}'.",
+                                $"xl accepts any prefix (tried as hvm, pv, pvh); write it in full: type = \"{full}\".");
+                    }
+                    else
+                    {
+                        string? near = null;
+                        if (t != null && t.Length > 0)
+                            near = Types.Contains(t.ToLowerInvariant()) ? t.ToLowerInvariant() : KnownKeys.Suggest(t.ToLowerInvariant(), Types);
+                        Add(DiagnosticSeverity.Error, "TypeInvalid", "type", $"Invalid domain type {Describe(type)}.",
+                            (near != null ? $"Did you mean '{near}'? " : "") +
+                            (t == "" ? "xl would take an empty type as hvm; " : "") + "type is one of pv, pvh, hvm (lower case).");
                     }
                 }
                 object? builder = _c.Get("builder");
                 if (builder != null)
                 {
-                    if (!(builder is string b) || (b != "generic" && b != "hvm"))
+                    string? b = builder as string;
+                    if (b != null && b.Length > 0 && "hvm".StartsWith(b, StringComparison.Ordinal)) fromBuilder = XenDomainType.HVM;
+                    else if (b != null && b.Length > 0 && "generic".StartsWith(b, StringComparison.Ordinal)) fromBuilder = XenDomainType.PV;
+                    if (fromBuilder == null)
                         Add(DiagnosticSeverity.Error, "TypeInvalid", "builder", $"Invalid builder {Describe(builder)}.",
                             "builder (deprecated) is 'generic' or 'hvm'; better, use type = \"pv\" | \"pvh\" | \"hvm\".");
-                    else if (type == null)
-                        Add(DiagnosticSeverity.Information, "BuilderDeprecated", "builder", "builder is deprecated.",
-                            b == "hvm" ? "Write type = \"hvm\" instead." : "Write type = \"pv\" instead.");
+                    else if (fromType != null && fromType != fromBuilder)
+                        Add(DiagnosticSeverity.Error, "TypeInvalid", "builder", "Contradicting \"builder\" and \"type\" options specified.",
+                            "Remove builder (deprecated since Xen 4.10) and keep type.");
+                    else
+                        Add(DiagnosticSeverity.Information, "BuilderDeprecated", "builder", "builder is deprecated (since Xen 4.10).",
+                            fromBuilder == XenDomainType.HVM ? "Write type = \"hvm\" instead." : "Write type = \"pv\" instead.");
                 }
             }
 
@@ -139,8 +148,9 @@ namespace XenPS.Config
                     object? value = _c.Get(key);
                     if (value == null) continue;
                     if (value is string s && ConfigValidator.Actions.Contains(s)) continue;
-                    string? near = value is string t ? KnownKeys.Suggest(t.ToLowerInvariant().Replace('_', '-'), ConfigValidator.Actions) : null;
-                    if (value is string u && ConfigValidator.Actions.Contains(u.ToLowerInvariant().Replace('_', '-'))) near = u.ToLowerInvariant().Replace('_', '-');
+                    string? norm = (value as string)?.ToLowerInvariant().Replace('_', '-');
+                    string? near = norm == null ? null
+                        : ConfigValidator.Actions.Contains(norm) ? norm : KnownKeys.Suggest(norm, ConfigValidator.Actions);
                     Add(DiagnosticSeverity.Error, "ActionInvalid", key, $"Unknown {key} action {Describe(value)}.",
                         (near != null ? $"Did you mean '{near}'? " : "") + "Valid actions: " + string.Join(", ", ConfigValidator.Actions) + ".");
                 }
@@ -166,7 +176,7 @@ namespace XenPS.Config
 
                 long? vcpus = Num("vcpus"), maxvcpus = Num("maxvcpus");
                 if (vcpus.HasValue && maxvcpus.HasValue && vcpus.Value > maxvcpus.Value)
-                    Add(DiagnosticSeverity.Error, "VcpusAboveMaxvcpus", "vcpus", $"vcpus ({vcpus}) is larger than maxvcpus ({maxvcpus}).",
+                    Add(DiagnosticSeverity.Error, "VcpusAboveMaxvcpus", "vcpus", $"xl: maxvcpus < vcpus (vcpus {vcpus}, maxvcpus {maxvcpus}).",
                         "maxvcpus is the most vCPUs the guest may ever bring up; raise maxvcpus or lower vcpus.");
                 if (vcpus.HasValue && vcpus.Value == 0)
                     Add(DiagnosticSeverity.Error, "NumberInvalid", "vcpus", "vcpus is 0.", "A domain needs at least one vCPU.");
@@ -207,7 +217,7 @@ namespace XenPS.Config
                 object? value = _c.Get("uuid");
                 if (value == null) return;
                 if (value is string s && UuidPattern.IsMatch(s)) return;
-                Add(DiagnosticSeverity.Error, "UuidInvalid", "uuid", $"uuid {Describe(value)} is not a UUID.",
+                Add(DiagnosticSeverity.Error, "UuidInvalid", "uuid", $"Failed to parse UUID: {Describe(value)}.",
                     "Write 32 hex digits as 8-4-4-4-12, e.g. 4fa3c6d2-1b0e-4d5a-9c3e-0a1b2c3d4e5f, or leave uuid out and Xen makes one.");
             }
 

@@ -52,6 +52,8 @@ namespace XenPS.Config
             "device_model_stubdomain_seclabel", "device_model_args", "device_model_args_pv", "device_model_args_hvm",
             // Arm, x86
             "gic_version", "vuart", "sve", "mca_caps", "msr_relaxed",
+            // Read by xl_parse.c's parse_config_data but not in the man page
+            "period", "slice", "latency", "extratime", "vncviewer", "firmware_override",
         };
 
         /// <summary>The simulated-host keys XenPS's simulator understands.</summary>
