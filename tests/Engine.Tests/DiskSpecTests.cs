@@ -87,6 +87,16 @@ namespace XenPS.Tests
         }
 
         [Fact]
+        public void TargetEndingWithACommaKeepsIt()
+        {
+            // libxlu strips one trailing comma from target=..., so the canonical form doubles it.
+            var d = DiskSpec.Create("/srv/odd,", "xvda");
+            Assert.Equal("format=raw, vdev=xvda, access=rw, target=/srv/odd,,", d.ToSpecString());
+            Assert.Equal("/srv/odd,", d.Target);
+            Assert.Equal("/srv/odd,", DiskSpec.Parse(d.ToSpecString()).Target);
+        }
+
+        [Fact]
         public void KeywordsAndFlags()
         {
             var d = DiskSpec.Parse("vdev=xvdb, access=r, backendtype=qdisk, backend=driverdom, script=block-drbd, direct-io-safe, no-discard, untrusted, target=/dev/drbd0");

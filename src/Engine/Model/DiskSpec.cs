@@ -146,11 +146,18 @@ namespace XenPS
             if (target != null)
             {
                 if (sb.Length > 0) sb.Append(", ");
-                sb.Append("target=").Append(target);
+                sb.Append(TargetParameter(target));
             }
             text = sb.ToString();
             return null;
         }
+
+        /// <summary>
+        /// target=VALUE, last. libxlu strips one trailing comma from what target= takes, so a target that itself
+        /// ends with a comma needs one more.
+        /// </summary>
+        private static string TargetParameter(string target) =>
+            "target=" + target + (target.EndsWith(",", StringComparison.Ordinal) ? "," : "");
 
         private static bool IsFlag(string key) =>
             key == "cdrom" || key == "direct-io-safe" || key == "discard" || key == "no-discard" ||
@@ -173,7 +180,7 @@ namespace XenPS
             if (Discard.HasValue) parts.Add(Discard.Value ? "discard" : "no-discard");
             if (Trusted.HasValue) parts.Add(Trusted.Value ? "trusted" : "untrusted");
             parts.AddRange(_extras);
-            if (Target != null) parts.Add("target=" + Target);
+            if (Target != null) parts.Add(TargetParameter(Target));
             return string.Join(", ", parts);
         }
 
