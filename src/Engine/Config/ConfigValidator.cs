@@ -151,7 +151,7 @@ namespace XenPS.Config
                     string? norm = (value as string)?.ToLowerInvariant().Replace('_', '-');
                     string? near = norm == null ? null
                         : ConfigValidator.Actions.Contains(norm) ? norm : KnownKeys.Suggest(norm, ConfigValidator.Actions);
-                    Add(DiagnosticSeverity.Error, "ActionInvalid", key, $"Unknown {key} action {Describe(value)}.",
+                    Add(DiagnosticSeverity.Error, "ActionInvalid", key, value is string v ? $"Unknown {key} action \"{v}\" specified." : $"{key} is a list; it must be one action.",
                         (near != null ? $"Did you mean '{near}'? " : "") + "Valid actions: " + string.Join(", ", ConfigValidator.Actions) + ".");
                 }
             }

@@ -113,7 +113,7 @@ namespace XenPS
             return s != null && TryParseAction(s, out var a) ? a : dflt;
         }
 
-        /// <summary>xl accepts a prefix of pv/pvh/hvm? No: libxl_domain_type_from_string is exact, case-insensitive.</summary>
+        /// <summary>Exact, case-insensitive, as libxl_domain_type_from_string (libxl JSON); xl.cfg's own rule is <see cref="TryParseXlType"/>.</summary>
         public static bool TryParseType(string text, out XenDomainType type)
         {
             switch (text.ToLowerInvariant())
