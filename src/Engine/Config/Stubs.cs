@@ -11,14 +11,4 @@ namespace XenPS.Config
         public static void ApplyOverrides(XenDomainConfig config, IReadOnlyList<string> overrides, ConfigReadOptions options, List<XenDiagnostic> diagnostics)
             => throw new NotImplementedException();
     }
-
-    public static class YamlConfigReader
-    {
-        public static XenDomainConfig? Read(string text, string fileName, List<XenDiagnostic> diagnostics) => throw new NotImplementedException();
-    }
-
-    public static class ConfigValidator
-    {
-        public static void Validate(XenDomainConfig config, List<XenDiagnostic> diagnostics) { }
-    }
 }

@@ -29,16 +29,31 @@ namespace XenPS
     {
         public string? Name => GetString("name");
 
-        /// <summary>type=, else builder=hvm, else PV (xl's default on x86).</summary>
+        /// <summary>type=, else builder=hvm, else PV (xl's default on x86); read as xl reads them (<see cref="TryParseXlType"/>).</summary>
         public XenDomainType Type
         {
             get
             {
                 string? t = GetString("type");
-                if (t != null && TryParseType(t, out var v)) return v;
-                if (string.Equals(GetString("builder"), "hvm", StringComparison.Ordinal)) return XenDomainType.HVM;
+                if (t != null && TryParseXlType(t, out var v)) return v;
+                string? b = GetString("builder");
+                if (b != null && b.Length > 0 && "hvm".StartsWith(b, StringComparison.Ordinal)) return XenDomainType.HVM;
                 return XenDomainType.PV;
             }
+        }
+
+        /// <summary>
+        /// type= as xl 4.17 reads it (tools/xl/xl_parse.c): case-sensitive, and any prefix counts, tried in the
+        /// order hvm, pv, pvh (so "h" is hvm, "p" is pv). The empty string (which xl would take as hvm) is refused here.
+        /// </summary>
+        public static bool TryParseXlType(string text, out XenDomainType type)
+        {
+            type = XenDomainType.PV;
+            if (string.IsNullOrEmpty(text)) return false;
+            if ("hvm".StartsWith(text, StringComparison.Ordinal)) { type = XenDomainType.HVM; return true; }
+            if ("pv".StartsWith(text, StringComparison.Ordinal)) { type = XenDomainType.PV; return true; }
+            if ("pvh".StartsWith(text, StringComparison.Ordinal)) { type = XenDomainType.PVH; return true; }
+            return false;
         }
 
         public string? Kernel => GetString("kernel");
@@ -98,7 +113,7 @@ namespace XenPS
             return s != null && TryParseAction(s, out var a) ? a : dflt;
         }
 
-        /// <summary>xl accepts a prefix of pv/pvh/hvm? No: libxl_domain_type_from_string is exact, case-insensitive.</summary>
+        /// <summary>Exact, case-insensitive, as libxl_domain_type_from_string (libxl JSON); xl.cfg's own rule is <see cref="TryParseXlType"/>.</summary>
         public static bool TryParseType(string text, out XenDomainType type)
         {
             switch (text.ToLowerInvariant())

@@ -1,0 +1,254 @@
+using System;
+using System.Collections;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using System.Text.RegularExpressions;
+
+namespace XenPS.Config
+{
+    /// <summary>
+    /// The semantic checks xl makes when it turns a parsed config into a domain (tools/xl/xl_parse.c), with
+    /// XenPS's friendlier extras: unknown keys are warnings with a "did you mean" suggestion (xl silently ignores
+    /// them), and names xl would accept but no xl command could address (all digits) are refused.
+    /// Every diagnostic carries the key's file, line and column when known.
+    /// </summary>
+    public static class ConfigValidator
+    {
+        /// <summary>The on_* actions xl.cfg accepts (xl.cfg(5) "Event Actions"; xl compares them exactly).</summary>
+        public static readonly IReadOnlyList<string> Actions = new[]
+        {
+            "destroy", "restart", "rename-restart", "preserve", "coredump-destroy", "coredump-restart", "soft-reset",
+        };
+
+        private static readonly string[] ActionKeys = { "on_poweroff", "on_reboot", "on_watchdog", "on_crash", "on_soft_reset" };
+        private static readonly string[] NumberKeys = { "memory", "maxmem", "vcpus", "maxvcpus" };
+        private static readonly string[] SimNumberKeys = { "sim.shutdown_seconds", "sim.crash_after_seconds", "sim.boot_seconds", "sim.ignore_shutdown" };
+        private static readonly string[] Types = { "pv", "pvh", "hvm" };
+
+        private static readonly Regex UuidPattern = new Regex(
+            "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\\z", RegexOptions.CultureInvariant);
+
+        public static void Validate(XenDomainConfig config, List<XenDiagnostic> diagnostics)
+        {
+            if (config is null) throw new ArgumentNullException(nameof(config));
+            if (diagnostics is null) throw new ArgumentNullException(nameof(diagnostics));
+            var v = new Run(config, diagnostics);
+            v.Name();
+            v.Type();
+            v.Actions();
+            v.Numbers();
+            v.Devices("disk");
+            v.Devices("vif");
+            v.Uuid();
+            v.Cmdline();
+            v.UnknownKeys();
+        }
+
+        private sealed class Run
+        {
+            private readonly XenDomainConfig _c;
+            private readonly List<XenDiagnostic> _d;
+
+            public Run(XenDomainConfig config, List<XenDiagnostic> diagnostics)
+            {
+                _c = config;
+                _d = diagnostics;
+            }
+
+            private void Add(DiagnosticSeverity severity, string code, string key, string message, string hint)
+            {
+                var p = _c.GetPosition(key);
+                string? file = p?.File ?? _c.SourcePath;
+                _d.Add(new XenDiagnostic(severity, code, message, file, p?.Line ?? 0, p?.Column ?? 0, hint));
+            }
+
+            private static string Describe(object? value) => value is string s ? $"'{s}'" : "a list";
+
+            public void Name()
+            {
+                object? value = _c.Get("name");
+                if (value == null)
+                {
+                    Add(DiagnosticSeverity.Error, "NameRequired", "name", "Domain name must be specified.",
+                        "Add name = \"myvm\" (YAML: name: myvm); xl refuses a config without a name.");
+                    return;
+                }
+                if (!(value is string name))
+                {
+                    Add(DiagnosticSeverity.Error, "NameInvalid", "name", "The domain name is a list; it must be a string.", "Write name = \"myvm\".");
+                    return;
+                }
+                if (name.Trim().Length == 0)
+                {
+                    Add(DiagnosticSeverity.Error, "NameRequired", "name", "Domain name must be specified (it is empty).",
+                        "Give a non-empty name; libxl only checks that non-empty names are unique, and an empty name cannot be addressed.");
+                    return;
+                }
+                if (name.All(char.IsAsciiDigit))
+                {
+                    Add(DiagnosticSeverity.Error, "NameInvalid", "name", $"The domain name '{name}' is all digits.",
+                        "xl and XenPS read an all-digit domain argument as a domid, so this domain could never be addressed by name; add a letter (e.g. 'vm" + name + "').");
+                    return;
+                }
+                if (name.IndexOf('/') >= 0 || name.Any(char.IsControl))
+                {
+                    Add(DiagnosticSeverity.Warning, "NameUnusual", "name", $"The domain name '{name}' contains '/' or a control character.",
+                        "xl names the console log /var/log/xen/console/guest-<name>.log and its monitor process xl-<name>; use letters, digits, '-', '_' and '.'.");
+                }
+            }
+
+            public void Type()
+            {
+                object? type = _c.Get("type");
+                XenDomainType? fromType = null, fromBuilder = null;
+                if (type != null)
+                {
+                    string? t = type as string;
+                    if (t != null && XenDomainConfig.TryParseXlType(t, out var parsed))
+                    {
+                        fromType = parsed;
+                        string full = parsed.ToString().ToLowerInvariant();
+                        if (t != full)
+                            Add(DiagnosticSeverity.Warning, "TypeAbbreviated", "type", $"type '{t}' is read by xl as '{full}'.",
+                                $"xl accepts any prefix (tried as hvm, pv, pvh); write it in full: type = \"{full}\".");
+                    }
+                    else
+                    {
+                        string? near = null;
+                        if (t != null && t.Length > 0)
+                            near = Types.Contains(t.ToLowerInvariant()) ? t.ToLowerInvariant() : KnownKeys.Suggest(t.ToLowerInvariant(), Types);
+                        Add(DiagnosticSeverity.Error, "TypeInvalid", "type", $"Invalid domain type {Describe(type)}.",
+                            (near != null ? $"Did you mean '{near}'? " : "") +
+                            (t == "" ? "xl would take an empty type as hvm; " : "") + "type is one of pv, pvh, hvm (lower case).");
+                    }
+                }
+                object? builder = _c.Get("builder");
+                if (builder != null)
+                {
+                    string? b = builder as string;
+                    if (b != null && b.Length > 0 && "hvm".StartsWith(b, StringComparison.Ordinal)) fromBuilder = XenDomainType.HVM;
+                    else if (b != null && b.Length > 0 && "generic".StartsWith(b, StringComparison.Ordinal)) fromBuilder = XenDomainType.PV;
+                    if (fromBuilder == null)
+                        Add(DiagnosticSeverity.Error, "TypeInvalid", "builder", $"Invalid builder {Describe(builder)}.",
+                            "builder (deprecated) is 'generic' or 'hvm'; better, use type = \"pv\" | \"pvh\" | \"hvm\".");
+                    else if (fromType != null && fromType != fromBuilder)
+                        Add(DiagnosticSeverity.Error, "TypeInvalid", "builder", "Contradicting \"builder\" and \"type\" options specified.",
+                            "Remove builder (deprecated since Xen 4.10) and keep type.");
+                    else
+                        Add(DiagnosticSeverity.Information, "BuilderDeprecated", "builder", "builder is deprecated (since Xen 4.10).",
+                            fromBuilder == XenDomainType.HVM ? "Write type = \"hvm\" instead." : "Write type = \"pv\" instead.");
+                }
+            }
+
+            public void Actions()
+            {
+                foreach (string key in ActionKeys)
+                {
+                    object? value = _c.Get(key);
+                    if (value == null) continue;
+                    if (value is string s && ConfigValidator.Actions.Contains(s)) continue;
+                    string? norm = (value as string)?.ToLowerInvariant().Replace('_', '-');
+                    string? near = norm == null ? null
+                        : ConfigValidator.Actions.Contains(norm) ? norm : KnownKeys.Suggest(norm, ConfigValidator.Actions);
+                    Add(DiagnosticSeverity.Error, "ActionInvalid", key, value is string v ? $"Unknown {key} action \"{v}\" specified." : $"{key} is a list; it must be one action.",
+                        (near != null ? $"Did you mean '{near}'? " : "") + "Valid actions: " + string.Join(", ", ConfigValidator.Actions) + ".");
+                }
+            }
+
+            public void Numbers()
+            {
+                foreach (string key in NumberKeys.Concat(SimNumberKeys))
+                {
+                    object? value = _c.Get(key);
+                    if (value == null) continue;
+                    if (value is string s && XenDomainConfig.ParseXlInteger(s) != null) continue;
+                    string hint = value is string t && t.Length > 1 && t[0] == '0' && !t.StartsWith("0x", StringComparison.OrdinalIgnoreCase) && t.All(char.IsAsciiDigit)
+                        ? $"xl reads numbers with strtol base 0: a leading 0 means octal, so '{t}' is not a valid number; write {t.TrimStart('0').PadLeft(1, '0')}."
+                        : "Write a whole number: decimal (512), octal with a leading 0 (0777) or hex with 0x (0x200); no sign, unit or decimal point.";
+                    Add(DiagnosticSeverity.Error, "NumberInvalid", key, $"{key} {Describe(value)} is not a valid number.", hint);
+                }
+
+                long? memory = Num("memory"), maxmem = Num("maxmem");
+                if (memory.HasValue && maxmem.HasValue && maxmem.Value < memory.Value)
+                    Add(DiagnosticSeverity.Error, "MemoryAboveMaxmem", "maxmem", $"memory ({memory} MiB) is larger than maxmem ({maxmem} MiB).",
+                        "maxmem must be equal to or greater than memory (xl.cfg(5)); raise maxmem or lower memory.");
+
+                long? vcpus = Num("vcpus"), maxvcpus = Num("maxvcpus");
+                if (vcpus.HasValue && maxvcpus.HasValue && vcpus.Value > maxvcpus.Value)
+                    Add(DiagnosticSeverity.Error, "VcpusAboveMaxvcpus", "vcpus", $"xl: maxvcpus < vcpus (vcpus {vcpus}, maxvcpus {maxvcpus}).",
+                        "maxvcpus is the most vCPUs the guest may ever bring up; raise maxvcpus or lower vcpus.");
+                if (vcpus.HasValue && vcpus.Value == 0)
+                    Add(DiagnosticSeverity.Error, "NumberInvalid", "vcpus", "vcpus is 0.", "A domain needs at least one vCPU.");
+            }
+
+            private long? Num(string key) => XenDomainConfig.ParseXlInteger(_c.GetString(key));
+
+            public void Devices(string key)
+            {
+                object? value = _c.Get(key);
+                if (value == null) return;
+                string code = key == "disk" ? "DiskSpecInvalid" : "VifSpecInvalid";
+                if (value is string single)
+                {
+                    Add(DiagnosticSeverity.Warning, "ListExpected", key, $"{key} is a single string; xl expects a list and ignores it.",
+                        $"Write {key} = [ '{single}' ] (YAML: a sequence).");
+                    Check(key, code, single, -1);
+                    return;
+                }
+                var items = (object[])value;
+                for (int i = 0; i < items.Length; i++)
+                {
+                    if (items[i] is string s) Check(key, code, s, i);
+                    else Add(DiagnosticSeverity.Error, code, key, $"{key}[{i}] is a list; each {key} entry is a spec string.", $"Flatten {key} into a list of strings.");
+                }
+            }
+
+            private void Check(string key, string code, string spec, int index)
+            {
+                string? error, hint;
+                bool ok = key == "disk" ? DiskSpec.TryParse(spec, out _, out error, out hint) : VifSpec.TryParse(spec, out _, out error, out hint);
+                if (!ok)
+                    Add(DiagnosticSeverity.Error, code, key, (index >= 0 ? $"{key}[{index}]: " : "") + error, hint ?? "");
+            }
+
+            public void Uuid()
+            {
+                object? value = _c.Get("uuid");
+                if (value == null) return;
+                if (value is string s && UuidPattern.IsMatch(s)) return;
+                Add(DiagnosticSeverity.Error, "UuidInvalid", "uuid", $"Failed to parse UUID: {Describe(value)}.",
+                    "Write 32 hex digits as 8-4-4-4-12, e.g. 4fa3c6d2-1b0e-4d5a-9c3e-0a1b2c3d4e5f, or leave uuid out and Xen makes one.");
+            }
+
+            public void Cmdline()
+            {
+                if (_c.Get("cmdline") == null) return;
+                foreach (string key in new[] { "root", "extra" })
+                {
+                    if (_c.Get(key) != null)
+                        Add(DiagnosticSeverity.Warning, "CmdlineOverrides", key, $"{key} is ignored because cmdline is set.",
+                            "xl warns the same and uses cmdline only; move the value into cmdline or remove it.");
+                }
+            }
+
+            public void UnknownKeys()
+            {
+                foreach (DictionaryEntry e in _c.Settings)
+                {
+                    string key = (string)e.Key;
+                    if (KnownKeys.IsXlKey(key) || KnownKeys.IsSimulatorKey(key)) continue;
+                    string? near = KnownKeys.SuggestKey(key);
+                    if (key.StartsWith("sim.", StringComparison.Ordinal))
+                    {
+                        Add(DiagnosticSeverity.Warning, "UnknownSimulatorKey", key, $"'{key}' is not a simulated-host setting XenPS knows.",
+                            (near != null ? $"Did you mean '{near}'? " : "") + "The sim. keys are " + string.Join(", ", KnownKeys.Simulator) + ".");
+                        continue;
+                    }
+                    Add(DiagnosticSeverity.Warning, "UnknownKey", key, $"Unknown key '{key}': xl ignores it.",
+                        near != null ? $"Did you mean '{near}'?" : "Check the spelling against xl.cfg(5); remove the key if it is not needed.");
+                }
+            }
+        }
+    }
+}

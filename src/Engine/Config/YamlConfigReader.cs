@@ -1,0 +1,460 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Text.RegularExpressions;
+using YamlDotNet.Core;
+using YamlDotNet.Core.Events;
+
+namespace XenPS.Config
+{
+    /// <summary>
+    /// Reads a domain config written in YAML with the XenPS schema (docs/help/about_XenPS_YamlSchema.md): one
+    /// top-level mapping with the xl.cfg keys; scalars become strings (plain true/false become "1"/"0"), sequences
+    /// become lists; disk: and vif: items are xl spec strings or mappings, which are turned into the canonical
+    /// xl spec string. Works on YamlDotNet parser events so that every diagnostic has the node's line and column.
+    /// </summary>
+    public static class YamlConfigReader
+    {
+        private static readonly Regex XlKey = new Regex("^[a-z][._0-9a-z]*\\z", RegexOptions.CultureInvariant);
+
+        /// <summary>Keys a disk: mapping item may use (flags take true/false).</summary>
+        public static readonly IReadOnlyList<string> DiskItemKeys = new[]
+        {
+            "target", "format", "vdev", "access", "devtype", "backendtype", "backend", "script", "specification",
+            "cdrom", "direct-io-safe", "discard", "trusted", "colo", "colo-host", "colo-port", "colo-export",
+            "active-disk", "hidden-disk", "grant_usage",
+        };
+
+        private static readonly HashSet<string> DiskFlags = new HashSet<string>(StringComparer.Ordinal)
+        {
+            "cdrom", "direct-io-safe", "discard", "trusted", "colo",
+        };
+
+        /// <summary>Reads YAML text; returns null (with at least one error in <paramref name="diagnostics"/>) when it cannot be read.</summary>
+        public static XenDomainConfig? Read(string text, string fileName, List<XenDiagnostic> diagnostics)
+        {
+            if (text is null) throw new ArgumentNullException(nameof(text));
+            if (diagnostics is null) throw new ArgumentNullException(nameof(diagnostics));
+            var reader = new Reader(fileName, diagnostics);
+            return reader.Run(text);
+        }
+
+        // ---- a small node tree with positions, built from parser events ----
+
+        internal abstract class YNode
+        {
+            protected YNode(Mark start) { Line = (int)start.Line; Column = (int)start.Column; }
+            public int Line { get; }
+            public int Column { get; }
+            public abstract string Kind { get; }
+        }
+
+        internal sealed class YScalar : YNode
+        {
+            public YScalar(Scalar s) : base(s.Start)
+            {
+                Value = s.Value;
+                Style = s.Style;
+                Tag = s.Tag.IsEmpty ? null : s.Tag.Value;
+            }
+            public string Value { get; }
+            public ScalarStyle Style { get; }
+            public string? Tag { get; }
+            public override string Kind => "a scalar";
+        }
+
+        internal sealed class YSequence : YNode
+        {
+            public YSequence(Mark start) : base(start) { }
+            public List<YNode> Items { get; } = new List<YNode>();
+            public override string Kind => "a sequence";
+        }
+
+        internal sealed class YMapping : YNode
+        {
+            public YMapping(Mark start) : base(start) { }
+            public List<KeyValuePair<YNode, YNode>> Entries { get; } = new List<KeyValuePair<YNode, YNode>>();
+            public override string Kind => "a mapping";
+        }
+
+        private sealed class Reader
+        {
+            private readonly string _file;
+            private readonly List<XenDiagnostic> _diagnostics;
+            private readonly Dictionary<string, YNode> _anchors = new Dictionary<string, YNode>(StringComparer.Ordinal);
+            private bool _failed;
+
+            public Reader(string file, List<XenDiagnostic> diagnostics)
+            {
+                _file = file;
+                _diagnostics = diagnostics;
+            }
+
+            private void Error(string code, string message, YNode node, string hint) => Error(code, message, node.Line, node.Column, hint);
+
+            private void Error(string code, string message, int line, int column, string hint)
+            {
+                _failed = true;
+                _diagnostics.Add(new XenDiagnostic(DiagnosticSeverity.Error, code, message, _file, line, column, hint));
+            }
+
+            public XenDomainConfig? Run(string text)
+            {
+                YNode? root;
+                try
+                {
+                    var parser = new Parser(new StringReader(text));
+                    parser.Consume<StreamStart>();
+                    if (parser.TryConsume<StreamEnd>(out _))
+                        return new XenDomainConfig(); // nothing but comments: an empty config
+                    parser.Consume<DocumentStart>();
+                    root = ParseNode(parser);
+                    parser.Consume<DocumentEnd>();
+                    if (!parser.Accept<StreamEnd>(out _))
+                    {
+                        var next = parser.Current!;
+                        Error("YamlMultipleDocuments", "The file holds more than one YAML document.", (int)next.Start.Line, (int)next.Start.Column,
+                            "A domain config is one document: remove the second '---' and what follows, or put it in its own file.");
+                        return null;
+                    }
+                }
+                catch (InvalidOperationException)
+                {
+                    // YamlDotNet's scanner can fail this way on some unterminated flow collections: report where reading stopped.
+                    Error("YamlSyntaxError", "YAML syntax error: the document ends inside an unclosed [ ] or { } (or is otherwise malformed) after this point.",
+                        _lastLine, _lastColumn, "Close every '[' with ']' and every '{' with '}', or quote values that start with them.");
+                    return null;
+                }
+                catch (YamlException e)
+                {
+                    // libyaml style: Start is where the construct began, End is where the problem was found.
+                    var at = e.End.Line > 0 ? e.End : e.Start;
+                    string began = e.End.Line > 0 && e.Start.Line > 0 && e.Start.Line != e.End.Line
+                        ? $" (in the construct that starts at line {e.Start.Line}, column {e.Start.Column})" : "";
+                    int line = (int)at.Line, column = (int)at.Column;
+                    if (e.Message.IndexOf("tab", StringComparison.OrdinalIgnoreCase) >= 0)
+                        FindTabIndent(text, line, ref line, ref column); // YamlDotNet marks the mapping, not the tab
+                    Error("YamlSyntaxError", "YAML syntax error: " + StripPosition(e.Message) + began + ".", line, column,
+                        "Check indentation (spaces, not tabs), the ': ' after each key, and quote values that contain ': ', ' #', or start with [ { * & ! | > ' \" % @ or a backquote.");
+                    return null;
+                }
+
+                if (root is YScalar rs && rs.Style == ScalarStyle.Plain && rs.Value.Length == 0)
+                    return new XenDomainConfig(); // an empty document
+
+                if (!(root is YMapping map))
+                {
+                    Error("YamlRootNotMapping", $"The document is {root!.Kind}, not a mapping of settings.", root,
+                        "Write one setting per line as 'key: value', e.g. 'name: web1' and 'memory: 512'.");
+                    return null;
+                }
+
+                var config = new XenDomainConfig();
+                var seen = new Dictionary<string, YNode>(StringComparer.Ordinal);
+                foreach (var entry in map.Entries)
+                {
+                    if (!(entry.Key is YScalar keyNode))
+                    {
+                        Error("YamlWrongNodeType", $"A key is {entry.Key.Kind}; keys must be plain names.", entry.Key,
+                            "Write the key as a plain word such as 'memory'.");
+                        continue;
+                    }
+                    string key = keyNode.Value;
+                    if (!XlKey.IsMatch(key))
+                    {
+                        string lower = key.ToLowerInvariant().Replace('-', '_');
+                        Error("YamlInvalidKey", $"'{key}' is not a valid xl.cfg key.", keyNode,
+                            "Keys are lower-case letters, digits, '_' and '.', starting with a letter" +
+                            (lower != key && XlKey.IsMatch(lower) ? $" (did you mean '{lower}'?)." : "."));
+                        continue;
+                    }
+                    if (seen.TryGetValue(key, out var first))
+                    {
+                        Error("YamlDuplicateKey", $"'{key}' is set twice (first at line {first.Line}, column {first.Column}).", keyNode,
+                            "Keep one of them. (xl.cfg would silently use the last one; XenPS refuses to guess in YAML.)");
+                        continue;
+                    }
+                    seen[key] = keyNode;
+
+                    object? value = key == "disk" || key == "vif"
+                        ? ConvertDeviceList(key, entry.Value)
+                        : ConvertValue(key, entry.Value, topLevel: true);
+                    if (value != null)
+                        config.Set(key, value, new SourcePosition(_file, keyNode.Line, keyNode.Column));
+                }
+                return _failed ? null : config;
+            }
+
+            private static void FindTabIndent(string text, int fromLine, ref int line, ref int column)
+            {
+                string[] lines = text.Split('\n');
+                for (int i = Math.Max(0, fromLine - 1); i < lines.Length; i++)
+                {
+                    string l = lines[i];
+                    int j = 0;
+                    while (j < l.Length && (l[j] == ' ' || l[j] == '\t'))
+                    {
+                        if (l[j] == '\t') { line = i + 1; column = j + 1; return; }
+                        j++;
+                    }
+                }
+            }
+
+            private static string StripPosition(string message)
+            {
+                string m = Regex.Replace(message, @"^\(Line: \d+, Col: \d+, Idx: \d+\) - \(Line: \d+, Col: \d+, Idx: \d+\): ", "");
+                return m.TrimEnd('.', ' ');
+            }
+
+            private int _lastLine = 1, _lastColumn = 1;
+
+            private YNode ParseNode(IParser parser)
+            {
+                if (parser.Current != null)
+                {
+                    _lastLine = (int)parser.Current.Start.Line;
+                    _lastColumn = (int)parser.Current.Start.Column;
+                }
+                if (parser.TryConsume<AnchorAlias>(out var alias))
+                {
+                    if (_anchors.TryGetValue(alias.Value.Value, out var target)) return target;
+                    throw new YamlException(alias.Start, alias.End, $"The alias '*{alias.Value.Value}' refers to no anchor defined before it");
+                }
+                if (parser.TryConsume<Scalar>(out var scalar))
+                {
+                    var node = new YScalar(scalar);
+                    Remember(scalar.Anchor, node);
+                    return node;
+                }
+                if (parser.TryConsume<SequenceStart>(out var ss))
+                {
+                    var node = new YSequence(ss.Start);
+                    Remember(ss.Anchor, node);
+                    while (!parser.TryConsume<SequenceEnd>(out _)) node.Items.Add(ParseNode(parser));
+                    return node;
+                }
+                if (parser.TryConsume<MappingStart>(out var ms))
+                {
+                    var node = new YMapping(ms.Start);
+                    Remember(ms.Anchor, node);
+                    while (!parser.TryConsume<MappingEnd>(out _))
+                    {
+                        var k = ParseNode(parser);
+                        var v = ParseNode(parser);
+                        node.Entries.Add(new KeyValuePair<YNode, YNode>(k, v));
+                    }
+                    return node;
+                }
+                var cur = parser.Current!;
+                throw new YamlException(cur.Start, cur.End, $"Unexpected {cur.GetType().Name}");
+            }
+
+            private void Remember(AnchorName anchor, YNode node)
+            {
+                if (!anchor.IsEmpty) _anchors[anchor.Value] = node;
+            }
+
+            /// <summary>A scalar as the string xl would hold, or null (after an error) for a YAML null.</summary>
+            private string? ScalarText(string key, YScalar s)
+            {
+                string? tag = s.Tag;
+                bool plain = s.Style == ScalarStyle.Plain && tag == null;
+                if (tag == "tag:yaml.org,2002:null" || (plain && (s.Value.Length == 0 || s.Value == "~" || s.Value == "null" || s.Value == "Null" || s.Value == "NULL")))
+                {
+                    Error("YamlNullValue", $"'{key}' has no value (YAML null).", s,
+                        $"Give it a value, quote an empty string as {key}: '' , or remove the line.");
+                    return null;
+                }
+                if (plain || tag == "tag:yaml.org,2002:bool")
+                {
+                    switch (s.Value)
+                    {
+                        case "true":
+                        case "True":
+                        case "TRUE": return "1";
+                        case "false":
+                        case "False":
+                        case "FALSE": return "0";
+                    }
+                }
+                return s.Value;
+            }
+
+            private object? ConvertValue(string key, YNode node, bool topLevel)
+            {
+                switch (node)
+                {
+                    case YScalar s:
+                        return ScalarText(key, s);
+                    case YSequence seq:
+                        var items = new List<object>();
+                        foreach (var item in seq.Items)
+                        {
+                            var v = ConvertValue(key, item, topLevel: false);
+                            if (v != null) items.Add(v);
+                        }
+                        return items.ToArray();
+                    default:
+                        Error("YamlWrongNodeType", $"'{key}' {(topLevel ? "is" : "has an item that is")} a mapping; xl.cfg values are strings, numbers or lists.", node,
+                            key == "disk" || key == "vif"
+                                ? "Write the item as an xl spec string, or as a mapping directly under the list."
+                                : $"Write {key} as a value ('{key}: value') or a list ('{key}: [a, b]'); only disk and vif items may be mappings.");
+                        return null;
+                }
+            }
+
+            private object? ConvertDeviceList(string key, YNode node)
+            {
+                switch (node)
+                {
+                    case YScalar s:
+                        return DeviceItem(key, s);
+                    case YMapping m:
+                        var single = DeviceItem(key, m);
+                        return single == null ? null : new object[] { single };
+                    case YSequence seq:
+                        var items = new List<object>();
+                        bool ok = true;
+                        foreach (var item in seq.Items)
+                        {
+                            var v = DeviceItem(key, item);
+                            if (v == null) ok = false;
+                            else items.Add(v);
+                        }
+                        return ok ? items.ToArray() : null;
+                }
+                return null;
+            }
+
+            private string? DeviceItem(string key, YNode node)
+            {
+                string code = key == "disk" ? "DiskSpecInvalid" : "VifSpecInvalid";
+                switch (node)
+                {
+                    case YScalar s:
+                        string? text = ScalarText(key, s);
+                        if (text == null) return null;
+                        if (!CheckSpec(key, text, s)) return null;
+                        return text;
+                    case YMapping m:
+                        var parts = new List<KeyValuePair<string, string>>();
+                        var seen = new HashSet<string>(StringComparer.Ordinal);
+                        bool ok = true;
+                        foreach (var e in m.Entries)
+                        {
+                            if (!(e.Key is YScalar k))
+                            {
+                                Error("YamlWrongNodeType", $"A key in a {key} item is {e.Key.Kind}.", e.Key, "Write the key as a plain word such as 'vdev'.");
+                                ok = false;
+                                continue;
+                            }
+                            string name = k.Value;
+                            IEnumerable<string> allowed = key == "disk" ? DiskItemKeys : VifSpec.Keys;
+                            bool known = allowed.Contains(name) || (key == "vif" && name.StartsWith("colo_", StringComparison.Ordinal));
+                            if (!known)
+                            {
+                                string? near = KnownKeys.Suggest(name, allowed);
+                                Error("YamlUnknownItemKey", $"'{name}' is not a {key} setting.", k,
+                                    (near != null ? $"Did you mean '{near}'? " : "") + $"A {key} item takes: {string.Join(", ", allowed)}.");
+                                ok = false;
+                                continue;
+                            }
+                            if (!seen.Add(name))
+                            {
+                                Error("YamlDuplicateKey", $"'{name}' is set twice in this {key} item.", k, "Keep one of them.");
+                                ok = false;
+                                continue;
+                            }
+                            string? value = ItemValue(key, name, e.Value);
+                            if (value == null) { ok = false; continue; }
+                            if (key == "disk" && DiskFlags.Contains(name))
+                            {
+                                if (value != "1" && value != "0")
+                                {
+                                    Error(code, $"The disk setting '{name}' is '{value}', not true or false.", e.Value, $"Write '{name}: true' or '{name}: false'.");
+                                    ok = false;
+                                    continue;
+                                }
+                                bool on = value == "1";
+                                switch (name)
+                                {
+                                    case "cdrom": parts.Add(new KeyValuePair<string, string>("devtype", on ? "cdrom" : "disk")); break;
+                                    case "direct-io-safe": if (on) parts.Add(new KeyValuePair<string, string>("direct-io-safe", "")); break;
+                                    case "discard": parts.Add(new KeyValuePair<string, string>(on ? "discard" : "no-discard", "")); break;
+                                    case "trusted": parts.Add(new KeyValuePair<string, string>(on ? "trusted" : "untrusted", "")); break;
+                                    case "colo": parts.Add(new KeyValuePair<string, string>(on ? "colo" : "no-colo", "")); break;
+                                }
+                                continue;
+                            }
+                            parts.Add(new KeyValuePair<string, string>(name, value));
+                        }
+                        if (!ok) return null;
+
+                        string spec;
+                        string? composeError = key == "disk"
+                            ? DiskSpec.ComposeKeywordSpec(parts, out spec)
+                            : VifSpec.ComposeSpec(parts, out spec);
+                        if (composeError != null)
+                        {
+                            Error(code, $"This {key} item cannot be written as an xl spec: {composeError}.", m,
+                                key == "disk" ? "Only target may contain a comma." : "A vif value cannot contain a comma.");
+                            return null;
+                        }
+                        if (key == "disk")
+                        {
+                            if (!DiskSpec.TryParse(spec, out var disk, out var err, out var hint))
+                            {
+                                Error(code, err!, m, hint ?? "");
+                                return null;
+                            }
+                            return disk!.ToSpecString();
+                        }
+                        if (!VifSpec.TryParse(spec, out var vif, out var verr, out var vhint))
+                        {
+                            Error(code, verr!, m, vhint ?? "");
+                            return null;
+                        }
+                        return vif!.ToSpecString();
+                    default:
+                        Error("YamlWrongNodeType", $"A {key} item is {node.Kind}; it must be an xl spec string or a mapping.", node,
+                            key == "disk" ? "e.g. '- format=raw, vdev=xvda, access=rw, target=/dev/vg/web1' or '- { vdev: xvda, target: /dev/vg/web1 }'."
+                                          : "e.g. '- bridge=xenbr0' or '- { bridge: xenbr0, mac: 00:16:3e:00:00:01 }'.");
+                        return null;
+                }
+            }
+
+            private string? ItemValue(string key, string name, YNode node)
+            {
+                if (node is YScalar s) return ScalarText(key + "." + name, s);
+                if (key == "vif" && name == "ip" && node is YSequence seq && seq.Items.All(i => i is YScalar))
+                {
+                    var parts = new List<string>();
+                    foreach (YScalar i in seq.Items)
+                    {
+                        string? t = ScalarText("vif.ip", i);
+                        if (t == null) return null;
+                        parts.Add(t);
+                    }
+                    return string.Join(" ", parts);
+                }
+                Error("YamlWrongNodeType", $"The {key} setting '{name}' is {node.Kind}; it must be a single value.", node,
+                    key == "vif" && name == "ip" ? "Write ip as one address, a space-separated string, or a list of addresses." : $"Write '{name}: value'.");
+                return null;
+            }
+
+            private bool CheckSpec(string key, string text, YNode node)
+            {
+                if (key == "disk")
+                {
+                    if (DiskSpec.TryParse(text, out _, out var err, out var hint)) return true;
+                    Error("DiskSpecInvalid", err!, node, hint ?? "");
+                    return false;
+                }
+                if (VifSpec.TryParse(text, out _, out var verr, out var vhint)) return true;
+                Error("VifSpecInvalid", verr!, node, vhint ?? "");
+                return false;
+            }
+        }
+    }
+}
