@@ -31,7 +31,7 @@ namespace XenPS.Commands
 
         [Parameter(Mandatory = true, ParameterSetName = IdSet, ValueFromPipelineByPropertyName = true)]
         [Alias("DomId")]
-        [ValidateRange(1, int.MaxValue)]
+        [ValidateRange(0, int.MaxValue)]
         public int Id { get; set; }
 
         [Parameter(Mandatory = true, ParameterSetName = ObjectSet, ValueFromPipeline = true)]

@@ -46,7 +46,7 @@ namespace XenPS.Commands
                 {
                     // Connecting again to the same URI under the same name is not an error: it is already done.
                     WriteVerbose($"Already connected to {Uri} as '{name}'.");
-                    if (SetDefault && ShouldProcess(name, "Make the default Xen host connection")) HostRegistry.Add(existing, true);
+                    if (SetDefault && ShouldProcess(name, "Make the default Xen host connection")) HostRegistry.SetDefault(existing);
                     if (PassThru) WriteObject(existing);
                     return;
                 }

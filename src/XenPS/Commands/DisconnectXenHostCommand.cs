@@ -6,7 +6,6 @@ namespace XenPS.Commands
 {
     /// <summary>Disconnect-XenHost: closes host connections (a simulated host's state stays on disk).</summary>
     [Cmdlet(VerbsCommunications.Disconnect, "XenHost", DefaultParameterSetName = NameSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
-    [OutputType(typeof(void))]
     public sealed class DisconnectXenHostCommand : XenCmdletBase
     {
         private const string NameSet = "Name";

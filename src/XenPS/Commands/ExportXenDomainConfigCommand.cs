@@ -45,6 +45,13 @@ namespace XenPS.Commands
                         "ConfigHasNoName", ErrorCategory.InvalidArgument, InputObject);
                     return;
                 }
+                string n = InputObject.Name!;
+                if (n == "." || n == ".." || n.IndexOfAny(System.IO.Path.GetInvalidFileNameChars()) >= 0 || n.Contains('/') || n.Contains('\\'))
+                {
+                    WriteItemError(new ArgumentException($"The domain name '{n}' cannot be used as a file name. Give -Path a file name instead of a folder."),
+                        "ConfigNameNotAFileName", ErrorCategory.InvalidArgument, InputObject);
+                    return;
+                }
                 if (format == ConfigFormat.Auto) format = ConfigFormat.Xl;
                 target = System.IO.Path.Combine(target, InputObject.Name + (format == ConfigFormat.Yaml ? ".yaml" : ".cfg"));
             }

@@ -12,6 +12,8 @@ namespace XenPS.Commands
     {
         private const string NameSet = "Name";
         private const string IdSet = "Id";
+        private const string ObjectSet = "InputObject";
+        private readonly Dictionary<string, IReadOnlyList<XenDomain>> _listings = new Dictionary<string, IReadOnlyList<XenDomain>>();
         private IReadOnlyList<XenDomain>? _listing;
         private XenHostConnection? _host;
 
@@ -26,17 +28,27 @@ namespace XenPS.Commands
         [ValidateRange(0, int.MaxValue)]
         public int[] Id { get; set; } = null!;
 
+        /// <summary>Domains to read again, each from the host it came from (its current state).</summary>
+        [Parameter(Mandatory = true, ParameterSetName = ObjectSet, ValueFromPipeline = true)]
+        [ValidateNotNull]
+        public XenDomain[] InputObject { get; set; } = null!;
+
         /// <summary>Only domains with any of these state flags (None is the idle "------" state).</summary>
         [Parameter]
         public XenDomainState[]? State { get; set; }
 
         protected override void BeginProcessing()
         {
-            _host = ResolveHost();
+            if (ParameterSetName != ObjectSet) _host = ResolveHost();
         }
 
         protected override void ProcessRecord()
         {
+            if (ParameterSetName == ObjectSet)
+            {
+                Refresh();
+                return;
+            }
             var host = _host!;
             // One listing per invocation and host, however many names come down the pipeline.
             if (_listing == null)
@@ -90,9 +102,43 @@ namespace XenPS.Commands
                 selected = list;
             }
 
-            if (State != null && State.Length > 0)
-                selected = selected.Where(d => State.Any(s => s == XenDomainState.None ? d.State == XenDomainState.None : (d.State & s) == s));
-            WriteObject(selected, enumerateCollection: true);
+            WriteObject(Filter(selected), enumerateCollection: true);
+        }
+
+        private IEnumerable<XenDomain> Filter(IEnumerable<XenDomain> domains) =>
+            State == null || State.Length == 0
+                ? domains
+                : domains.Where(d => State.Any(s => s == XenDomainState.None ? d.State == XenDomainState.None : (d.State & s) == s));
+
+        // A domain object read again from its own host; one listing per host for the whole invocation.
+        private void Refresh()
+        {
+            foreach (var old in InputObject)
+            {
+                try
+                {
+                    var host = ResolveHostOf(old);
+                    if (!_listings.TryGetValue(host.Name, out var list))
+                    {
+                        list = host.Backend.ListDomains(CancelToken).Select(d => Stamp(d, host)).ToList();
+                        _listings[host.Name] = list;
+                    }
+                    var now = list.FirstOrDefault(d => d.Id == old.Id);
+                    if (now == null)
+                        WriteItemError(new XenDomainNotFoundException(old.Name, $"{old.Name} (id {old.Id}) is no longer on {host.Name}."),
+                            "DomainNotFound", ErrorCategory.ObjectNotFound, old);
+                    else
+                        WriteObject(Filter(new[] { now }), enumerateCollection: true);
+                }
+                catch (OperationCanceledException)
+                {
+                    throw new PipelineStoppedException();
+                }
+                catch (XenPSException e)
+                {
+                    WriteXenError(e, old);
+                }
+            }
         }
     }
 }

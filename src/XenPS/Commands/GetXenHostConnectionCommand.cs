@@ -5,18 +5,18 @@ using XenPS.Infrastructure;
 namespace XenPS.Commands
 {
     /// <summary>Get-XenHostConnection: lists the open host connections (the default is marked).</summary>
-    [Cmdlet(VerbsCommon.Get, "XenHostConnection")]
+    [Cmdlet(VerbsCommon.Get, "XenHostConnection", DefaultParameterSetName = "Name")]
     [OutputType(typeof(XenHostConnection))]
     public sealed class GetXenHostConnectionCommand : XenCmdletBase
     {
-        [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+        [Parameter(Position = 0, ParameterSetName = "Name", ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [SupportsWildcards]
         [ArgumentCompleter(typeof(XenPS.Completers.XenHostNameCompleter))]
         [ValidateNotNullOrEmpty]
         public string[]? Name { get; set; }
 
         /// <summary>Only the default connection.</summary>
-        [Parameter]
+        [Parameter(Mandatory = true, ParameterSetName = "Default")]
         public SwitchParameter Default { get; set; }
 
         protected override void ProcessRecord()

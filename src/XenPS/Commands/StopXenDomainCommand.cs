@@ -208,7 +208,8 @@ namespace XenPS.Commands
             var pref = SessionState.PSVariable.GetValue("ConfirmPreference", ConfirmImpact.High);
             ConfirmImpact preference = pref is ConfirmImpact ci ? ci
                 : Enum.TryParse(pref?.ToString(), true, out ConfirmImpact parsed) ? parsed : ConfirmImpact.High;
-            if (preference == ConfirmImpact.None || preference > ConfirmImpact.High) return true;
+            // ShouldProcess has already asked when the preference is Medium or lower (this cmdlet's declared impact).
+            if (preference == ConfirmImpact.None || preference <= ConfirmImpact.Medium) return true;
             return ShouldContinue($"Destroy {target}? The domain is stopped at once, without a shutdown; unsaved guest data is lost.",
                 "Confirm destroy");
         }

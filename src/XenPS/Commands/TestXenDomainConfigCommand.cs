@@ -40,7 +40,7 @@ namespace XenPS.Commands
         {
             bool literal = ParameterSetName == LiteralPathSet;
             var options = new ConfigReadOptions { Format = Format, AllowLegacyXm = AllowLegacyXm.IsPresent };
-            foreach (string file in ResolveFilePaths(literal ? LiteralPath : Path, literal))
+            foreach (string file in ResolveFilePaths(literal ? LiteralPath : Path, literal, _ => { if (Quiet) WriteObject(false); }))
             {
                 CancelToken.ThrowIfCancellationRequested();
                 ConfigReadResult result;

@@ -25,7 +25,7 @@ namespace XenPS.Infrastructure
             if (first == null) return ("InvalidDomainConfig", ErrorCategory.InvalidData);
             switch (first.Code)
             {
-                case "FileNotFound": return ("ConfigFileNotFound", ErrorCategory.ObjectNotFound);
+                case "FileNotFound": return ("PathNotFound", ErrorCategory.ObjectNotFound);
                 case "FileUnreadable": return ("ConfigFileUnreadable", ErrorCategory.ReadError);
                 default:
                     return IsSyntax(first.Code) ? ("ConfigSyntaxError", ErrorCategory.ParserError) : ("InvalidDomainConfig", ErrorCategory.InvalidData);

@@ -53,6 +53,15 @@ namespace XenPS.Infrastructure
             }
         }
 
+        /// <summary>Makes an open connection the default one.</summary>
+        internal static void SetDefault(XenHostConnection connection)
+        {
+            lock (s_lock)
+            {
+                foreach (var c in s_connections) c.MarkDefault(ReferenceEquals(c, connection));
+            }
+        }
+
         internal static bool Remove(XenHostConnection connection)
         {
             lock (s_lock)

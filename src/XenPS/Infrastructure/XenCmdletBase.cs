@@ -51,7 +51,7 @@ namespace XenPS.Commands
         /// Resolves -Path (wildcards) or -LiteralPath to file-system paths; a path that matches nothing is a
         /// non-terminating PathNotFound error. "/dev/null" is passed through as xl's "overrides only".
         /// </summary>
-        protected List<string> ResolveFilePaths(IEnumerable<string> paths, bool literal)
+        protected List<string> ResolveFilePaths(IEnumerable<string> paths, bool literal, Action<string>? onMissing = null)
         {
             var result = new List<string>();
             foreach (string path in paths)
@@ -82,6 +82,7 @@ namespace XenPS.Commands
                 {
                     WriteItemError(new ItemNotFoundException(e.Message + " Check the path, or use -LiteralPath for names with [ ] characters.", e),
                         "PathNotFound", ErrorCategory.ObjectNotFound, path);
+                    onMissing?.Invoke(path);
                 }
             }
             return result;
