@@ -34,6 +34,7 @@ namespace XenPS.HelpBuilder
 
             var pages = new Dictionary<string, CommandPage>(StringComparer.OrdinalIgnoreCase);
             var abouts = new List<(string Name, string Text)>();
+            var unreadable = new HashSet<string>(StringComparer.OrdinalIgnoreCase); // pages already reported as broken
             foreach (var file in Directory.EnumerateFiles(DocsDirectory, "*.md").OrderBy(f => f, StringComparer.Ordinal))
             {
                 string rel = Relative(file);
@@ -54,6 +55,7 @@ namespace XenPS.HelpBuilder
                     {
                         d.Error(rel, 1, type.Length == 0 ? "The front matter has no 'document type'." : $"Unknown document type '{type}'.",
                             "set 'document type: cmdlet' (or 'about' for about_ topics, 'module' for the module page).");
+                        unreadable.Add(Path.GetFileNameWithoutExtension(file));
                         continue;
                     }
                     var page = MarkdownReader.ReadCommandPage(rel, text, d);
@@ -73,6 +75,7 @@ namespace XenPS.HelpBuilder
                 catch (HelpFormatException e)
                 {
                     d.Add(e.Diagnostic);
+                    unreadable.Add(Path.GetFileNameWithoutExtension(file));
                 }
             }
 
@@ -81,6 +84,7 @@ namespace XenPS.HelpBuilder
             {
                 if (!pages.TryGetValue(cmd.Name, out var page))
                 {
+                    if (unreadable.Contains(cmd.Name)) continue; // its page is there but broken: already an error
                     d.Error(Relative(Path.Combine(DocsDirectory, cmd.Name + ".md")), 0, $"Cmdlet {cmd.Name} ({cmd.TypeName}) has no help page.",
                         $"add {cmd.Name}.md in PlatyPS 2.0 format (front matter 'document type: cmdlet', 'title: {cmd.Name}'; SYNOPSIS, DESCRIPTION, EXAMPLES, PARAMETERS).");
                     continue;

@@ -67,6 +67,25 @@ namespace XenPS.HelpBuilder
         /// <summary>Parses YAML; errors point at file lines (<paramref name="lineBefore"/> is the file line just above the text).</summary>
         private static YamlNode? LoadYaml(string file, string yaml, int lineBefore, string what)
         {
+            // A first pass with the bare parser remembers the last good position: some malformed input
+            // makes YamlDotNet throw without a mark (e.g. an unclosed '[' flow sequence).
+            Mark? last = null;
+            string fix = "fix the YAML syntax (indentation, 'key: value', quote values that contain ': ' or start with '{' or '[').";
+            try
+            {
+                var parser = new Parser(new StringReader(yaml));
+                while (parser.MoveNext()) last = parser.Current!.End;
+            }
+            catch (YamlException e)
+            {
+                int line = lineBefore + Math.Max(1, (int)e.Start.Line);
+                throw new HelpFormatException(file, line, $"Malformed YAML in the {what}: {e.InnerException?.Message ?? e.Message}", fix);
+            }
+            catch (Exception e) when (e is InvalidOperationException or ArgumentException or FormatException)
+            {
+                int line = lineBefore + Math.Max(1, (int)(last?.Line ?? 1));
+                throw new HelpFormatException(file, line, $"Malformed YAML in the {what}: cannot parse after this line.", fix);
+            }
             var stream = new YamlStream();
             try
             {
@@ -75,9 +94,7 @@ namespace XenPS.HelpBuilder
             catch (YamlException e)
             {
                 int line = lineBefore + Math.Max(1, (int)e.Start.Line);
-                string msg = e.InnerException?.Message ?? e.Message;
-                throw new HelpFormatException(file, line, $"Malformed YAML in the {what}: {msg}",
-                    "fix the YAML syntax (indentation, 'key: value', quote values that contain ': ' or start with '{' or '[').");
+                throw new HelpFormatException(file, line, $"Malformed YAML in the {what}: {e.InnerException?.Message ?? e.Message}", fix);
             }
             return stream.Documents.Count == 0 ? null : stream.Documents[0].RootNode;
         }
