@@ -56,9 +56,14 @@ namespace XenPS.HelpBuilder
                 (d.Severity == Severity.Error ? stderr : stdout).WriteLine(d.ToString());
                 if (d.Severity == Severity.Error) errors++; else warnings++;
             }
-            if (!ok || (warnAsError && warnings > 0))
+            if (!ok)
             {
                 stderr.WriteLine($"HelpBuilder: help build FAILED with {errors} error(s) and {warnings} warning(s); nothing was written to {outDir}.");
+                return 1;
+            }
+            if (warnAsError && warnings > 0)
+            {
+                stderr.WriteLine($"HelpBuilder: help build FAILED: {warnings} warning(s) with --warnaserror.");
                 return 1;
             }
             foreach (var f in build.Written) stdout.WriteLine($"HelpBuilder: wrote {f}");
