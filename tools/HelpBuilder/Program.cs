@@ -1,0 +1,9 @@
+using System;
+
+namespace XenPS.HelpBuilder
+{
+    public static class Program
+    {
+        public static int Main(string[] args) => Cli.Run(args, Console.Out, Console.Error);
+    }
+}
