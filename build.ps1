@@ -89,7 +89,7 @@ function Invoke-Build {
     $helpBuilder = Join-Path $root 'tools/HelpBuilder/HelpBuilder.csproj'
     if (Test-Path $helpBuilder) {
         Invoke-Native 'Building help (markdown -> MAML)' {
-            dotnet run --project $helpBuilder -c $Configuration --nologo -v quiet -- `
+            dotnet run --project $helpBuilder -c $Configuration -v quiet -- `
                 --docs (Join-Path $root 'docs/help') --assembly (Join-Path $publish 'XenPS.dll') --out $helpOut
         }
     }
@@ -171,7 +171,7 @@ function Invoke-Demo {
 
 function Invoke-Bench {
     $bench = Join-Path $root 'bench/XenPS.Bench/XenPS.Bench.csproj'
-    Invoke-Native 'Benchmarks' { dotnet run --project $bench -c Release --nologo -v quiet -- --corpus (Join-Path $root 'tests/corpus') }
+    Invoke-Native 'Benchmarks' { dotnet run --project $bench -c Release -v quiet -- --corpus (Join-Path $root 'tests/corpus') }
     $pwsh = (Get-Process -Id $PID).Path
     $a = @('-NoProfile', '-File', (Join-Path $root 'bench/Bench-Cmdlets.ps1'), '-ModuleRoot', $out)
     $pwshArgs = if ((Split-Path -Leaf $pwsh) -like 'dotnet*') { @('pwsh') + $a } else { $a }
