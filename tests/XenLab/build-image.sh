@@ -214,7 +214,8 @@ cat > "$R/etc/xenps-lab-rcS" <<'DRC'
 #!/bin/sh
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin
 echo "XENPS-LAB-DOM0-RCS uptime=$(cut -d' ' -f1 /proc/uptime)" > /dev/console
-mkdir -p /run/sshd /var/log/xen/console /var/lib/xen /run/xen
+# /var/lock is /run/lock: xenconsole (xl console) takes its lock there
+mkdir -p /run/sshd /run/lock /var/log/xen/console /var/lib/xen /run/xen
 ln -sf /proc/self/fd /dev/fd; ln -sf /proc/self/fd/0 /dev/stdin
 ln -sf /proc/self/fd/1 /dev/stdout; ln -sf /proc/self/fd/2 /dev/stderr
 mount -o remount,size=90% / 2>/dev/null

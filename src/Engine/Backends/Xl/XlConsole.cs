@@ -27,7 +27,8 @@ namespace XenPS.Backends.Xl
         // reaches it through the environment, never through the command text.
         internal const string WriteScript =
             "XENPS_XL=\"$1\" XENPS_DOM=\"$2\"; export XENPS_XL XENPS_DOM; \"$XENPS_XL\" domid \"$XENPS_DOM\" >/dev/null || exit 1; "
-            + "{ sleep 1; printf '%s' \"$3\"; sleep 1; printf '\\035'; } | timeout -s KILL 15 script -qfc '\"$XENPS_XL\" console \"$XENPS_DOM\"' /dev/null >/dev/null 2>&1; exit 0";
+            + "out=$({ sleep 1; printf '%s' \"$3\"; sleep 1; printf '\\035'; } | timeout -s KILL 15 script -qfc '\"$XENPS_XL\" console \"$XENPS_DOM\"' /dev/null 2>&1); "
+            + "case \"$out\" in *xenconsole:*) printf '%s\\n' \"$out\" | grep 'xenconsole:' >&2; exit 1;; esac; exit 0";
 
         private readonly XlBackend _backend;
         private readonly string _name;
