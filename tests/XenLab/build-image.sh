@@ -31,11 +31,11 @@ mirror=$(printf '%s\n' "${srcs[@]}" | awk -v c="$codename" '$3 == c {print $2; e
 sources_list=$(printf '%s\n' "${srcs[@]}" | awk '{print "deb", $2, $3, "main"}' | sort -u)
 
 # ---- package versions decide whether the cache is still good ----
-[ -n "$kpkg" ] || die "cannot resolve linux-image-amd64"
 ver() { apt-cache policy "$1" 2>/dev/null | awk '/Candidate:/ && $2 != "(none)" {print $2}'; }
 # (no `grep -q` on a pipe here: with pipefail its early exit SIGPIPEs the writer and the test "fails")
 [ -n "$(ver xen-hypervisor-4.17-amd64)" ] || apt-get update >&2
 kpkg=$(apt-cache depends linux-image-amd64 | awk '/Depends: linux-image-[0-9]/ {print $2; exit}')
+[ -n "$kpkg" ] || die "cannot resolve linux-image-amd64"
 inputs=$(printf '%s\n' "$(cat "$here/build-image.sh" "$here/lib.sh" | sha256sum)" \
     "xen=$(ver xen-hypervisor-4.17-amd64)" "$kpkg=$(ver "$kpkg")" "busybox=$(ver busybox-static)" \
     "$sources_list" "$(sha256sum < "$LAB_KEYS/ssh_host_ed25519_key.pub")" "$(sha256sum < "$LAB_KEYS/id_ed25519.pub")" | sha256sum | cut -c1-32)
