@@ -1,6 +1,5 @@
 using System;
 using System.Collections.Generic;
-using System.Globalization;
 using System.Linq;
 using System.Threading;
 using XenPS.Config;
@@ -84,11 +83,9 @@ namespace XenPS.Backends.Xl
             {
                 cfg = XlOutputParser.ParseListJson(json);
             }
-            catch (System.Text.Json.JsonException ex)
+            catch (System.Text.Json.JsonException)
             {
-                // The table is still right; the configs are missing. A domain dying between the two commands is
-                // not worth failing the listing for.
-                _ = ex;
+                // The table is still right, only the configs are missing (e.g. a domain died between the two commands).
                 cfg = new Dictionary<int, XlOutputParser.XlJsonDomain>();
             }
             return XlOutputParser.Join(XlOutputParser.ParseListTable(table), cfg);
@@ -210,7 +207,5 @@ namespace XenPS.Backends.Xl
             if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
             if (_ownsRunner) _runner.Dispose();
         }
-
-        internal static string Invariant(long n) => n.ToString(CultureInfo.InvariantCulture);
     }
 }
