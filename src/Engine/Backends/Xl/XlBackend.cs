@@ -1,0 +1,211 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using XenPS.Config;
+
+namespace XenPS.Backends.Xl
+{
+    /// <summary>
+    /// A real Xen host driven through the xl toolstack, locally (xl:///, <see cref="LocalCommandRunner"/>) or over
+    /// ssh (ssh://, <see cref="SshCommandRunner"/>). Every call is one command on the host: user input only ever
+    /// travels as separate arguments; the few shell scripts used are constants.
+    /// </summary>
+    public sealed class XlBackend : IXenBackend
+    {
+        internal const string ListMarker = "@@XENPS-XL-LIST-L@@";
+
+        /// <summary>`xl list` and `xl list -l` in one round trip (the table holds run state, the JSON the config).</summary>
+        internal const string ListScript =
+            "xl=\"$1\"; \"$xl\" list || exit $?; echo '" + ListMarker + "'; exec \"$xl\" list -l";
+
+        /// <summary>
+        /// Create: the config text arrives on stdin and goes to a private (umask 077, mktemp) file under /tmp
+        /// that is removed afterwards whatever happens. Arguments: $1 = xl, then xl create's options.
+        /// </summary>
+        internal const string CreateScript =
+            "umask 077; f=$(mktemp /tmp/xenps-cfg.XXXXXXXXXX) || exit 125; trap 'rm -f \"$f\"' EXIT HUP INT TERM; "
+            + "cat > \"$f\" || exit 125; xl=\"$1\"; shift; \"$xl\" create \"$@\" \"$f\"";
+
+        private readonly ICommandRunner _runner;
+        private readonly XlBackendOptions _options;
+        private readonly bool _ownsRunner;
+        private int _disposed;
+
+        /// <param name="runner">Where xl runs.</param>
+        /// <param name="uri">The URI this backend answers to (xl:/// or ssh://...).</param>
+        /// <param name="options">Timeouts and paths; null for defaults.</param>
+        /// <param name="ownsRunner">Dispose the runner with the backend (default true).</param>
+        public XlBackend(ICommandRunner runner, string uri, XlBackendOptions? options = null, bool ownsRunner = true)
+        {
+            _runner = runner ?? throw new ArgumentNullException(nameof(runner));
+            Uri = uri ?? throw new ArgumentNullException(nameof(uri));
+            _options = options ?? new XlBackendOptions();
+            _ownsRunner = ownsRunner;
+        }
+
+        /// <summary>xl:/// on this machine (XenPS runs in dom0).</summary>
+        public static XlBackend OpenLocal(string uri = "xl:///", XlBackendOptions? options = null) =>
+            new XlBackend(new LocalCommandRunner(), uri, options);
+
+        /// <summary>ssh://[user@]host[:port]; <paramref name="ssh"/> adds identity file, known_hosts, host key policy.</summary>
+        public static XlBackend OpenSsh(string uri, SshOptions? ssh = null, XlBackendOptions? options = null)
+        {
+            var fromUri = SshOptions.FromUri(uri);
+            var o = ssh ?? new SshOptions();
+            o.Host = fromUri.Host;
+            if (fromUri.User != null) o.User = fromUri.User;
+            if (fromUri.Port > 0) o.Port = fromUri.Port;
+            return new XlBackend(new SshCommandRunner(o), uri, options);
+        }
+
+        public string Uri { get; }
+
+        public ICommandRunner Runner => _runner;
+
+        public XenHostInfo GetHostInfo(CancellationToken cancellationToken)
+        {
+            var r = Xl(cancellationToken, _options.CommandTimeout, "info");
+            if (r.ExitCode != 0) throw XlErrorMapper.Map("xl info", null, r);
+            return XlOutputParser.ParseInfo(r.StandardOutput);
+        }
+
+        public IReadOnlyList<XenDomain> ListDomains(CancellationToken cancellationToken)
+        {
+            var r = Run(new[] { "sh", "-c", ListScript, "sh", _options.XlPath }, null, _options.CommandTimeout, cancellationToken);
+            if (r.ExitCode != 0) throw XlErrorMapper.Map("xl list", null, r);
+            string o = r.StandardOutput;
+            int i = o.IndexOf(ListMarker, StringComparison.Ordinal);
+            string table = i >= 0 ? o.Substring(0, i) : o;
+            string json = i >= 0 ? o.Substring(i + ListMarker.Length) : "";
+            Dictionary<int, XlOutputParser.XlJsonDomain> cfg;
+            try
+            {
+                cfg = XlOutputParser.ParseListJson(json);
+            }
+            catch (System.Text.Json.JsonException)
+            {
+                // The table is still right, only the configs are missing (e.g. a domain died between the two commands).
+                cfg = new Dictionary<int, XlOutputParser.XlJsonDomain>();
+            }
+            return XlOutputParser.Join(XlOutputParser.ParseListTable(table), cfg);
+        }
+
+        public XenDomain CreateDomain(XenDomainConfig config, CreateDomainOptions options, CancellationToken cancellationToken)
+        {
+            if (config == null) throw new ArgumentNullException(nameof(config));
+            string? name = config.Name;
+            if (string.IsNullOrEmpty(name))
+                throw new XenConfigException(new[] { new XenDiagnostic(DiagnosticSeverity.Error, "MissingName", "Domain name must be specified.", config.SourcePath, 0, 0, "Add name = \"...\".") });
+            if (IsDomain0(name))
+                throw new XenInvalidOperationException("Domain-0 exists already and cannot be created.");
+            string text = XlConfigWriter.Write(config);
+            var args = new List<string> { "sh", "-c", CreateScript, "sh", _options.XlPath };
+            if (options != null && options.Paused) args.Add("-p");
+            var r = Run(args, text, _options.CreateTimeout, cancellationToken);
+            if (r.ExitCode != 0) throw XlErrorMapper.Map($"xl create of '{name}'", name, r, text);
+            var created = ListDomains(cancellationToken).FirstOrDefault(d => string.Equals(d.Name, name, StringComparison.Ordinal));
+            if (created == null)
+                throw new XenCommandException($"xl create reported success but '{name}' is not listed (it may have stopped at once).", 0, r.StandardError);
+            return created;
+        }
+
+        public void ShutdownDomain(string domain, bool acpiFallback, CancellationToken cancellationToken)
+        {
+            RefuseDomain0(domain, "shut down");
+            var args = new List<string> { "shutdown" };
+            if (acpiFallback) args.Add("-F");
+            args.Add(domain);
+            Simple(domain, cancellationToken, "xl shutdown", args.ToArray());
+        }
+
+        public void DestroyDomain(string domain, CancellationToken cancellationToken)
+        {
+            RefuseDomain0(domain, "destroy");
+            Simple(domain, cancellationToken, "xl destroy", "destroy", domain);
+        }
+
+        public void PauseDomain(string domain, CancellationToken cancellationToken)
+        {
+            RefuseDomain0(domain, "pause");
+            Simple(domain, cancellationToken, "xl pause", "pause", domain);
+        }
+
+        public void UnpauseDomain(string domain, CancellationToken cancellationToken)
+        {
+            RefuseDomain0(domain, "unpause");
+            Simple(domain, cancellationToken, "xl unpause", "unpause", domain);
+        }
+
+        public IXenConsole OpenConsole(string domain, CancellationToken cancellationToken)
+        {
+            CheckDomainArgument(domain);
+            if (IsDomain0(domain))
+                throw new XenInvalidOperationException("Domain-0's console is the host's own console; XenPS opens guest consoles only.");
+            // Resolve to the name: the log file is named after it, and a domid changes on reboot.
+            string name = domain;
+            if (IsAllDigits(domain))
+            {
+                var r = Xl(cancellationToken, _options.CommandTimeout, "domname", domain);
+                if (r.ExitCode != 0) throw XlErrorMapper.Map("xl domname", domain, r);
+                name = r.StandardOutput.Trim();
+                if (name.Length == 0) throw new XenDomainNotFoundException(domain, $"Domain '{domain}' was not found on the host.");
+            }
+            var console = new XlConsole(this, name, _options);
+            console.CheckExists(cancellationToken);
+            return console;
+        }
+
+        // ---- helpers ----
+
+        internal CommandResult Run(IReadOnlyList<string> args, string? stdin, TimeSpan timeout, CancellationToken ct)
+        {
+            if (Volatile.Read(ref _disposed) != 0) throw new ObjectDisposedException(nameof(XlBackend));
+            return _runner.Run(args, stdin, timeout, ct);
+        }
+
+        private CommandResult Xl(CancellationToken ct, TimeSpan timeout, params string[] args)
+        {
+            var v = new List<string>(args.Length + 1) { _options.XlPath };
+            v.AddRange(args);
+            return Run(v, null, timeout, ct);
+        }
+
+        private void Simple(string domain, CancellationToken ct, string what, params string[] args)
+        {
+            var r = Xl(ct, _options.CommandTimeout, args);
+            if (r.ExitCode != 0) throw XlErrorMapper.Map($"{what} {domain}", domain, r);
+        }
+
+        private static bool IsAllDigits(string s) => s.Length > 0 && s.All(c => c >= '0' && c <= '9');
+
+        /// <summary>"Domain-0", or a domid that is 0 ("0", "00").</summary>
+        internal static bool IsDomain0(string domain) =>
+            string.Equals(domain, "Domain-0", StringComparison.Ordinal) || (IsAllDigits(domain) && domain.TrimStart('0').Length == 0);
+
+        private static void CheckDomainArgument(string domain)
+        {
+            if (string.IsNullOrEmpty(domain))
+                throw new XenDomainNotFoundException(domain ?? "", "No domain name or id was given.");
+            // xl parses options with getopt: a leading '-' would be read as an option, not a name.
+            if (domain[0] == '-')
+                throw new XenInvalidOperationException($"'{domain}' cannot be passed to xl: a domain name starting with '-' would be read as an option.");
+            if (domain.IndexOf('\0') >= 0 || domain.IndexOf('\n') >= 0)
+                throw new XenDomainNotFoundException(domain, "A domain name cannot contain NUL or newline characters.");
+        }
+
+        /// <summary>Refused BEFORE anything is sent to the host.</summary>
+        private static void RefuseDomain0(string domain, string verb)
+        {
+            CheckDomainArgument(domain);
+            if (IsDomain0(domain))
+                throw new XenInvalidOperationException($"XenPS will not {verb} Domain-0 (the host's control domain).");
+        }
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+            if (_ownsRunner) _runner.Dispose();
+        }
+    }
+}

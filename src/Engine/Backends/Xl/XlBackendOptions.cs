@@ -1,0 +1,22 @@
+using System;
+
+namespace XenPS.Backends.Xl
+{
+    /// <summary>Tuning of <see cref="XlBackend"/>.</summary>
+    public sealed class XlBackendOptions
+    {
+        /// <summary>The xl program on the host.</summary>
+        public string XlPath { get; set; } = "xl";
+        /// <summary>Bound for quick commands (list, info, pause, shutdown request, destroy).</summary>
+        public TimeSpan CommandTimeout { get; set; } = TimeSpan.FromSeconds(60);
+        /// <summary>Bound for xl create (2.4-4.6 s on the TCG lab; building a big guest takes longer).</summary>
+        public TimeSpan CreateTimeout { get; set; } = TimeSpan.FromSeconds(180);
+        /// <summary>
+        /// Where xenconsoled logs guest consoles. The host needs XENCONSOLED_ARGS="--log=guest" (Debian:
+        /// /etc/default/xen, then restart xenconsoled) so that guest-&lt;name&gt;.log files exist there.
+        /// </summary>
+        public string ConsoleLogDirectory { get; set; } = "/var/log/xen/console";
+        /// <summary>How often a console Read polls the log while waiting.</summary>
+        public TimeSpan ConsolePollInterval { get; set; } = TimeSpan.FromMilliseconds(500);
+    }
+}

@@ -1,0 +1,173 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+
+namespace XenPS.Backends.Xl
+{
+    /// <summary>One row of `xl list`.</summary>
+    public sealed class XlListRow
+    {
+        public string Name { get; set; } = "";
+        public int Id { get; set; }
+        public long MemoryMiB { get; set; }
+        public int VCpus { get; set; }
+        public string State { get; set; } = "------";
+        public double CpuTime { get; set; }
+    }
+
+    /// <summary>Parsers for what xl prints (see shared/xen/captures for the real texts).</summary>
+    public static class XlOutputParser
+    {
+        // Row: "%-40s %5d %5lu %5d     %c%c%c%c%c%c  %8.1f". Parsed FROM THE RIGHT: a name may hold spaces
+        // and a name longer than 40 characters pushes the columns right.
+        private static readonly Regex Row = new Regex(
+            @"^(?<name>.+?)\s+(?<id>\d+)\s+(?<mem>\d+)\s+(?<vcpus>\d+)\s+(?<state>[-rbpscdwS]{6})\s+(?<time>\d+(?:\.\d+)?)\s*$",
+            RegexOptions.CultureInvariant);
+
+        /// <summary>Parses the `xl list` table (header and unknown lines are skipped).</summary>
+        public static List<XlListRow> ParseListTable(string text)
+        {
+            var rows = new List<XlListRow>();
+            foreach (string raw in text.Split('\n'))
+            {
+                string line = raw.TrimEnd('\r');
+                if (line.StartsWith("Name ", StringComparison.Ordinal) && line.Contains("State")) continue;
+                var m = Row.Match(line);
+                if (!m.Success) continue;
+                rows.Add(new XlListRow
+                {
+                    Name = m.Groups["name"].Value,
+                    Id = int.Parse(m.Groups["id"].Value, CultureInfo.InvariantCulture),
+                    MemoryMiB = long.Parse(m.Groups["mem"].Value, CultureInfo.InvariantCulture),
+                    VCpus = int.Parse(m.Groups["vcpus"].Value, CultureInfo.InvariantCulture),
+                    State = m.Groups["state"].Value,
+                    CpuTime = double.Parse(m.Groups["time"].Value, NumberStyles.Float, CultureInfo.InvariantCulture),
+                });
+            }
+            return rows;
+        }
+
+        /// <summary>One element of `xl list -l`: the TOP-LEVEL domid (c_info.domid is 4294967295 for domUs) and its config.</summary>
+        public sealed class XlJsonDomain
+        {
+            public int DomId { get; set; }
+            public string? Type { get; set; }
+            public string? Uuid { get; set; }
+            public long? MaxMemKb { get; set; }
+            public long? TargetMemKb { get; set; }
+            public XenDomainConfig Config { get; set; } = new XenDomainConfig();
+        }
+
+        /// <summary>Parses the JSON array of `xl list -l`. Omitted fields are at libxl's default.</summary>
+        public static Dictionary<int, XlJsonDomain> ParseListJson(string json)
+        {
+            var result = new Dictionary<int, XlJsonDomain>();
+            if (string.IsNullOrWhiteSpace(json)) return result;
+            using var doc = JsonDocument.Parse(json, new JsonDocumentOptions { AllowTrailingCommas = true });
+            if (doc.RootElement.ValueKind != JsonValueKind.Array) return result;
+            foreach (var el in doc.RootElement.EnumerateArray())
+            {
+                if (el.ValueKind != JsonValueKind.Object || !el.TryGetProperty("domid", out var idEl) || !idEl.TryGetInt32(out int domid))
+                    continue;
+                var d = new XlJsonDomain { DomId = domid };
+                var cfg = d.Config;
+                if (el.TryGetProperty("config", out var c) && c.ValueKind == JsonValueKind.Object)
+                {
+                    if (c.TryGetProperty("c_info", out var ci) && ci.ValueKind == JsonValueKind.Object)
+                    {
+                        string? name = Str(ci, "name");
+                        if (name != null) cfg.Set("name", name);
+                        d.Type = Str(ci, "type") ?? "pv"; // omitted = libxl's default; PV is x86's default
+                        cfg.Set("type", d.Type);
+                        d.Uuid = Str(ci, "uuid");
+                        if (d.Uuid != null) cfg.Set("uuid", d.Uuid);
+                    }
+                    if (c.TryGetProperty("b_info", out var bi) && bi.ValueKind == JsonValueKind.Object)
+                    {
+                        d.MaxMemKb = Num(bi, "max_memkb");
+                        d.TargetMemKb = Num(bi, "target_memkb");
+                        if (d.TargetMemKb is long t) cfg.Set("memory", ((t + 1023) / 1024).ToString(CultureInfo.InvariantCulture));
+                        if (d.MaxMemKb is long mx && d.TargetMemKb is long tg && (mx + 1023) / 1024 != (tg + 1023) / 1024)
+                            cfg.Set("maxmem", (mx / 1024).ToString(CultureInfo.InvariantCulture));
+                        if (Num(bi, "max_vcpus") is long mv) cfg.Set("vcpus", mv.ToString(CultureInfo.InvariantCulture));
+                        foreach (string k in new[] { "kernel", "ramdisk", "cmdline", "bootloader" })
+                            if (Str(bi, k) is string v) cfg.Set(k, v);
+                    }
+                    foreach (string k in new[] { "on_poweroff", "on_reboot", "on_watchdog", "on_crash", "on_soft_reset" })
+                    {
+                        if (Str(c, k) is string v && XenDomainConfig.TryParseAction(v, out var action))
+                            cfg.Set(k, XenDomainConfig.ActionToXl(action)); // JSON restart_rename -> xl.cfg rename-restart
+                    }
+                }
+                result[domid] = d;
+            }
+            return result;
+        }
+
+        private static string? Str(JsonElement o, string name) =>
+            o.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+
+        private static long? Num(JsonElement o, string name) =>
+            o.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number && v.TryGetInt64(out long n) ? n : (long?)null;
+
+        /// <summary>Joins the table (run state) with the JSON (config) on domid; Domain-0 first, by domid.</summary>
+        public static List<XenDomain> Join(IEnumerable<XlListRow> rows, IReadOnlyDictionary<int, XlJsonDomain> json)
+        {
+            var list = new List<XenDomain>();
+            foreach (var r in rows)
+            {
+                var d = new XenDomain
+                {
+                    Name = r.Name,
+                    Id = r.Id,
+                    MemoryMiB = r.MemoryMiB,
+                    MaxMemoryMiB = r.MemoryMiB,
+                    VCpus = r.VCpus,
+                    StateFlags = r.State,
+                    ShutdownReason = XenDomain.DecodeReason(r.State),
+                    CpuTime = r.CpuTime,
+                };
+                if (json.TryGetValue(r.Id, out var j))
+                {
+                    if (j.Type != null && XenDomainConfig.TryParseType(j.Type, out var type)) d.Type = type;
+                    d.Uuid = j.Uuid;
+                    if (j.MaxMemKb is long mx) d.MaxMemoryMiB = mx / 1024;
+                    var cfg = j.Config.Clone();
+                    if (cfg.Get("name") == null) cfg.Set("name", r.Name);
+                    if (cfg.Get("vcpus") == null) cfg.Set("vcpus", r.VCpus.ToString(CultureInfo.InvariantCulture));
+                    if (cfg.Get("memory") == null) cfg.Set("memory", r.MemoryMiB.ToString(CultureInfo.InvariantCulture));
+                    d.Config = cfg;
+                }
+                list.Add(d);
+            }
+            list.Sort((a, b) => a.Id.CompareTo(b.Id));
+            return list;
+        }
+
+        /// <summary>Parses `xl info` ("key : value" lines).</summary>
+        public static XenHostInfo ParseInfo(string text)
+        {
+            var kv = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (string raw in text.Split('\n'))
+            {
+                int i = raw.IndexOf(':');
+                if (i <= 0) continue;
+                string k = raw.Substring(0, i).Trim();
+                if (k.Length == 0 || k.Contains(' ') || kv.ContainsKey(k)) continue;
+                kv[k] = raw.Substring(i + 1).Trim();
+            }
+            long L(string k) => kv.TryGetValue(k, out var v) && long.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out long n) ? n : 0;
+            return new XenHostInfo
+            {
+                HostName = kv.TryGetValue("host", out var h) ? h : "",
+                XenVersion = kv.TryGetValue("xen_version", out var xv) ? xv
+                    : (kv.TryGetValue("xen_major", out var ma) && kv.TryGetValue("xen_minor", out var mi) ? ma + "." + mi + (kv.TryGetValue("xen_extra", out var ex) ? ex : "") : ""),
+                CpuCount = (int)L("nr_cpus"),
+                TotalMemoryMiB = L("total_memory"),
+                FreeMemoryMiB = L("free_memory"),
+            };
+        }
+    }
+}
