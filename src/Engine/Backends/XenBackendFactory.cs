@@ -1,15 +1,7 @@
 using System;
 using System.IO;
 using XenPS.Backends.Simulated;
-
-namespace XenPS
-{
-    /// <summary>The requested kind of host exists in the URI grammar but has no backend yet (xl:///, ssh://).</summary>
-    public sealed class XenNotSupportedException : XenPSException
-    {
-        public XenNotSupportedException(string message) : base(message) { }
-    }
-}
+using XenPS.Backends.Xl;
 
 namespace XenPS.Backends
 {
@@ -27,6 +19,21 @@ namespace XenPS.Backends
 
         /// <summary>How long to wait for the state folder's lock before XenTimeoutException.</summary>
         public TimeSpan LockTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+        /// <summary>ssh://: the private key to use (ssh -i); default: ssh's own choice (agent, ~/.ssh/config).</summary>
+        public string? KeyFile { get; set; }
+
+        /// <summary>ssh://: the known_hosts file to check the host key against; default: ssh's own.</summary>
+        public string? KnownHostsFile { get; set; }
+
+        /// <summary>ssh://: Strict (the key must be known, the default) or AcceptNew (record a first-seen key).</summary>
+        public SshHostKeyPolicy HostKeyPolicy { get; set; } = SshHostKeyPolicy.Strict;
+
+        /// <summary>ssh://: how long to wait for the connection.</summary>
+        public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+        /// <summary>xl:/// and ssh://: the bound on each xl command (create gets three times as long).</summary>
+        public TimeSpan CommandTimeout { get; set; } = TimeSpan.FromSeconds(60);
 
         /// <summary>Test hook: the wall clock the simulated host lives by (defaults to the system clock).</summary>
         internal Func<DateTimeOffset>? Clock { get; set; }
@@ -49,7 +56,7 @@ namespace XenPS.Backends
 
         /// <summary>
         /// sim://NAME: simulated host NAME, state in $XENPS_SIM_ROOT/NAME or the per-user data folder (…/XenPS/sim/NAME);
-        /// sim:///abs/path: simulated host kept in that folder; xl:/// and ssh://… are recognised but not available yet.
+        /// sim:///abs/path: simulated host kept in that folder; xl:///: the local xl toolstack (on dom0); ssh://[user@]host[:port]: xl on a dom0 over the OpenSSH client.
         /// </summary>
         public static IXenBackend Open(string uri, XenBackendOptions? options = null)
         {
@@ -64,13 +71,27 @@ namespace XenPS.Backends
                 case "sim":
                     return OpenSim(uri, rest, options);
                 case "xl":
+                    if (rest.Trim('/').Length != 0)
+                        throw new XenPSException($"'{uri}': xl:/// drives the xl toolstack of this machine and takes no host or path; use ssh://user@host for another host. " + Supported);
+                    return XlBackend.OpenLocal("xl:///", XlOptions(options));
                 case "ssh":
-                    throw new XenNotSupportedException(
-                        $"The xl backend is not available yet: '{uri}' cannot be opened. Use a simulated host (sim://NAME) for now.");
+                    return XlBackend.OpenSsh(u, new SshOptions
+                    {
+                        IdentityFile = options.KeyFile,
+                        KnownHostsFile = options.KnownHostsFile,
+                        HostKeyPolicy = options.HostKeyPolicy,
+                        ConnectTimeout = options.ConnectTimeout,
+                    }, XlOptions(options));
                 default:
                     throw new XenPSException($"'{uri}' is not a supported host URI. " + Supported);
             }
         }
+
+        private static XlBackendOptions XlOptions(XenBackendOptions o) => new XlBackendOptions
+        {
+            CommandTimeout = o.CommandTimeout,
+            CreateTimeout = TimeSpan.FromTicks(o.CommandTimeout.Ticks * 3),
+        };
 
         private static IXenBackend OpenSim(string uri, string rest, XenBackendOptions options)
         {

@@ -37,6 +37,25 @@ namespace XenPS.Commands
         [ValidateRange(1, 4096)]
         public int CpuCount { get; set; }
 
+        /// <summary>ssh://: the private key file to log in with (ssh -i). Default: the agent and ~/.ssh/config.</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? KeyFile { get; set; }
+
+        /// <summary>ssh://: the known_hosts file to check the host key against. Default: ssh's own.</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? KnownHostsFile { get; set; }
+
+        /// <summary>ssh://: record the host key when it is seen for the first time (a changed key is still refused).</summary>
+        [Parameter]
+        public SwitchParameter AcceptNewHostKey { get; set; }
+
+        /// <summary>xl:/// and ssh://: seconds each xl command may take (creates get three times as long). Default 60.</summary>
+        [Parameter]
+        [ValidateRange(1, 3600)]
+        public int CommandTimeout { get; set; } = 60;
+
         protected override void ProcessRecord()
         {
             string name = Name ?? DefaultName(Uri);
@@ -60,6 +79,10 @@ namespace XenPS.Commands
             var options = new XenBackendOptions();
             if (MyInvocation.BoundParameters.ContainsKey(nameof(TotalMemoryMiB))) options.TotalMemoryMiB = TotalMemoryMiB;
             if (MyInvocation.BoundParameters.ContainsKey(nameof(CpuCount))) options.CpuCount = CpuCount;
+            if (KeyFile != null) options.KeyFile = SessionState.Path.GetUnresolvedProviderPathFromPSPath(KeyFile);
+            if (KnownHostsFile != null) options.KnownHostsFile = SessionState.Path.GetUnresolvedProviderPathFromPSPath(KnownHostsFile);
+            if (AcceptNewHostKey) options.HostKeyPolicy = XenPS.Backends.Xl.SshHostKeyPolicy.AcceptNew;
+            options.CommandTimeout = TimeSpan.FromSeconds(CommandTimeout);
             IXenBackend backend;
             try
             {

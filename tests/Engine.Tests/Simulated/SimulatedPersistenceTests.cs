@@ -189,10 +189,19 @@ namespace XenPS.Tests
         [InlineData("xl:///")]
         [InlineData("ssh://root@xenhost:2222")]
         [InlineData("ssh://xenhost")]
-        public void XlAndSshAreNotAvailableYet(string uri)
+        public void XlAndSshOpenTheXlBackend(string uri)
         {
-            var ex = Assert.Throws<XenNotSupportedException>(() => XenBackendFactory.Open(uri));
-            Assert.Contains("xl backend is not available yet", ex.Message);
+            // Opening sends nothing: the first command connects.
+            using var b = XenBackendFactory.Open(uri);
+            Assert.IsType<XenPS.Backends.Xl.XlBackend>(b);
+            Assert.Equal(uri, b.Uri);
+        }
+
+        [Fact]
+        public void XlTakesNoHost()
+        {
+            var ex = Assert.Throws<XenPSException>(() => XenBackendFactory.Open("xl://dom0/"));
+            Assert.Contains("ssh://", ex.Message);
         }
 
         [Theory]
