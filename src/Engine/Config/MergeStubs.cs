@@ -3,7 +3,6 @@ using System;
 
 namespace XenPS.Config
 {
-    public static class XlConfigWriter { public static string Write(XenDomainConfig config) => throw new NotImplementedException(); }
     public static class YamlConfigWriter { public static string Write(XenDomainConfig config) => throw new NotImplementedException(); }
 }
 

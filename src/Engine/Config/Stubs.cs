@@ -4,14 +4,6 @@ using System.Collections.Generic;
 
 namespace XenPS.Config
 {
-    public static partial class XlConfigParser
-    {
-        public static XenDomainConfig? Parse(string text, string fileName, IReadOnlyList<string> overrides, ConfigReadOptions options, List<XenDiagnostic> diagnostics)
-            => throw new NotImplementedException();
-        public static void ApplyOverrides(XenDomainConfig config, IReadOnlyList<string> overrides, ConfigReadOptions options, List<XenDiagnostic> diagnostics)
-            => throw new NotImplementedException();
-    }
-
     public static class YamlConfigReader
     {
         public static XenDomainConfig? Read(string text, string fileName, List<XenDiagnostic> diagnostics) => throw new NotImplementedException();
