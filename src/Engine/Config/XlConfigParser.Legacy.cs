@@ -23,13 +23,20 @@ namespace XenPS.Config
                     if (inList && depth <= 0 && (t.Kind == XlTokenKind.Comma || t.Kind == XlTokenKind.RBracket)) break;
                     end++;
                 }
+                // A broken token (bad string, NUL, control character) ends the expression: what comes before it is
+                // classified (libxlu would hit a syntax error there first); right at the start, it is the error itself.
                 for (int j = start; j < end; j++)
                 {
-                    if (_t[j].Error >= 0)
+                    if (_t[j].Error >= 0 && _t[j].Kind != XlTokenKind.TripleString)
                     {
-                        _i = end;
-                        TokenError(_t[j]);
-                        return null;
+                        if (j <= start + 1)
+                        {
+                            _i = end;
+                            TokenError(_t[j]);
+                            return null;
+                        }
+                        end = j;
+                        break;
                     }
                 }
                 XlToken first = _t[start];
@@ -84,6 +91,10 @@ namespace XenPS.Config
                     return Fail("PythonArithmetic", $"Python expression `{raw}' for '{key}': xl.cfg has no arithmetic.",
                         $"Write the result: {key} = {(result is long && IsNumberToken(text) ? text : "\"" + text + "\"")}.", first);
                 }
+
+                if (first.Kind == XlTokenKind.Op && (IsOp(first, '/') || IsOp(first, '.') || IsOp(first, '~')))
+                    return Fail("BareWord", $"Syntax error near `{raw}': an unquoted path is not an xl value.",
+                        $"Quote it: {key} = \"{raw}\".", first);
 
                 bool contiguous = true;
                 for (int j = start; j < end; j++)

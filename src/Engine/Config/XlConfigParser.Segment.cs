@@ -182,6 +182,12 @@ namespace XenPS.Config
                         key = k.Value!;
                         if (!assignNext)
                         {
+                            if (IsOp(next, '('))
+                            {
+                                Python(k);
+                                return Error("PythonCall", $"Function call `{key}(...)': xl.cfg cannot call functions.",
+                                    "Remove the call; write the values it produced as literal key = value lines.", k);
+                            }
                             if (key == "import" || key == "from")
                             {
                                 Python(k);
@@ -193,12 +199,6 @@ namespace XenPS.Config
                                 Python(k);
                                 return Error("PythonStatement", $"Python `{key}' statement: xl.cfg has no control flow or code.",
                                     "Remove it and keep one literal assignment per key (decide the value yourself).", k);
-                            }
-                            if (IsOp(next, '('))
-                            {
-                                Python(k);
-                                return Error("PythonCall", $"Function call `{key}(...)': xl.cfg cannot call functions.",
-                                    "Remove the call; write the values it produced as literal key = value lines.", k);
                             }
                             return Error("SyntaxError", $"Syntax error near `{Near(next)}': expected '=' or '+=' after the key '{key}'.",
                                 $"Write {key} = value.", next);
@@ -262,6 +262,13 @@ namespace XenPS.Config
                 XlToken v = _t[_i];
                 if (v.Kind == XlTokenKind.Newline || v.Kind == XlTokenKind.Eof || v.Kind == XlTokenKind.Semicolon)
                 {
+                    // The value written on the next line belongs to this mistake: skip that line too.
+                    if (v.Kind == XlTokenKind.Newline)
+                    {
+                        var after = _t[_i + 1].Kind;
+                        if (after == XlTokenKind.String || after == XlTokenKind.Number || after == XlTokenKind.LBracket || after == XlTokenKind.TripleString)
+                            _i++;
+                    }
                     return Error("MissingValue",
                         $"Syntax error near `{Near(v)}': '{key} {opText}' has no value; the value must start on the same line as '{opText}'.",
                         $"Write {key} {opText} \"value\" on one line (only a list may continue on the next lines).", v);
@@ -326,7 +333,7 @@ namespace XenPS.Config
                     if (t.Kind == XlTokenKind.Comma)
                         return Fail("EmptyListItem", $"Syntax error near `,': empty item in the list of '{key}'.",
                             "Remove the extra ',': items are separated by one ',' and only one trailing ',' is allowed.", t);
-                    if (t.Kind == XlTokenKind.Eof)
+                    if (t.Kind == XlTokenKind.Eof || StartsAssignment(_i))
                         return Fail("UnterminatedList", $"Unterminated list: the '[' of '{key}' at line {open.Line}, column {open.Column} is never closed.",
                             "Add the closing ']'.", open);
                     object? item = Value(key, inList: true, out bool omit);
@@ -354,7 +361,7 @@ namespace XenPS.Config
                         _i++;
                         break;
                     }
-                    if (t.Kind == XlTokenKind.Eof)
+                    if (t.Kind == XlTokenKind.Eof || StartsAssignment(_i))
                         return Fail("UnterminatedList", $"Unterminated list: the '[' of '{key}' at line {open.Line}, column {open.Column} is never closed.",
                             "Add the closing ']'.", open);
                     if (t.Error >= 0)
@@ -366,6 +373,15 @@ namespace XenPS.Config
                         $"Separate items with ',' and close the list opened at line {open.Line}, column {open.Column} with ']'.", t);
                 }
                 return items.ToArray();
+            }
+
+            /// <summary>key = / key += at token j (the start of a statement).</summary>
+            private bool StartsAssignment(int j)
+            {
+                var a = _t[j].Kind;
+                if (a != XlTokenKind.Ident && a != XlTokenKind.Word) return false;
+                var b = _t[j + 1].Kind;
+                return b == XlTokenKind.Equals || b == XlTokenKind.PlusEquals;
             }
 
             private void SkipNewlines()
@@ -382,6 +398,7 @@ namespace XenPS.Config
                     if (_t[j].Kind == XlTokenKind.LBracket) depth++;
                     else if (_t[j].Kind == XlTokenKind.RBracket) depth--;
                 }
+                if (_i > start && StartsAssignment(_i)) return;
                 while (true)
                 {
                     XlToken t = _t[_i];
@@ -457,6 +474,7 @@ namespace XenPS.Config
 
             private bool Error(string code, string message, string hint, in XlToken at)
             {
+                if (at.Error >= 0) return TokenError(at); // the token itself is the problem (NUL, control character, bad string)
                 Add(Locate(new XenDiagnostic(DiagnosticSeverity.Error, code, message, _file, at.Line, at.Column, hint)), at.Line);
                 return false;
             }
