@@ -27,8 +27,6 @@ namespace XenPS.Config
                 Diagnostics = diagnostics;
                 _isFork = fork;
                 _names = names ?? new HashSet<string>(StringComparer.Ordinal);
-                if (names is null)
-                    foreach (object k in config.Settings.Keys) _names.Add((string)k);
             }
 
             public XenDomainConfig Config { get; }
@@ -38,9 +36,11 @@ namespace XenPS.Config
             /// <summary>A throw-away context over a copy of the config (to try a parse without side effects).</summary>
             public ParseContext Fork(List<XenDiagnostic> sink) => new ParseContext(Config.Clone(), Options, sink, new HashSet<string>(_names, StringComparer.Ordinal), true);
 
+            /// <summary>Remembers a name assigned without becoming a setting (a legacy key spelling, a None value).</summary>
             public void NoteKey(string name) => _names.Add(name);
 
-            public bool IsKnownName(string name) => _names.Contains(name);
+            /// <summary>Whether a bare word names something assigned earlier (then it is a Python variable, not a bare word).</summary>
+            public bool IsKnownName(string name) => Config.Settings.Contains(name) || _names.Contains(name);
 
             public void MarkPython(string file, int line, int col)
             {
@@ -281,9 +281,12 @@ namespace XenPS.Config
                     return Error("SyntaxError", $"Syntax error near `{Near(end)}': unexpected {Describe(end)} after the value of '{key}'.",
                         "A key takes one value: end the statement with a newline or ';'.", end);
                 }
-                _ctx.NoteKey(key);
-                if (keyTok.Value != null) _ctx.NoteKey(keyTok.Value);
-                if (omit) return true;
+                if (keyTok.Kind == XlTokenKind.Word) _ctx.NoteKey(keyTok.Value!);
+                if (omit)
+                {
+                    _ctx.NoteKey(key);
+                    return true;
+                }
                 if (!_ctx.Assign(key, value!, append, Pos(keyTok))) _lastErrorLine = keyTok.Line;
                 return true;
             }

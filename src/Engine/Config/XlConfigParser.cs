@@ -120,7 +120,6 @@ namespace XenPS.Config
                                 $"Override `{text}': the value of '{key}' is not quoted; XenPS takes it as the string \"{literal}\" (as xm did; xl would report a syntax error).",
                                 OverrideSource, 1, kcol, $"Quote it for xl: {key}=\"{literal}\"."));
                             ctx.Assign(key, literal!, append: false, pos);
-                            ctx.NoteKey(key);
                         }
                     }
                     return;

@@ -78,6 +78,14 @@ namespace XenPS.Config
         {
             string s = _s;
             int n = s.Length;
+            if (n > 0 && s[0] == '\uFEFF')
+            {
+                _warnings.Add(new XenDiagnostic(DiagnosticSeverity.Warning, "ByteOrderMark",
+                    "The text starts with a byte order mark; xl 4.17 rejects it with a lexical error. XenPS ignores it.",
+                    _file, 1, 1, "Save the file as UTF-8 without a BOM."));
+                _pos = 1;
+                _lineStart = 1;
+            }
             while (_pos < n)
             {
                 char c = s[_pos];
@@ -90,6 +98,11 @@ namespace XenPS.Config
                     case '\r':
                         WarnCr();
                         _pos++;
+                        if (_pos < n && s[_pos] == '\n') continue;
+                        // a lone CR (old Mac line ending) ends the line too
+                        Add(XlTokenKind.Newline, _pos - 1, 1, null);
+                        _line++;
+                        _lineStart = _pos;
                         continue;
                     case '\n':
                         Add(XlTokenKind.Newline, _pos, 1, null);

@@ -190,6 +190,35 @@ namespace XenPS.Tests
         }
 
         [Fact]
+        public void LoneCrEndsALineWithOneWarning()
+        {
+            var (c, d) = Parse("a = 1\rb = 'x'\r\rc = [\r1 ]");
+            Assert.Equal("a=\"1\";b=\"x\";c=[\"1\"];", ShowSettings(c!));
+            Assert.Equal("test.cfg:4:1", c!.GetPosition("c").ToString());
+            var w = Assert.Single(d);
+            Assert.Equal(("CarriageReturn", 1, 6), (w.Code, w.Line, w.Column));
+        }
+
+        [Fact]
+        public void CrInsideACommentOrStringIsWhatLibxluKeeps()
+        {
+            var (c, d) = Parse("# dos comment\r\nx = \"a\rb\"\n");
+            Assert.Equal("a\rb", c!.GetString("x"));
+            Assert.Empty(d);
+        }
+
+        [Fact]
+        public void ByteOrderMarkIsSkippedWithAWarning()
+        {
+            var (c, d) = Parse("\uFEFFname = 'x' 1");
+            var e = Assert.Single(d.Errors());
+            Assert.Equal((1, 12), (e.Line, e.Column)); // columns count from the first real character
+            Assert.Contains(d, x => x.Code == "ByteOrderMark");
+            (c, d) = Parse("\uFEFFname = 'x'");
+            Assert.Equal("x", c!.Name);
+        }
+
+        [Fact]
         public void CommentAtEndWithoutNewlineIsReadWithAWarning()
         {
             var (c, d) = Parse("a = 1\n  # end");
