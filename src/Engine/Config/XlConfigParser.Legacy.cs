@@ -72,6 +72,14 @@ namespace XenPS.Config
                     }
                 }
 
+                // N-M without spaces (cpus = 0-3) is a range written without quotes, not a subtraction
+                // (xm computed -3 from it, a classic mistake): a bare word in both modes.
+                if (end - start == 3 && _t[start].Kind == XlTokenKind.Number && IsOp(_t[start + 1], '-') &&
+                    _t[start + 2].Kind == XlTokenKind.Number && _t[start + 1].Start == first.Start + first.Length &&
+                    _t[start + 2].Start == _t[start + 1].Start + 1)
+                    return Fail("BareWord", $"Syntax error near `{raw}': an unquoted range is not an xl value.",
+                        $"Quote it: {key} = \"{raw}\" (xm would have computed {raw} as a subtraction).", first);
+
                 var ev = new Evaluator(this, start, end);
                 if (ev.TryEvaluate(out object? result))
                 {

@@ -225,8 +225,12 @@ namespace XenPS.Config
                             return Error("InvalidKey", $"Invalid key `{w}': xl keys match [a-z][._0-9a-z]* (start with a lower-case letter).",
                                 "Rename the key: start it with a lower-case letter and use only a-z, 0-9, '_' and '.'.", k);
                         if (!Legacy)
-                            return Error("InvalidKey", $"Invalid key `{w}': xl keys are lower case, with '_' and '.', never '-'.",
-                                $"Write {conv} instead of {w}.", k);
+                        {
+                            string why = string.Equals(lower, w, StringComparison.Ordinal)
+                                ? "xl keys use '_', never '-'"
+                                : "xl keys are lower case";
+                            return Error("InvalidKey", $"Invalid key `{w}': {why}.", $"Write {conv} instead of {w}.", k);
+                        }
                         Warning("LegacyXmConverted", $"Key `{w}' read as '{conv}' (xl keys are lower case, with '_' not '-').",
                             $"Write {conv} in the file.", k);
                         key = conv;

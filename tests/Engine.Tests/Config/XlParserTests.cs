@@ -74,6 +74,7 @@ namespace XenPS.Tests
         [InlineData("kernel = vmlinuz", "BareWord", 1, 10)]
         [InlineData("kernel = /boot/vmlinuz-2.6", "BareWord", 1, 10)]
         [InlineData("x = true", "BareWord", 1, 5)]
+        [InlineData("cpus = 0-3", "BareWord", 1, 8)]                          // a range, not xm's subtraction
         [InlineData("memory = 128 128", "SyntaxError", 1, 14)]
         [InlineData("x = \"a\" \"b\"", "SyntaxError", 1, 9)]
         [InlineData("x = [ 'a' ] 5", "SyntaxError", 1, 13)]
@@ -132,6 +133,10 @@ namespace XenPS.Tests
             Assert.Contains("kernel = \"vmlinuz\"", d[0].Hint);
             (_, d) = Parse("on-crash = 'destroy'");
             Assert.Contains("on_crash", d[0].Hint);
+            Assert.Contains("never '-'", d[0].Message);
+            (_, d) = Parse("Memory = 1");
+            Assert.Contains("lower case", d.Errors()[0].Message);
+            Assert.Equal("Write memory instead of Memory.", d.Errors()[0].Hint);
         }
 
         [Fact]
@@ -322,6 +327,7 @@ namespace XenPS.Tests
         [InlineData("x = [ None ]", "PythonNone")]
         [InlineData("x = 1 / 0", "SyntaxError")]
         [InlineData("_x = 1", "InvalidKey")]
+        [InlineData("cpus = 0-3", "BareWord")]
         public void LegacyOptInNeverExecutesCode(string text, string code)
         {
             var (c, d) = Parse(text, new ConfigReadOptions { AllowLegacyXm = true });
