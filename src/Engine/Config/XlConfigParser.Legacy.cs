@@ -27,7 +27,7 @@ namespace XenPS.Config
                 // classified (libxlu would hit a syntax error there first); right at the start, it is the error itself.
                 for (int j = start; j < end; j++)
                 {
-                    if (_t[j].Error >= 0 && _t[j].Kind != XlTokenKind.TripleString)
+                    if (_t[j].Error >= 0)
                     {
                         if (j <= start + 1)
                         {

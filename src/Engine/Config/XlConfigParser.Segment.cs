@@ -127,6 +127,7 @@ namespace XenPS.Config
             private readonly int _shift;
             private int _i;
             private int _lastErrorLine = -1;
+            private int _errorsAdded;
 
             public SegmentParser(ParseContext ctx, XlLexer lexer, string file, string? overrideText, int columnShift)
             {
@@ -153,7 +154,14 @@ namespace XenPS.Config
                         continue;
                     }
                     int start = _i;
-                    if (!Statement()) Skip(start);
+                    int errorsBefore = _errorsAdded;
+                    if (!Statement())
+                    {
+                        // Safety net: a statement is never dropped without an error on its line.
+                        if (_errorsAdded == errorsBefore && _lastErrorLine != _t[start].Line)
+                            Error("SyntaxError", $"Syntax error near `{Near(_t[start])}'.", "Write key = value.", _t[start]);
+                        Skip(start);
+                    }
                 }
             }
 
@@ -300,7 +308,7 @@ namespace XenPS.Config
                 omit = false;
                 int start = _i;
                 XlToken t = _t[_i];
-                if (t.Error >= 0 && t.Kind != XlTokenKind.TripleString)
+                if (t.Error >= 0)
                 {
                     TokenError(t);
                     return null;
@@ -497,6 +505,7 @@ namespace XenPS.Config
                 {
                     if (line == _lastErrorLine) return; // libxlu: at most one error per line
                     _lastErrorLine = line;
+                    _errorsAdded++;
                 }
                 _ctx.Diagnostics.Add(d);
             }

@@ -101,6 +101,7 @@ namespace XenPS.Tests
         [InlineData("x = 'a\\qb'", "InvalidEscape", 1, 7)]
         [InlineData("x = \"a\\000\"", "InvalidEscape", 1, 7)]
         [InlineData("x = \"abc", "UnterminatedString", 1, 5)]
+        [InlineData("x = \"\"\"abc\ny = 1", "UnterminatedString", 1, 5)]
         [InlineData("x = 'abc\ny = 1", "UnterminatedString", 1, 5)]
         [InlineData("x = \"abc\\\ny = 1", "UnterminatedString", 1, 5)]
         [InlineData("x = \"a\0b\"", "NulByte", 1, 7)]
@@ -328,6 +329,8 @@ namespace XenPS.Tests
         [InlineData("x = 1 / 0", "SyntaxError")]
         [InlineData("_x = 1", "InvalidKey")]
         [InlineData("cpus = 0-3", "BareWord")]
+        [InlineData("x = '''abc\ny = 1", "UnterminatedString")]
+        [InlineData("'''doc\nname = 'x'", "UnterminatedString")]
         public void LegacyOptInNeverExecutesCode(string text, string code)
         {
             var (c, d) = Parse(text, new ConfigReadOptions { AllowLegacyXm = true });
