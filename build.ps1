@@ -39,6 +39,12 @@ $root = $PSScriptRoot
 $out = Join-Path $root 'out'
 $stage = Join-Path $out 'XenPS'
 
+# A fresh pwsh: the one this build runs in (under `dotnet pwsh` that is $PSHOME/pwsh).
+function Get-PwshExe {
+    $exe = Join-Path $PSHOME $(if ($IsWindows) { 'pwsh.exe' } else { 'pwsh' })
+    if (Test-Path $exe) { $exe } else { (Get-Process -Id $PID).Path }
+}
+
 function Invoke-Native {
     param([string] $What, [scriptblock] $Command)
     & $Command
@@ -137,9 +143,7 @@ function Invoke-PesterSuite {
     if ($Tag) { $argsList += @('-Tag', ($Tag -join ',')) }
     if ($ExcludeTag) { $argsList += @('-ExcludeTag', ($ExcludeTag -join ',')) }
     Write-Host 'Pester (child pwsh, staged module)' -ForegroundColor Cyan
-    $pwsh = (Get-Process -Id $PID).Path
-    $pwshArgs = if ((Split-Path -Leaf $pwsh) -like 'dotnet*') { @('pwsh') + $argsList } else { $argsList }
-    & $pwsh @pwshArgs | Out-Host
+    & (Get-PwshExe) @argsList | Out-Host
     if (-not (Test-Path $resultFile)) { throw "Pester produced no results (exit code $LASTEXITCODE)." }
     $r = Get-Content -Raw $resultFile | ConvertFrom-Json
     [pscustomobject]@{ Suite = 'Pester'; Passed = [int]$r.Passed; Failed = [int]$r.Failed; Skipped = [int]$r.Skipped }
@@ -161,21 +165,14 @@ function Invoke-Test {
 }
 
 function Invoke-Demo {
-    $pwsh = (Get-Process -Id $PID).Path
-    $demo = Join-Path $root 'examples/demo.ps1'
-    $a = @('-NoProfile', '-File', $demo, '-ModuleRoot', $out)
-    $pwshArgs = if ((Split-Path -Leaf $pwsh) -like 'dotnet*') { @('pwsh') + $a } else { $a }
-    & $pwsh @pwshArgs
+    & (Get-PwshExe) -NoProfile -File (Join-Path $root 'examples/demo.ps1') -ModuleRoot $out
     if ($LASTEXITCODE -ne 0) { throw "The demo failed (exit code $LASTEXITCODE)." }
 }
 
 function Invoke-Bench {
     $bench = Join-Path $root 'bench/XenPS.Bench/XenPS.Bench.csproj'
     Invoke-Native 'Benchmarks' { dotnet run --project $bench -c Release -v quiet -- --corpus (Join-Path $root 'tests/corpus') }
-    $pwsh = (Get-Process -Id $PID).Path
-    $a = @('-NoProfile', '-File', (Join-Path $root 'bench/Bench-Cmdlets.ps1'), '-ModuleRoot', $out)
-    $pwshArgs = if ((Split-Path -Leaf $pwsh) -like 'dotnet*') { @('pwsh') + $a } else { $a }
-    & $pwsh @pwshArgs
+    & (Get-PwshExe) -NoProfile -File (Join-Path $root 'bench/Bench-Cmdlets.ps1') -ModuleRoot $out
     if ($LASTEXITCODE -ne 0) { throw "The cmdlet benchmark failed (exit code $LASTEXITCODE)." }
 }
 

@@ -8,7 +8,7 @@ Describe 'Import-XenDomainConfig' {
         $c | Should -BeOfType ([XenPS.XenDomainConfig])
         $c.Name | Should -Be 'test1'
         $c.MemoryMiB | Should -Be 256
-        $c.MaxMemoryMiB | Should -Be 512
+        $c.MaxMemoryMiB | Should -Be 1024
         $c.Type | Should -Be 'PV'
         $c.Disks.Count | Should -Be 2
         $c.Disks[0].Target | Should -Be '/dev/vg0/test1-root'
@@ -73,7 +73,7 @@ Describe 'Import-XenDomainConfig' {
         { Import-XenDomainConfig $xm -ErrorAction Stop } | Should -Throw -ErrorId 'ConfigSyntaxError,XenPS.Commands.ImportXenDomainConfigCommand'
         $e = $null
         Import-XenDomainConfig $xm -ErrorVariable e -ErrorAction SilentlyContinue
-        $e[0].Exception.Diagnostics.Hint -join ' ' | Should -Match 'write 1'
+        $e[0].Exception.Diagnostics.Hint -join ' ' | Should -Match 'acpi = 1'
     }
 
     It 'converts the literal Python subset with -AllowLegacyXm, warning about each conversion' {

@@ -19,7 +19,8 @@ BeforeDiscovery {
 
 BeforeAll {
     . "$PSScriptRoot/common.ps1"
-    $script:common = [System.Management.Automation.Cmdlet]::CommonParameters + [System.Management.Automation.Cmdlet]::OptionalCommonParameters
+    # -WhatIf and -Confirm are real, documented parameters; only the common ones are left out.
+    $script:common = [System.Management.Automation.Cmdlet]::CommonParameters
 }
 
 Describe 'Help for <Name>' -ForEach $commands {
@@ -60,7 +61,7 @@ Describe 'Help for <Name>' -ForEach $commands {
             $expected = if ($byValue -and $byName) { 'true \(ByValue, ByPropertyName\)' } elseif ($byValue) { 'true \(ByValue\)' } elseif ($byName) { 'true \(ByPropertyName\)' } else { 'false' }
             $hp.PipelineInput | Should -Match "^$expected$" -Because "-$($p.Name) pipeline input"
             $positions = $p.ParameterSets.Values | Where-Object Position -ge 0 | ForEach-Object Position
-            if ($positions) { $hp.Position | Should -Be ([string]($positions | Select-Object -First 1)) -Because "-$($p.Name) position" }
+            if (@($positions).Count -gt 0) { $hp.Position | Should -Be ([string]($positions | Select-Object -First 1)) -Because "-$($p.Name) position" }
             else { $hp.Position | Should -Be 'named' -Because "-$($p.Name) position" }
         }
     }

@@ -2,8 +2,7 @@
 # Install-PSResource into a private location, import it in a fresh pwsh and use it.
 BeforeAll {
     $script:staged = (Get-Module XenPS -ListAvailable | Select-Object -First 1).ModuleBase
-    $script:pwsh = (Get-Process -Id $PID).Path
-    $script:pwshPrefix = if ((Split-Path -Leaf $pwsh) -like 'dotnet*') { @('pwsh') } else { @() }
+    . "$PSScriptRoot/common.ps1"
 }
 
 Describe 'Package and install' -Tag 'Package' {
@@ -12,8 +11,8 @@ Describe 'Package and install' -Tag 'Package' {
         $dataHome = Join-Path $TestDrive 'data'
         $null = New-Item -ItemType Directory $repoDir, $dataHome
         $version = (Import-PowerShellDataFile (Join-Path $staged 'XenPS.psd1')).ModuleVersion
-        # PSResourceGet keeps its repository list and CurrentUser modules under XDG_DATA_HOME: a private one
-        # keeps this test away from the user's own.
+        # PSResourceGet keeps its repository list and CurrentUser modules under the home folder: a private
+        # one keeps this test away from the user's own.
         $install = @"
 `$ErrorActionPreference = 'Stop'
 Register-PSResourceRepository -Name xenps-local -Uri '$repoDir' -Trusted
@@ -22,23 +21,25 @@ Install-PSResource -Name XenPS -Repository xenps-local -TrustRepository -Scope C
 "@
         $use = @"
 `$ErrorActionPreference = 'Stop'
-`$env:PSModulePath = (`$env:PSModulePath -split [IO.Path]::PathSeparator | Where-Object { `$_ -like '$dataHome*' -or `$_ -like "`$PSHOME*" }) -join [IO.Path]::PathSeparator
+# Only the private CurrentUser folder and PowerShell's own modules: the staged copy must not be found.
+`$env:PSModulePath = (Join-Path '$dataHome' '.local/share/powershell/Modules') + [IO.Path]::PathSeparator + (Join-Path `$PSHOME 'Modules')
 Import-Module XenPS
 Connect-XenHost 'sim://$(Join-Path $TestDrive 'installed-host')' | Out-Null
 (Get-XenDomain).Name
 (Get-Module XenPS).ModuleBase
 "@
-        $saved = $env:XDG_DATA_HOME
-        $env:XDG_DATA_HOME = $dataHome
+        $savedHome, $savedXdg = $env:HOME, $env:XDG_DATA_HOME
+        $env:HOME = $dataHome
+        $env:XDG_DATA_HOME = $null
         try {
-            & $pwsh @pwshPrefix -NoProfile -NonInteractive -Command $install
+            & $PwshExe -NoProfile -NonInteractive -Command $install
             $LASTEXITCODE | Should -Be 0
             Test-Path (Join-Path $repoDir "XenPS.$version.nupkg") | Should -BeTrue
-            $out = & $pwsh @pwshPrefix -NoProfile -NonInteractive -Command $use
+            $out = & $PwshExe -NoProfile -NonInteractive -Command $use
             $LASTEXITCODE | Should -Be 0
         }
         finally {
-            $env:XDG_DATA_HOME = $saved
+            $env:HOME, $env:XDG_DATA_HOME = $savedHome, $savedXdg
         }
         $out[0] | Should -Be 'Domain-0'
         $out[-1] | Should -BeLike "$dataHome*"

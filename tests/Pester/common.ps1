@@ -21,3 +21,7 @@ function New-TestConfig {
 }
 
 $script:ExamplesDir = (Resolve-Path "$PSScriptRoot/../../examples").Path
+
+# The pwsh of this process, to start a fresh one (`dotnet pwsh` would need the repository as the current folder).
+$script:PwshExe = Join-Path $PSHOME $(if ($IsWindows) { 'pwsh.exe' } else { 'pwsh' })
+if (-not (Test-Path $PwshExe)) { $script:PwshExe = (Get-Process -Id $PID).Path }

@@ -104,6 +104,9 @@ namespace XenPS
             return sb.ToString();
         }
 
+        /// <summary>A shallow copy (the config is shared).</summary>
+        public XenDomain Clone() => (XenDomain)MemberwiseClone();
+
         public override string ToString() => Name;
     }
 

@@ -88,9 +88,14 @@ namespace XenPS.Commands
             {
                 backend = XenBackendFactory.Open(Uri, options);
             }
+            catch (XenConnectionException e)
+            {
+                WriteXenError(e, Uri, "XenHostConnectionFailed");
+                return;
+            }
             catch (XenPSException e)
             {
-                WriteXenError(e, Uri, e is XenConnectionException ? "XenHostConnectionFailed" : "InvalidXenHostUri");
+                WriteItemError(e, "InvalidXenHostUri", ErrorCategory.InvalidArgument, Uri);
                 return;
             }
             var connection = new XenHostConnection(name, Uri, backend);

@@ -18,8 +18,9 @@ namespace XenPS.Commands
         private const string ConfigSet = "Config";
 
         /// <summary>The config file; /dev/null means "overrides only". A relative path not found here is looked up in /etc/xen, as xm did.</summary>
-        [Parameter(Mandatory = true, Position = 0, ParameterSetName = PathSet, ValueFromPipelineByPropertyName = true)]
-        [Alias("FullName")]
+        // Not bound from the pipeline: a pipeline of configs must choose the Config set unambiguously
+        // (files go through Import-XenDomainConfig first: Get-ChildItem *.cfg | Import-XenDomainConfig | New-XenDomain).
+        [Parameter(Mandatory = true, Position = 0, ParameterSetName = PathSet)]
         [ValidateNotNullOrEmpty]
         public string Path { get; set; } = null!;
 

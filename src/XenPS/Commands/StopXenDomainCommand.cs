@@ -84,7 +84,7 @@ namespace XenPS.Commands
                     {
                         if (!ConfirmDestroy(target, "Destroy Xen domain (pull the plug)")) continue;
                         host.Backend.DestroyDomain(DomId(domain), CancelToken);
-                        if (PassThru) WriteObject(Refresh(host, domain));
+                        if (PassThru) WriteObject(Gone(domain, XenShutdownReason.None));
                         continue;
                     }
                     if (!ShouldProcess(target, "Shut down Xen domain")) continue;
@@ -136,7 +136,7 @@ namespace XenPS.Commands
                         {
                             p.Done = true;
                             WriteVerbose($"{p.Target} has shut down{(now == null ? "" : " and is kept (" + now.StateFlags + ")")}.");
-                            if (PassThru) WriteObject(now ?? p.Domain);
+                            if (PassThru) WriteObject(now ?? Gone(p.Domain, XenShutdownReason.Poweroff));
                         }
                     }
                     var left = _pending.Where(p => !p.Done).ToList();
@@ -179,11 +179,11 @@ namespace XenPS.Commands
                 {
                     if (!ShouldProcess(p.Target, $"Destroy Xen domain (it did not shut down within {waited} s)")) return;
                     p.Host.Backend.DestroyDomain(DomId(p.Domain), CancelToken);
-                    if (PassThru) WriteObject(p.Domain);
+                    if (PassThru) WriteObject(Gone(p.Domain, XenShutdownReason.None));
                 }
                 catch (XenDomainNotFoundException)
                 {
-                    if (PassThru) WriteObject(p.Domain); // it went away on its own in the meantime
+                    if (PassThru) WriteObject(Gone(p.Domain, XenShutdownReason.Poweroff)); // it went away on its own in the meantime
                 }
                 catch (XenPSException e)
                 {
@@ -271,6 +271,19 @@ namespace XenPS.Commands
         {
             _listings.Remove(host.Name);
             return List(host).FirstOrDefault(d => d.Id == domain.Id) ?? domain;
+        }
+
+        /// <summary>
+        /// A domain that no longer exists, as -PassThru writes it: its last known fields with the state it left in
+        /// (shut down for a graceful stop, dying for a destroy), never the running state it had before.
+        /// </summary>
+        private static XenDomain Gone(XenDomain last, XenShutdownReason reason)
+        {
+            var d = last.Clone();
+            bool shutdown = reason != XenShutdownReason.None;
+            d.StateFlags = XenDomain.EncodeState(false, false, false, shutdown, reason, dying: !shutdown);
+            d.ShutdownReason = reason;
+            return d;
         }
 
         private static string DomId(XenDomain d) => d.Id.ToString(CultureInfo.InvariantCulture);
