@@ -153,6 +153,8 @@ chmod 755 "$G/etc/rc"
 mkdir -p "$R/var/lib/xenlab"
 (cd "$G" && find . | cpio -o -H newc --quiet | gzip -9) > "$R/var/lib/xenlab/domu-initrd.gz"
 cp "$work/guest-kernel" "$R/var/lib/xenlab/$guest_kernel"
+# A stable name for tests, whichever kernel form was extracted.
+ln -sf "$guest_kernel" "$R/var/lib/xenlab/guest-kernel"
 cat > "$R/etc/xen/test1.cfg" <<GCFG
 # minimal PV guest: Debian kernel + busybox initramfs, no disk, no network (XenPS lab)
 name     = "test1"

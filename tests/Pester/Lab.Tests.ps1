@@ -1,0 +1,197 @@
+# The core cmdlets against a live Xen 4.17 host booted under QEMU (tests/XenLab), over ssh://.
+# build.ps1 Test boots the lab and sets XENPS_LAB_URI, XENPS_LAB_IDENTITY and XENPS_LAB_KNOWN_HOSTS;
+# without them this file is excluded (tag Lab) and build.ps1 says so.
+BeforeAll {
+    . "$PSScriptRoot/common.ps1"
+    $script:labParams = @{
+        KeyFile        = $env:XENPS_LAB_IDENTITY
+        KnownHostsFile = $env:XENPS_LAB_KNOWN_HOSTS
+        CommandTimeout = 180
+    }
+    $script:lab = Connect-XenHost $env:XENPS_LAB_URI -Name lab @labParams -PassThru
+
+    # Runs a command in dom0 directly with ssh (the test's own view, independent of XenPS).
+    function Invoke-Dom0([string] $Command) {
+        $u = [uri]$env:XENPS_LAB_URI
+        $out = & ssh -T -o BatchMode=yes -o StrictHostKeyChecking=yes -o "UserKnownHostsFile=$env:XENPS_LAB_KNOWN_HOSTS" `
+            -i $env:XENPS_LAB_IDENTITY -p $u.Port "$($u.UserInfo)@$($u.Host)" $Command
+        if ($LASTEXITCODE -ne 0) { throw "ssh '$Command' failed ($LASTEXITCODE): $out" }
+        $out
+    }
+
+    # A guest of the lab image: Debian kernel + busybox initramfs that prints XENPS-GUEST-UP on hvc0.
+    $script:guestCfg = New-TestConfig @'
+# XenPS lab guest (paths are dom0 paths)
+name    = "xenps-lab"
+type    = "pv"
+kernel  = "/var/lib/xenlab/guest-kernel"
+ramdisk = "/var/lib/xenlab/domu-initrd.gz"
+extra   = "console=hvc0 quiet"
+memory  = 128
+vcpus   = 1
+on_crash = "preserve"
+'@ -FileName 'lab-guest.cfg'
+
+    function Remove-LabGuests {
+        Get-XenDomain -XenHost lab | Where-Object Id -ne 0 | Stop-XenDomain -TurnOff -Confirm:$false -ErrorAction SilentlyContinue
+    }
+    Remove-LabGuests
+}
+
+AfterAll {
+    Remove-LabGuests
+    Disconnect-XenHost lab -ErrorAction SilentlyContinue
+}
+
+Describe 'Live Xen 4.17 over ssh://' -Tag 'Lab' {
+    It 'lists Domain-0 first, agreeing field by field with xl list' {
+        $mine = Get-XenDomain -XenHost lab
+        $raw = Invoke-Dom0 'xl list' | Select-Object -Skip 1
+        $mine[0].Name | Should -Be 'Domain-0'
+        $mine[0].Id | Should -Be 0
+        $mine.Count | Should -Be @($raw).Count
+        foreach ($line in $raw) {
+            # Parse from the right, as names may hold spaces: name id mem vcpus state time
+            $f = -split $line
+            $time = [double]$f[-1]; $state = $f[-2]; $vcpus = [int]$f[-3]; $mem = [long]$f[-4]; $id = [int]$f[-5]
+            $name = ($f[0..($f.Count - 6)] -join ' ')
+            $d = $mine | Where-Object Id -eq $id
+            $d.Name | Should -Be $name
+            $d.MemoryMiB | Should -Be $mem
+            $d.VCpus | Should -Be $vcpus
+            # r and b flicker between two calls; the other four flags must agree.
+            $d.StateFlags.Substring(2) | Should -Be $state.Substring(2)
+            $d.CpuTime | Should -BeGreaterOrEqual 0
+            [Math]::Abs($d.CpuTime - $time) | Should -BeLessThan 30
+        }
+    }
+
+    It 'creates from a file with overrides, and the console reaches the guest marker' {
+        $d = New-XenDomain $guestCfg 'name="xenps-lab-1"' memory=160 -XenHost lab
+        $d.Name | Should -Be 'xenps-lab-1'
+        $d.Id | Should -BeGreaterThan 0
+        $d.MemoryMiB | Should -Be 160
+        $lines = $d | Connect-XenConsole -Until 'XENPS-GUEST-UP' -Timeout 120
+        $lines[-1] | Should -Match 'XENPS-GUEST-UP'
+    }
+
+    It 'types on the console and reads the answer' {
+        $lines = Connect-XenConsole xenps-lab-1 -XenHost lab -Send 'echo XENPS-$((6*7))' -Until '^XENPS-42' -Timeout 60
+        $lines[-1] | Should -Match '^XENPS-42'
+    }
+
+    It 'refuses a duplicate name with DomainExists' {
+        New-XenDomain $guestCfg 'name="xenps-lab-1"' -XenHost lab -ErrorVariable e -ErrorAction SilentlyContinue
+        $e[0].FullyQualifiedErrorId | Should -Be 'DomainExists,XenPS.Commands.NewXenDomainCommand'
+        $e[0].Exception.Message | Should -Match 'already exists'
+    }
+
+    It 'stops gracefully with -Wait' {
+        Stop-XenDomain xenps-lab-1 -XenHost lab -Wait -Timeout 120
+        Get-XenDomain xenps-lab-1 -XenHost lab -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+    }
+
+    It 'creates /dev/null plus overrides paused: --p---, then destroys it' {
+        $d = New-XenDomain /dev/null 'name="xenps-lab-2"' 'kernel="/var/lib/xenlab/guest-kernel"' 'ramdisk="/var/lib/xenlab/domu-initrd.gz"' memory=128 -Paused -XenHost lab
+        $d.StateFlags | Should -Be '--p---'
+        (Get-XenDomain xenps-lab-2 -XenHost lab).State | Should -Be 'Paused'
+        Stop-XenDomain xenps-lab-2 -XenHost lab -TurnOff -Confirm:$false
+        Get-XenDomain xenps-lab-2 -XenHost lab -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+    }
+
+    It 'shows a crashed guest kept by on_crash=preserve as ---sc-' {
+        $null = New-XenDomain $guestCfg 'name="xenps-lab-3"' -XenHost lab
+        $null = Connect-XenConsole xenps-lab-3 -XenHost lab -Until 'XENPS-GUEST-UP' -Timeout 120
+        $null = Connect-XenConsole xenps-lab-3 -XenHost lab -Send 'echo c > /proc/sysrq-trigger' -Timeout 10 -ErrorAction SilentlyContinue
+        $deadline = (Get-Date).AddSeconds(60)
+        do { Start-Sleep 2; $d = Get-XenDomain xenps-lab-3 -XenHost lab } until ($d.StateFlags -eq '---sc-' -or (Get-Date) -gt $deadline)
+        $d.StateFlags | Should -Be '---sc-'
+        $d.ShutdownReason | Should -Be 'Crash'
+        Stop-XenDomain xenps-lab-3 -XenHost lab -TurnOff -Confirm:$false
+    }
+
+    It 'reports an unknown domain as DomainNotFound' {
+        Stop-XenDomain nosuch-domain -XenHost lab -ErrorVariable e -ErrorAction SilentlyContinue
+        $e[0].FullyQualifiedErrorId | Should -Be 'DomainNotFound,XenPS.Commands.StopXenDomainCommand'
+        Connect-XenConsole -Id 4242 -XenHost lab -Until x -Timeout 5 -ErrorVariable e2 -ErrorAction SilentlyContinue
+        $e2[0].FullyQualifiedErrorId | Should -Be 'DomainNotFound,XenPS.Commands.ConnectXenConsoleCommand'
+    }
+
+    It 'rejects a bad config before anything reaches the host' {
+        $bad = New-TestConfig "name = `"xenps-bad`"`nmemory = 128 256`n"
+        New-XenDomain $bad -XenHost lab -ErrorVariable e -ErrorAction SilentlyContinue
+        $e[0].FullyQualifiedErrorId | Should -Be 'ConfigSyntaxError,XenPS.Commands.NewXenDomainCommand'
+        Get-XenDomain xenps-bad -XenHost lab -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+    }
+
+    It 'maps xl''s own failure (missing kernel) to an error with xl''s text' {
+        New-XenDomain /dev/null 'name="xenps-nokernel"' 'kernel="/nonexistent/vmlinuz"' memory=128 -XenHost lab -ErrorVariable e -ErrorAction SilentlyContinue
+        $e.Count | Should -Be 1
+        $e[0].Exception.Message | Should -Match 'nonexistent'
+        Get-XenDomain xenps-nokernel -XenHost lab -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+    }
+
+    It 'refuses too much memory with InsufficientHostResources' {
+        New-XenDomain $guestCfg 'name="xenps-huge"' memory=100000 -XenHost lab -ErrorVariable e -ErrorAction SilentlyContinue
+        $e[0].FullyQualifiedErrorId | Should -Be 'InsufficientHostResources,XenPS.Commands.NewXenDomainCommand'
+        $e[0].CategoryInfo.Category | Should -Be 'ResourceUnavailable'
+        Get-XenDomain xenps-huge -XenHost lab -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+    }
+
+    It 'refuses Domain-0 before sending anything' {
+        Stop-XenDomain -Id 0 -XenHost lab -TurnOff -Confirm:$false -ErrorVariable e -ErrorAction SilentlyContinue
+        $e[0].FullyQualifiedErrorId | Should -Be 'CannotStopDomain0,XenPS.Commands.StopXenDomainCommand'
+        (Get-XenDomain -Id 0 -XenHost lab).Name | Should -Be 'Domain-0'
+    }
+
+    It 'treats hostile names and values as data, never as shell code' {
+        Invoke-Dom0 'rm -f /tmp/pwned1 /tmp/pwned2 /tmp/pwned3'
+        Get-XenDomain 'a;touch /tmp/pwned1' -XenHost lab -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        Stop-XenDomain '$(touch /tmp/pwned2)' -XenHost lab -ErrorAction SilentlyContinue
+        $d = New-XenDomain $guestCfg 'name="x`touch /tmp/pwned3`$(reboot)"' 'extra="console=hvc0 ;touch /tmp/pwned3"' -Paused -XenHost lab -WarningAction SilentlyContinue
+        $d.Name | Should -Be 'x`touch /tmp/pwned3`$(reboot)'
+        $d | Stop-XenDomain -TurnOff -Confirm:$false
+        Invoke-Dom0 'ls /tmp/pwned1 /tmp/pwned2 /tmp/pwned3 2>/dev/null | wc -l' | Should -Be '0'
+        (Get-XenDomain -Id 0 -XenHost lab).StateFlags | Should -Match '^r'
+    }
+}
+
+Describe 'The simulated host is calibrated against the lab' -Tag 'Lab' {
+    BeforeAll {
+        $script:sim = Connect-XenHost "sim://$(Join-Path $TestDrive 'calibration')" -Name calib -TotalMemoryMiB 3071 -CpuCount 1 -PassThru
+
+        # One scenario, observed the same way on either host.
+        function Invoke-Scenario([string] $HostName) {
+            $obs = [ordered]@{}
+            $d = New-XenDomain $guestCfg 'name="xenps-calib"' -Paused -XenHost $HostName
+            $obs.CreatedFlags = $d.StateFlags
+            $obs.Memory = $d.MemoryMiB
+            $obs.MaxMemory = $d.MaxMemoryMiB
+            $obs.VCpus = $d.VCpus
+            $obs.Type = $d.Type
+            $obs.UuidForm = $d.Uuid -match '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
+            $obs.ListedState = (Get-XenDomain xenps-calib -XenHost $HostName).State
+            New-XenDomain $guestCfg 'name="xenps-calib"' -XenHost $HostName -ErrorVariable e1 -ErrorAction SilentlyContinue
+            $obs.DuplicateError = $e1[0].FullyQualifiedErrorId
+            New-XenDomain $guestCfg 'name="xenps-calib-huge"' memory=100000 -XenHost $HostName -ErrorVariable e2 -ErrorAction SilentlyContinue
+            $obs.MemoryError = $e2[0].FullyQualifiedErrorId
+            Get-XenDomain nosuch-calib -XenHost $HostName -ErrorVariable e3 -ErrorAction SilentlyContinue
+            $obs.UnknownError = $e3[0].FullyQualifiedErrorId
+            Stop-XenDomain -Id 0 -XenHost $HostName -ErrorVariable e4 -ErrorAction SilentlyContinue
+            $obs.Dom0Error = $e4[0].FullyQualifiedErrorId
+            Stop-XenDomain xenps-calib -XenHost $HostName -TurnOff -Confirm:$false
+            $obs.AfterDestroy = @(Get-XenDomain xenps-calib -XenHost $HostName -ErrorAction SilentlyContinue).Count
+            $obs.Dom0 = (Get-XenDomain -Id 0 -XenHost $HostName) | ForEach-Object { "$($_.Name)/$($_.StateFlags)" }
+            [pscustomobject]$obs
+        }
+    }
+    AfterAll { Disconnect-XenHost calib -ErrorAction SilentlyContinue }
+
+    It 'gives the same domain fields, state transitions and error ids as the real host' {
+        $real = Invoke-Scenario lab
+        $simulated = Invoke-Scenario calib
+        foreach ($p in $real.PSObject.Properties.Name) {
+            $simulated.$p | Should -Be $real.$p -Because "$p should match the live host"
+        }
+    }
+}
