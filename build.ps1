@@ -6,8 +6,9 @@
 .DESCRIPTION
     Tasks (run in the order given):
       Build    compile, build the help (markdown -> MAML) and stage out/XenPS/ from an explicit file list
-      Test     Build, then xunit (tests/Engine.Tests, tests/HelpBuilder.Tests) and Pester (tests/Pester) in a
-               child pwsh against the staged module; ends with one line 'N passed, N failed'
+      Test     Build, boot the live Xen 4.17 lab (tests/XenLab; Linux as root), then xunit (tests/*.Tests) and
+               Pester (tests/Pester) in a child pwsh against the staged module, the lab suites included; ends
+               with one line 'N passed, N failed'. XENPS_LAB_URI set: use that running lab. -NoLab: skip it.
       Demo     Build, then run the seed's xm session on an embedded simulated host (examples/demo.ps1)
       Bench    Build, then the benchmarks (config parsing, simulated host)
       Package  Build, then out/XenPS.<version>.nupkg
@@ -30,7 +31,10 @@ param(
     # Pester tags to run (default: all but 'Lab', unless XENPS_LAB is set).
     [string[]] $Tag,
 
-    [string[]] $ExcludeTag
+    [string[]] $ExcludeTag,
+
+    # Test: do not boot the live-Xen lab (its suite is then reported as not run).
+    [switch] $NoLab
 )
 
 $ErrorActionPreference = 'Stop'
@@ -149,14 +153,55 @@ function Invoke-PesterSuite {
     [pscustomobject]@{ Suite = 'Pester'; Passed = [int]$r.Passed; Failed = [int]$r.Failed; Skipped = [int]$r.Skipped }
 }
 
+# Boots the lab (one retry) and exports its XENPS_LAB_* variables; returns whether this build started it.
+# A lab that cannot boot fails the run with the serial log's tail: it never skips silently.
+function Start-Lab {
+    if ($NoLab) { $script:LabNote = 'lab suites NOT RUN (-NoLab)'; return $false }
+    if ($env:XENPS_LAB_URI) { $script:LabNote = "lab suites run against $env:XENPS_LAB_URI"; return $false }
+    if (-not $IsLinux -or (id -u) -ne '0') {
+        $script:LabNote = 'lab suites NOT RUN (booting the lab needs Linux and root; or set XENPS_LAB_URI to a running lab)'
+        return $false
+    }
+    $start = Join-Path $root 'tests/XenLab/start.sh'
+    foreach ($attempt in 1, 2) {
+        Write-Host "Booting the Xen lab (attempt $attempt)" -ForegroundColor Cyan
+        $exports = bash $start
+        if ($LASTEXITCODE -eq 0) {
+            foreach ($line in $exports) {
+                if ($line -match '^export (XENPS_LAB_[A-Z_]+)=(.*)$') { Set-Item "env:$($Matches[1])" $Matches[2] }
+            }
+            if ($env:XENPS_LAB_URI) { $script:LabNote = "lab suites run against a lab booted by this build ($env:XENPS_LAB_URI)"; return $true }
+        }
+        bash (Join-Path $root 'tests/XenLab/stop.sh') | Out-Host
+    }
+    $cache = if ($env:XENPS_LAB_CACHE) { $env:XENPS_LAB_CACHE } elseif ($env:XDG_CACHE_HOME) { "$env:XDG_CACHE_HOME/xenps-lab" } else { "$HOME/.cache/xenps-lab" }
+    $serial = Join-Path $cache 'run/serial.log'
+    if (Test-Path $serial) { Write-Host "Serial log ($serial), last lines:"; Get-Content $serial -Tail 40 | Out-Host }
+    throw 'The Xen lab did not boot after two attempts; see the serial log above. Run with -NoLab to test without it.'
+}
+
 function Invoke-Test {
     $null = New-Item -ItemType Directory -Force (Join-Path $out 'test-results')
+    $startedLab = Start-Lab
+    try {
+        Invoke-Suites
+    }
+    finally {
+        if ($startedLab) {
+            bash (Join-Path $root 'tests/XenLab/stop.sh') | Out-Host
+            Remove-Item env:XENPS_LAB_* -ErrorAction SilentlyContinue
+        }
+    }
+}
+
+function Invoke-Suites {
     $suites = [System.Collections.Generic.List[object]]::new()
     foreach ($p in Get-ChildItem (Join-Path $root 'tests') -Recurse -Filter '*.Tests.csproj') {
         $suites.Add((Invoke-XUnit $p.FullName))
     }
     $suites.Add((Invoke-PesterSuite))
     $suites | Format-Table -AutoSize | Out-Host
+    Write-Host $script:LabNote
     $passed = ($suites | Measure-Object Passed -Sum).Sum
     $failed = ($suites | Measure-Object Failed -Sum).Sum
     $skipped = ($suites | Measure-Object Skipped -Sum).Sum
