@@ -184,7 +184,7 @@ function Invoke-Test {
     $null = New-Item -ItemType Directory -Force (Join-Path $out 'test-results')
     $startedLab = Start-Lab
     try {
-        Invoke-Suites
+        $summary = Invoke-Suites
     }
     finally {
         if ($startedLab) {
@@ -192,6 +192,9 @@ function Invoke-Test {
             Remove-Item env:XENPS_LAB_* -ErrorAction SilentlyContinue
         }
     }
+    Write-Host $script:LabNote
+    # The last line of the run, summing every suite (CI reads it).
+    Write-Host $summary
 }
 
 function Invoke-Suites {
@@ -201,12 +204,11 @@ function Invoke-Suites {
     }
     $suites.Add((Invoke-PesterSuite))
     $suites | Format-Table -AutoSize | Out-Host
-    Write-Host $script:LabNote
     $passed = ($suites | Measure-Object Passed -Sum).Sum
     $failed = ($suites | Measure-Object Failed -Sum).Sum
     $skipped = ($suites | Measure-Object Skipped -Sum).Sum
-    Write-Host "$passed passed, $failed failed, $skipped skipped"
     if ($failed -gt 0) { $script:TestFailed = $true }
+    "$passed passed, $failed failed, $skipped skipped"
 }
 
 function Invoke-Demo {
