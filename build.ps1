@@ -219,8 +219,18 @@ function Invoke-Demo {
 function Invoke-Bench {
     $bench = Join-Path $root 'bench/XenPS.Bench/XenPS.Bench.csproj'
     Invoke-Native 'Benchmarks' { dotnet run --project $bench -c Release -v quiet -- --corpus (Join-Path $root 'tests/corpus') }
-    & (Get-PwshExe) -NoProfile -File (Join-Path $root 'bench/Bench-Cmdlets.ps1') -ModuleRoot $out
-    if ($LASTEXITCODE -ne 0) { throw "The cmdlet benchmark failed (exit code $LASTEXITCODE)." }
+    $startedLab = Start-Lab
+    try {
+        & (Get-PwshExe) -NoProfile -File (Join-Path $root 'bench/Bench-Cmdlets.ps1') -ModuleRoot $out
+        if ($LASTEXITCODE -ne 0) { throw "The cmdlet benchmark failed (exit code $LASTEXITCODE)." }
+    }
+    finally {
+        if ($startedLab) {
+            bash (Join-Path $root 'tests/XenLab/stop.sh') | Out-Host
+            Remove-Item env:XENPS_LAB_* -ErrorAction SilentlyContinue
+        }
+    }
+    Write-Host $script:LabNote
 }
 
 function Invoke-Package {
