@@ -228,7 +228,10 @@ namespace XenPS.Commands
                     KeyInfo key = raw.ReadKey(ReadKeyOptions.NoEcho | ReadKeyOptions.IncludeKeyDown);
                     if (!key.KeyDown) continue;
                     bool ctrl = (key.ControlKeyState & (ControlKeyStates.LeftCtrlPressed | ControlKeyStates.RightCtrlPressed)) != 0;
-                    if (key.Character == DetachChar || (ctrl && (key.VirtualKeyCode == 0xDD || key.Character == ']')))
+                    // Ctrl+] is GS (0x1d). Terminals on Unix deliver it as the '5' key with no character (.NET's
+                    // mapping of 0x1d), Windows as VK_OEM_6 with Ctrl.
+                    bool gs = key.Character == DetachChar || (key.Character == '\0' && key.VirtualKeyCode == 0x35);
+                    if (gs || (ctrl && (key.VirtualKeyCode == 0xDD || key.Character == ']')))
                     {
                         ui.WriteLine();
                         ui.WriteLine($"Detached from the console of {domain}.");
