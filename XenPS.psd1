@@ -32,7 +32,14 @@
             Tags         = @('Xen', 'xl', 'xm', 'Hypervisor', 'Virtualization', 'VM', 'Domain', 'Linux', 'PSEdition_Core')
             LicenseUri   = 'https://opensource.org/licenses/MIT'
             ProjectUri   = 'https://github.com/xenps/XenPS'
-            ReleaseNotes = 'See CHANGELOG.md in the project.'
+            ReleaseNotes = @'
+0.1.0 - first release.
+- Domain configs: xl.cfg read exactly as Xen 4.17's libxlu reads it, legacy xm files diagnosed (or their literal
+  subset converted with -AllowLegacyXm), YAML; name=value overrides as xl create takes them; validation with
+  file:line:column diagnostics; canonical xl and YAML writers (Import-, Test-, ConvertTo-, Export-XenDomainConfig).
+- Hosts: an embedded simulated Xen 4.17 host (sim://), the xl toolstack locally (xl:///) or over OpenSSH (ssh://).
+- Domains: New-, Get-, Stop-XenDomain and Connect-XenConsole, interactive or scripted (-Until/-Send).
+'@
         }
     }
 }
