@@ -11,21 +11,21 @@ Describe 'Connect-XenConsole (scripted)' {
 
     It 'returns the console lines up to the login prompt' {
         $lines = Connect-XenConsole test1 -Until 'login:' -Timeout 30
-        $lines[-1] | Should -Match 'test1 login:'
+        @($lines)[-1] | Should -Match 'test1 login:'
         ($lines -join "`n") | Should -Match ([regex]::Escape('/boot/vmlinuz-6.1.0-56-amd64'))
         ($lines -join "`n") | Should -Match 'root=/dev/xvda1'
     }
 
     It 'takes the domain from the pipeline' {
         $lines = Get-XenDomain test1 | Connect-XenConsole -Until 'login:'
-        $lines[-1] | Should -Match 'login:'
+        @($lines)[-1] | Should -Match 'login:'
     }
 
     It 'types lines with -Send and waits for the answer' {
         $null = Connect-XenConsole test1 -Until 'login:'
         $lines = Connect-XenConsole test1 -Send 'root' -Until '#\s*$' -Timeout 10
         $lines = Connect-XenConsole test1 -Send 'echo XENPS-42' -Until '^XENPS-42$' -Timeout 10
-        $lines[-1] | Should -Be 'XENPS-42'
+        @($lines)[-1] | Should -Be 'XENPS-42'
     }
 
     It 'times out with ConsoleTimeout carrying the last lines seen' {

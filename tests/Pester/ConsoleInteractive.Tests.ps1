@@ -37,9 +37,9 @@ Connect-XenConsole ttyguest
         $null = Wait-Screen 'ttyguest login:' 90
         tmux -L $socket send-keys -t con 'root' Enter
         $null = Wait-Screen 'root@ttyguest' 20
-        tmux -L $socket send-keys -t con 'echo XENPS-TTY-$((3*7))' Enter
+        tmux -L $socket send-keys -t con 'echo XENPS-TTY-21' Enter
         $screen = Wait-Screen '(?m)^XENPS-TTY-21\s*$' 20
-        $screen | Should -Match 'echo XENPS-TTY-\$\(\(3\*7\)\)'
+        $screen | Should -Match 'root@ttyguest:~# echo XENPS-TTY-21'
         tmux -L $socket send-keys -t con 'C-]'
         $null = Wait-Screen 'Detached from the console of ttyguest' 20
         $deadline = (Get-Date).AddSeconds(20)

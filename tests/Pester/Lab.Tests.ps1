@@ -72,12 +72,12 @@ Describe 'Live Xen 4.17 over ssh://' -Tag 'Lab' {
         $d.Id | Should -BeGreaterThan 0
         $d.MemoryMiB | Should -Be 160
         $lines = $d | Connect-XenConsole -Until 'XENPS-GUEST-UP' -Timeout 120
-        $lines[-1] | Should -Match 'XENPS-GUEST-UP'
+        @($lines)[-1] | Should -Match 'XENPS-GUEST-UP'
     }
 
     It 'types on the console and reads the answer' {
         $lines = Connect-XenConsole xenps-lab-1 -XenHost lab -Send 'echo XENPS-$((6*7))' -Until '^XENPS-42' -Timeout 60
-        $lines[-1] | Should -Match '^XENPS-42'
+        @($lines)[-1] | Should -Match '^XENPS-42'
     }
 
     It 'refuses a duplicate name with DomainExists' {
@@ -145,13 +145,16 @@ Describe 'Live Xen 4.17 over ssh://' -Tag 'Lab' {
     }
 
     It 'treats hostile names and values as data, never as shell code' {
-        Invoke-Dom0 'rm -f /tmp/pwned1 /tmp/pwned2 /tmp/pwned3'
+        Invoke-Dom0 'cd /root; rm -f /tmp/pwned* pwned*'
         Get-XenDomain 'a;touch /tmp/pwned1' -XenHost lab -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
         Stop-XenDomain '$(touch /tmp/pwned2)' -XenHost lab -ErrorAction SilentlyContinue
-        $d = New-XenDomain $guestCfg 'name="x`touch /tmp/pwned3`$(reboot)"' 'extra="console=hvc0 ;touch /tmp/pwned3"' -Paused -XenHost lab -WarningAction SilentlyContinue
-        $d.Name | Should -Be 'x`touch /tmp/pwned3`$(reboot)'
+        # xl itself refuses a '/' in a name (it names a log file after the domain), so the payloads here avoid it.
+        $hostile = 'x;touch pwned3;$(touch pwned4)`touch pwned5`|touch pwned6'
+        $d = New-XenDomain $guestCfg "name=`"$($hostile -replace '"', '\"')`"" 'extra="console=hvc0 ;touch /tmp/pwned7 $(touch /tmp/pwned8)"' -Paused -XenHost lab -WarningAction SilentlyContinue
+        $d.Name | Should -Be $hostile
+        (Get-XenDomain -XenHost lab | Where-Object Name -eq $hostile).Id | Should -Be $d.Id
         $d | Stop-XenDomain -TurnOff -Confirm:$false
-        Invoke-Dom0 'ls /tmp/pwned1 /tmp/pwned2 /tmp/pwned3 2>/dev/null | wc -l' | Should -Be '0'
+        Invoke-Dom0 'cd /root; ls /tmp/pwned* pwned* 2>/dev/null | wc -l' | Should -Be '0'
         (Get-XenDomain -Id 0 -XenHost lab).StateFlags | Should -Match '^r'
     }
 }
