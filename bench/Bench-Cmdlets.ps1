@@ -12,7 +12,7 @@ $env:PSModulePath = (Resolve-Path $ModuleRoot).Path + [IO.Path]::PathSeparator +
 Import-Module XenPS
 $dir = Join-Path ([IO.Path]::GetTempPath()) "xenps-cmdlet-bench-$PID"
 try {
-    Connect-XenHost "sim://$dir" -Name bench -TotalMemoryMiB (64 * 1024 * 1024) -CpuCount 64
+    Connect-XenHost "sim://$dir" -Name bench -TotalMemoryMiB (16 * 1024 * 1024) -CpuCount 64
     $sw = [Diagnostics.Stopwatch]::StartNew()
     1..$Domains | ForEach-Object { "name=`"b$_`"" } | ForEach-Object { $null = New-XenDomain /dev/null $_ memory=32 -WarningAction SilentlyContinue }
     $sw.Stop()
