@@ -68,40 +68,9 @@ namespace XenPS.Commands
                 }
             }
 
-            IEnumerable<XenDomain> selected;
-            if (ParameterSetName == IdSet)
-            {
-                var list = new List<XenDomain>();
-                foreach (int id in Id)
-                {
-                    var d = _listing.FirstOrDefault(x => x.Id == id);
-                    if (d == null)
-                        WriteItemError(new XenDomainNotFoundException(id.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                                $"{id} is an invalid domain identifier: no domain has id {id} on {host.Name}."),
-                            "DomainNotFound", ErrorCategory.ObjectNotFound, id);
-                    else list.Add(d);
-                }
-                selected = list;
-            }
-            else if (Name == null)
-            {
-                selected = _listing;
-            }
-            else
-            {
-                var list = new List<XenDomain>();
-                foreach (string n in Name)
-                {
-                    var p = new WildcardPattern(n, WildcardOptions.IgnoreCase);
-                    var matches = _listing.Where(d => p.IsMatch(d.Name)).ToList();
-                    if (matches.Count == 0 && !WildcardPattern.ContainsWildcardCharacters(n))
-                        WriteItemError(new XenDomainNotFoundException(n, $"{n} is an invalid domain identifier: no domain is named '{n}' on {host.Name}."),
-                            "DomainNotFound", ErrorCategory.ObjectNotFound, n);
-                    list.AddRange(matches.Where(m => !list.Contains(m)));
-                }
-                selected = list;
-            }
-
+            IEnumerable<XenDomain> selected = ParameterSetName == IdSet ? SelectById(_listing, Id, host)
+                : Name == null ? _listing
+                : SelectByName(_listing, Name, host);
             WriteObject(Filter(selected), enumerateCollection: true);
         }
 

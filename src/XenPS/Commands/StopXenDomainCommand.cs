@@ -232,29 +232,8 @@ namespace XenPS.Commands
             try { listing = List(h); }
             catch (XenPSException e) { ThrowXenError(e, h); yield break; }
 
-            if (ParameterSetName == IdSet)
-            {
-                foreach (int id in Id)
-                {
-                    var d = listing.FirstOrDefault(x => x.Id == id);
-                    if (d == null)
-                        WriteItemError(new XenDomainNotFoundException(id.ToString(CultureInfo.InvariantCulture), $"{id} is an invalid domain identifier: no domain has id {id} on {h.Name}."),
-                            "DomainNotFound", ErrorCategory.ObjectNotFound, id);
-                    else yield return (d, h);
-                }
-                yield break;
-            }
-            foreach (string n in Name)
-            {
-                var p = new WildcardPattern(n, WildcardOptions.IgnoreCase);
-                var matches = listing.Where(d => p.IsMatch(d.Name)).ToList();
-                if (matches.Count == 0 && !WildcardPattern.ContainsWildcardCharacters(n))
-                    WriteItemError(new XenDomainNotFoundException(n, $"{n} is an invalid domain identifier: no domain is named '{n}' on {h.Name}."),
-                        "DomainNotFound", ErrorCategory.ObjectNotFound, n);
-                // A wildcard never selects Domain-0: `Stop-XenDomain *` means "every guest".
-                foreach (var d in matches)
-                    if (!(d.IsDomain0 && WildcardPattern.ContainsWildcardCharacters(n))) yield return (d, h);
-            }
+            var selected = ParameterSetName == IdSet ? SelectById(listing, Id, h) : SelectByName(listing, Name, h, wildcardSkipsDomain0: true);
+            foreach (var d in selected) yield return (d, h);
         }
 
         private IReadOnlyList<XenDomain> List(XenHostConnection host)

@@ -7,40 +7,16 @@ namespace XenPS.Commands
     [Cmdlet(VerbsDiagnostic.Test, "XenDomainConfig", DefaultParameterSetName = PathSet)]
     [OutputType(typeof(XenDiagnostic))]
     [OutputType(typeof(bool))]
-    public sealed class TestXenDomainConfigCommand : XenCmdletBase
+    public sealed class TestXenDomainConfigCommand : ConfigFileCmdletBase
     {
-        private const string PathSet = "Path";
-        private const string LiteralPathSet = "LiteralPath";
-
-        [Parameter(Mandatory = true, Position = 0, ParameterSetName = PathSet, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
-        [SupportsWildcards]
-        [ValidateNotNullOrEmpty]
-        public string[] Path { get; set; } = null!;
-
-        [Parameter(Mandatory = true, ParameterSetName = LiteralPathSet, ValueFromPipelineByPropertyName = true)]
-        [Alias("PSPath", "LP")]
-        [ValidateNotNullOrEmpty]
-        public string[] LiteralPath { get; set; } = null!;
-
-        [Parameter(Position = 1, ValueFromRemainingArguments = true)]
-        [AllowEmptyCollection]
-        public string[] Set { get; set; } = System.Array.Empty<string>();
-
-        [Parameter]
-        public ConfigFormat Format { get; set; } = ConfigFormat.Auto;
-
-        [Parameter]
-        public SwitchParameter AllowLegacyXm { get; set; }
-
         /// <summary>Write $true when a file has no errors (warnings allowed), else $false.</summary>
         [Parameter]
         public SwitchParameter Quiet { get; set; }
 
         protected override void ProcessRecord()
         {
-            bool literal = ParameterSetName == LiteralPathSet;
-            var options = new ConfigReadOptions { Format = Format, AllowLegacyXm = AllowLegacyXm.IsPresent };
-            foreach (string file in ResolveFilePaths(literal ? LiteralPath : Path, literal, _ => { if (Quiet) WriteObject(false); }))
+            var options = ReadOptions;
+            foreach (string file in InputFiles(_ => { if (Quiet) WriteObject(false); }))
             {
                 CancelToken.ThrowIfCancellationRequested();
                 ConfigReadResult result;

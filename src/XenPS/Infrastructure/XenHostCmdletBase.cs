@@ -1,5 +1,7 @@
 using System;
 using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
 using System.Management.Automation;
 using XenPS.Backends;
 using XenPS.Infrastructure;
@@ -56,6 +58,45 @@ namespace XenPS.Commands
             var opened = new XenHostConnection(domain.Host, domain.HostUri, XenBackendFactory.Open(domain.HostUri));
             _transient.Add(opened);
             return opened;
+        }
+
+        /// <summary>
+        /// Domains whose names match (wildcards allowed), in listing order. An exact name that matches nothing is a
+        /// non-terminating DomainNotFound error; a wildcard that matches nothing is silent. With
+        /// <paramref name="wildcardSkipsDomain0"/>, a wildcard never selects Domain-0 (`Stop-XenDomain *` means every guest).
+        /// </summary>
+        protected List<XenDomain> SelectByName(IReadOnlyList<XenDomain> listing, IEnumerable<string> names, XenHostConnection host,
+            bool wildcardSkipsDomain0 = false)
+        {
+            var result = new List<XenDomain>();
+            foreach (string n in names)
+            {
+                bool wildcard = WildcardPattern.ContainsWildcardCharacters(n);
+                var p = new WildcardPattern(n, WildcardOptions.IgnoreCase);
+                var matches = listing.Where(d => p.IsMatch(d.Name)).ToList();
+                if (matches.Count == 0 && !wildcard)
+                    WriteItemError(new XenDomainNotFoundException(n, $"{n} is an invalid domain identifier: no domain is named '{n}' on {host.Name}."),
+                        "DomainNotFound", ErrorCategory.ObjectNotFound, n);
+                foreach (var d in matches)
+                    if (!result.Contains(d) && !(wildcard && wildcardSkipsDomain0 && d.IsDomain0)) result.Add(d);
+            }
+            return result;
+        }
+
+        /// <summary>Domains by id; an id that is not there is a non-terminating DomainNotFound error.</summary>
+        protected List<XenDomain> SelectById(IReadOnlyList<XenDomain> listing, IEnumerable<int> ids, XenHostConnection host)
+        {
+            var result = new List<XenDomain>();
+            foreach (int id in ids)
+            {
+                var d = listing.FirstOrDefault(x => x.Id == id);
+                if (d == null)
+                    WriteItemError(new XenDomainNotFoundException(id.ToString(CultureInfo.InvariantCulture),
+                            $"{id} is an invalid domain identifier: no domain has id {id} on {host.Name}."),
+                        "DomainNotFound", ErrorCategory.ObjectNotFound, id);
+                else if (!result.Contains(d)) result.Add(d);
+            }
+            return result;
         }
 
         /// <summary>Stamps domains with the host they came from.</summary>
