@@ -80,6 +80,18 @@ Describe 'Live Xen 4.17 over ssh://' -Tag 'Lab' {
         @($lines)[-1] | Should -Match '^XENPS-42'
     }
 
+    It 'reads a re-created domain''s console from its own boot, not an earlier run of the name' {
+        # xenconsoled appends every run of a name to one log file; the guest prints its uuid in the marker.
+        $first = New-XenDomain $guestCfg 'name="xenps-lab-again"' -XenHost lab
+        $null = $first | Connect-XenConsole -Until 'XENPS-GUEST-UP' -Timeout 120
+        $first | Stop-XenDomain -TurnOff -Confirm:$false
+        $second = New-XenDomain $guestCfg 'name="xenps-lab-again"' -XenHost lab
+        $second.Uuid | Should -Not -Be $first.Uuid
+        $lines = $second | Connect-XenConsole -Until 'XENPS-GUEST-UP' -Timeout 120
+        @($lines)[-1] | Should -Match ([regex]::Escape($second.Uuid))
+        $second | Stop-XenDomain -TurnOff -Confirm:$false
+    }
+
     It 'refuses a duplicate name with DomainExists' {
         New-XenDomain $guestCfg 'name="xenps-lab-1"' -XenHost lab -ErrorVariable e -ErrorAction SilentlyContinue
         $e[0].FullyQualifiedErrorId | Should -Be 'DomainExists,XenPS.Commands.NewXenDomainCommand'

@@ -133,7 +133,7 @@ namespace XenPS.Tests
             string seen = Path.Combine(_dir, "seen");
             string xl = Script("xl", "echo \"$@\" > \"" + seen + ".args\"; for f; do :; done; cat \"$f\" > \"" + seen + "\"; ls -l \"$f\" | cut -c1-10 > \"" + seen + ".mode\"\n");
             var runner = new LocalCommandRunner();
-            var res = runner.Run(new[] { "sh", "-c", XlBackend.CreateScript, "sh", xl, "-p" }, "name = \"x'; reboot\"\n", TimeSpan.FromSeconds(20), default);
+            var res = runner.Run(new[] { "sh", "-c", XlBackend.CreateScript, "sh", xl, Path.Combine(_dir, "guest-x.log"), "-p" }, "name = \"x'; reboot\"\n", TimeSpan.FromSeconds(20), default);
             Assert.Equal(0, res.ExitCode);
             Assert.Equal("name = \"x'; reboot\"\n", File.ReadAllText(seen));
             Assert.Equal("-rw-------", File.ReadAllText(seen + ".mode").Trim());

@@ -36,7 +36,7 @@ namespace XenPS.Tests
             Assert.Equal("test1", d.Name);
             Assert.Equal(1, d.Id);
             Assert.Equal(2, fake.Calls.Count);
-            var expected = new List<string> { "sh", "-c", XlBackend.CreateScript, "sh", "xl" };
+            var expected = new List<string> { "sh", "-c", XlBackend.CreateScript, "sh", "xl", "/var/log/xen/console/guest-test1.log" };
             if (paused) expected.Add("-p");
             Assert.Equal(expected, fake.Calls[0].Args);
             Assert.Contains("name = \"test1\"", fake.Calls[0].Stdin);
@@ -222,6 +222,27 @@ namespace XenPS.Tests
             Assert.Throws<XenDomainNotFoundException>(() => con.Read(TimeSpan.Zero, default));
             var first = fake.Calls.First(c => c.Args[0] == "sh").Args;
             Assert.Equal(new[] { "sh", "-c", XlConsole.ReadScript, "sh", "xl", "test1", "/var/log/xen/console/guest-test1.log", "0" }, first);
+        }
+
+        [Fact]
+        public void TheConsoleOfACreatedDomainStartsAtItsOwnBootNotAtEarlierRunsOfTheName()
+        {
+            // xenconsoled appends every run of a name to one log: the create script reports where this boot starts.
+            var fake = new FakeRunner((a, _) =>
+                FakeRunner.IsCreate(a) ? new CommandResult(0, XlBackend.ConsoleOffsetMarker + " 4321\n", "Parsing config from /tmp/x\n")
+                : FakeRunner.IsList(a) ? Fixture.ListCapture("15-list", "16-list-l")
+                : a.Count == 3 && a[1] == "domid" ? new CommandResult(0, "1\n", "")
+                : a.Count == 3 && a[1] == "domname" ? new CommandResult(0, "test1\n", "")
+                : a[0] == "sh" && a[2] == XlConsole.ReadScript ? new CommandResult(0, "4400\n" + new string('x', 79), "")
+                : new CommandResult(127, "", "unexpected"));
+            using var b = new XlBackend(fake, "xl:///");
+            var d = b.CreateDomain(Test1(), new CreateDomainOptions(), CancellationToken.None);
+            using (var con = b.OpenConsole("test1", default)) con.Read(TimeSpan.Zero, default);
+            var read = fake.Calls.Last(c => c.Args[0] == "sh" && c.Args[2] == XlConsole.ReadScript).Args;
+            Assert.Equal("4321", read[7]);
+            using (var byId = b.OpenConsole(d.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), default)) byId.Read(TimeSpan.Zero, default);
+            read = fake.Calls.Last(c => c.Args[0] == "sh" && c.Args[2] == XlConsole.ReadScript).Args;
+            Assert.Equal("4321", read[7]);
         }
 
         [Fact]

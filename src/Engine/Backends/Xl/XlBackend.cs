@@ -23,9 +23,19 @@ namespace XenPS.Backends.Xl
         /// Create: the config text arrives on stdin and goes to a private (umask 077, mktemp) file under /tmp
         /// that is removed afterwards whatever happens. Arguments: $1 = xl, then xl create's options.
         /// </summary>
+        // $1 = xl, $2 = the guest's console log, then xl create's options. Before creating, it prints the log's size
+        // so the new domain's console starts where this boot starts (xenconsoled appends every run of a name).
         internal const string CreateScript =
             "umask 077; f=$(mktemp /tmp/xenps-cfg.XXXXXXXXXX) || exit 125; trap 'rm -f \"$f\"' EXIT HUP INT TERM; "
-            + "cat > \"$f\" || exit 125; xl=\"$1\"; shift; \"$xl\" create \"$@\" \"$f\"";
+            + "cat > \"$f\" || exit 125; xl=\"$1\"; log=\"$2\"; shift 2; "
+            + "if [ -f \"$log\" ]; then echo \"" + ConsoleOffsetMarker + " $(wc -c < \"$log\")\"; else echo \"" + ConsoleOffsetMarker + " 0\"; fi; "
+            + "\"$xl\" create \"$@\" \"$f\"";
+
+        internal const string ConsoleOffsetMarker = "@@XENPS-CONSOLE-OFFSET@@";
+
+        // Where each domain this backend created starts in its console log, by domid.
+        private readonly System.Collections.Concurrent.ConcurrentDictionary<int, long> _consoleStart =
+            new System.Collections.Concurrent.ConcurrentDictionary<int, long>();
 
         private readonly ICommandRunner _runner;
         private readonly XlBackendOptions _options;
@@ -100,13 +110,20 @@ namespace XenPS.Backends.Xl
             if (IsDomain0(name))
                 throw new XenInvalidOperationException("Domain-0 exists already and cannot be created.");
             string text = XlConfigWriter.Write(config);
-            var args = new List<string> { "sh", "-c", CreateScript, "sh", _options.XlPath };
+            var args = new List<string> { "sh", "-c", CreateScript, "sh", _options.XlPath, ConsoleLogPath(name) };
             if (options != null && options.Paused) args.Add("-p");
             var r = Run(args, text, _options.CreateTimeout, cancellationToken);
             if (r.ExitCode != 0) throw XlErrorMapper.Map($"xl create of '{name}'", name, r, text);
             var created = ListDomains(cancellationToken).FirstOrDefault(d => string.Equals(d.Name, name, StringComparison.Ordinal));
             if (created == null)
                 throw new XenCommandException($"xl create reported success but '{name}' is not listed (it may have stopped at once).", 0, r.StandardError);
+            foreach (string line in r.StandardOutput.Split('\n'))
+            {
+                if (line.StartsWith(ConsoleOffsetMarker + " ", StringComparison.Ordinal) &&
+                    long.TryParse(line.Substring(ConsoleOffsetMarker.Length + 1).Trim(), System.Globalization.NumberStyles.None,
+                        System.Globalization.CultureInfo.InvariantCulture, out long start))
+                    _consoleStart[created.Id] = start;
+            }
             return created;
         }
 
@@ -151,12 +168,25 @@ namespace XenPS.Backends.Xl
                 name = r.StandardOutput.Trim();
                 if (name.Length == 0) throw new XenDomainNotFoundException(domain, $"Domain '{domain}' was not found on the host.");
             }
-            var console = new XlConsole(this, name, _options);
-            console.CheckExists(cancellationToken);
+            else
+            {
+                // Also proves the domain exists (xl's own "invalid domain identifier" otherwise).
+                var id = Xl(cancellationToken, _options.CommandTimeout, "domid", name);
+                if (id.ExitCode != 0) throw XlErrorMapper.Map("xl domid", name, id);
+                domain = id.StandardOutput.Trim();
+            }
+            // A domain this backend created reads its console from where its boot starts; any other from the
+            // start of the log (which holds earlier runs of the same name).
+            long start = 0;
+            if (int.TryParse(domain, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int domid))
+                _consoleStart.TryGetValue(domid, out start);
+            var console = new XlConsole(this, name, _options, start);
             return console;
         }
 
         // ---- helpers ----
+
+        internal string ConsoleLogPath(string name) => _options.ConsoleLogDirectory.TrimEnd('/') + "/guest-" + name + ".log";
 
         internal CommandResult Run(IReadOnlyList<string> args, string? stdin, TimeSpan timeout, CancellationToken ct)
         {

@@ -9,7 +9,8 @@ namespace XenPS.Backends.Xl
     /// A guest console read from xenconsoled's guest log, /var/log/xen/console/guest-&lt;name&gt;.log, from a
     /// remembered byte offset. The host must log guest consoles: XENCONSOLED_ARGS="--log=guest" (Debian:
     /// /etc/default/xen, then restart xenconsoled). xenconsoled APPENDS to that file for every domain of the
-    /// same name, so the first Read returns the whole file (earlier runs of that name included).
+    /// same name: a console of a domain the backend created starts at that boot; any other starts at the top of the
+    /// file (earlier runs of that name included).
     /// Write runs `xl console` under a pseudo-terminal (`script`, from util-linux, which every Debian dom0 has),
     /// feeds the keys, then detaches with Ctrl+]: `xl console` wants a tty; without one keys do not reach the guest.
     /// </summary>
@@ -36,20 +37,15 @@ namespace XenPS.Backends.Xl
         private readonly object _lock = new object();
         private long _offset;
 
-        public XlConsole(XlBackend backend, string name, XlBackendOptions options)
+        public XlConsole(XlBackend backend, string name, XlBackendOptions options, long startOffset = 0)
         {
             _backend = backend;
             _name = name;
             _options = options;
+            _offset = startOffset;
         }
 
-        public string LogPath => _options.ConsoleLogDirectory.TrimEnd('/') + "/guest-" + _name + ".log";
-
-        internal void CheckExists(CancellationToken ct)
-        {
-            var r = _backend.Run(new[] { _options.XlPath, "domid", _name }, null, _options.CommandTimeout, ct);
-            if (r.ExitCode != 0) throw XlErrorMapper.Map("xl domid", _name, r);
-        }
+        public string LogPath => _backend.ConsoleLogPath(_name);
 
         public string Read(TimeSpan wait, CancellationToken cancellationToken)
         {
