@@ -218,6 +218,15 @@ Describe 'Stop-XenDomain' {
         (Get-XenDomain -Id 0).StateFlags | Should -Be 'r-----'
     }
 
+    It 'an HVM guest without PV drivers needs -AcpiFallback' {
+        $null = New-XenDomain /dev/null 'name="win"' 'type="hvm"' 'sim.pv_drivers=0' 'sim.shutdown_seconds=0'
+        Stop-XenDomain win -ErrorVariable e -ErrorAction SilentlyContinue
+        $e[0].FullyQualifiedErrorId | Should -Be 'PvControlUnavailable,XenPS.Commands.StopXenDomainCommand'
+        $e[0].Exception.Message | Should -Match 'AcpiFallback'
+        Stop-XenDomain win -AcpiFallback -Wait -Timeout 10
+        Get-XenDomain win -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+    }
+
     It 'reports an unknown domain as DomainNotFound' {
         Stop-XenDomain nosuch -ErrorVariable e -ErrorAction SilentlyContinue
         $e[0].FullyQualifiedErrorId | Should -Be 'DomainNotFound,XenPS.Commands.StopXenDomainCommand'

@@ -40,6 +40,17 @@ Describe 'Connect-XenHost, Get-XenHostConnection, Disconnect-XenHost' {
         $e[0].Exception.Message | Should -Match 'sim://'
     }
 
+    It 'reports an ssh host that does not answer as XenHostConnectionFailed, quickly' -Skip:(-not (Get-Command ssh -ErrorAction SilentlyContinue)) {
+        # Port 9 on the loopback: nothing listens there.
+        $sw = [Diagnostics.Stopwatch]::StartNew()
+        Connect-XenHost 'ssh://root@127.0.0.1:9' -Name deadhost -ErrorVariable e -ErrorAction SilentlyContinue
+        $sw.Stop()
+        $e[0].FullyQualifiedErrorId | Should -Be 'XenHostConnectionFailed,XenPS.Commands.ConnectXenHostCommand'
+        $e[0].CategoryInfo.Category | Should -Be 'ConnectionError'
+        $sw.Elapsed.TotalSeconds | Should -BeLessThan 30
+        Get-XenHostConnection deadhost -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+    }
+
     It '-WhatIf connects nothing' {
         Connect-XenHost "sim://$(Join-Path $TestDrive 'w')" -Name whatif -WhatIf
         Get-XenHostConnection | Should -BeNullOrEmpty

@@ -98,6 +98,13 @@ namespace XenPS.Commands
                 {
                     throw new PipelineStoppedException();
                 }
+                catch (XenCommandException e) when (e.Message.IndexOf("PV control interface not available", StringComparison.OrdinalIgnoreCase) >= 0)
+                {
+                    WriteItemError(new XenInvalidOperationException(
+                            $"{target} has no PV drivers, so it cannot be asked to shut down (xl: \"{e.Message}\"). " +
+                            "Use -AcpiFallback to press its ACPI power button instead (xl shutdown -F), or -TurnOff to destroy it."),
+                        "PvControlUnavailable", ErrorCategory.InvalidOperation, domain);
+                }
                 catch (XenPSException e)
                 {
                     WriteXenError(e, domain);
