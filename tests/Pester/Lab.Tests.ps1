@@ -92,6 +92,34 @@ Describe 'Live Xen 4.17 over ssh://' -Tag 'Lab' {
         $second | Stop-XenDomain -TurnOff -Confirm:$false
     }
 
+    It 'attaches interactively through xl console over ssh -t, and Ctrl+] detaches' -Skip:(-not (Get-Command tmux -ErrorAction SilentlyContinue)) {
+        $socket = "xenps-lab-tty-$PID"
+        $marker = Join-Path $TestDrive 'lab-detached'
+        $script = Join-Path $TestDrive 'lab-console.ps1'
+        @"
+`$env:PSModulePath = '$env:PSModulePath'
+Import-Module XenPS
+Connect-XenHost '$env:XENPS_LAB_URI' -Name lab -KeyFile '$env:XENPS_LAB_IDENTITY' -KnownHostsFile '$env:XENPS_LAB_KNOWN_HOSTS' | Out-Null
+Connect-XenConsole xenps-lab-1
+'detached' | Set-Content '$marker'
+"@ | Set-Content $script
+        try {
+            tmux -L $socket new-session -d -s con -x 120 -y 30 "$PwshExe -NoProfile -NonInteractive -File $script; sleep 60"
+            $deadline = (Get-Date).AddSeconds(60)
+            do { Start-Sleep 1; $screen = (tmux -L $socket capture-pane -t con -p) -join "`n" } until ($screen -match 'Connected to the console' -or (Get-Date) -gt $deadline)
+            Start-Sleep 3
+            tmux -L $socket send-keys -t con 'echo LAB-TTY-$((6*7))' Enter
+            $deadline = (Get-Date).AddSeconds(30)
+            do { Start-Sleep 1; $screen = (tmux -L $socket capture-pane -t con -p) -join "`n" } until ($screen -match '(?m)^LAB-TTY-42' -or (Get-Date) -gt $deadline)
+            $screen | Should -Match '(?m)^LAB-TTY-42'
+            tmux -L $socket send-keys -t con 'C-]'
+            $deadline = (Get-Date).AddSeconds(30)
+            while (-not (Test-Path $marker) -and (Get-Date) -lt $deadline) { Start-Sleep -Milliseconds 500 }
+            Test-Path $marker | Should -BeTrue -Because 'Ctrl+] ends xl console and the cmdlet returns'
+        }
+        finally { tmux -L $socket kill-server 2>$null }
+    }
+
     It 'refuses a duplicate name with DomainExists' {
         New-XenDomain $guestCfg 'name="xenps-lab-1"' -XenHost lab -ErrorVariable e -ErrorAction SilentlyContinue
         $e[0].FullyQualifiedErrorId | Should -Be 'DomainExists,XenPS.Commands.NewXenDomainCommand'

@@ -44,6 +44,16 @@ namespace XenPS.Backends
         IXenConsole OpenConsole(string domain, CancellationToken cancellationToken);
     }
 
+    /// <summary>
+    /// A backend whose consoles a user attaches to with the host's own console program (`xl console`), run in the
+    /// user's terminal: keys go straight to the guest and Ctrl+] detaches, as with xm.
+    /// </summary>
+    public interface IXenTerminalConsole
+    {
+        /// <summary>The argument vector (program first) to run attached to the terminal; checks the domain exists.</summary>
+        IReadOnlyList<string> TerminalConsoleCommand(string domain, CancellationToken cancellationToken);
+    }
+
     /// <summary>A guest's serial console.</summary>
     public interface IXenConsole : IDisposable
     {

@@ -99,6 +99,12 @@ namespace XenPS.Commands
 
             try
             {
+                if (!scripted && host.Backend is IXenTerminalConsole terminal)
+                {
+                    // A real host: its own `xl console` (over ssh -t remotely) takes the terminal.
+                    RunInTerminal(terminal.TerminalConsoleCommand(domain, CancelToken), domain, target);
+                    return;
+                }
                 using IXenConsole console = host.Backend.OpenConsole(domain, CancelToken);
                 if (scripted) RunScripted(console, until, target);
                 else RunInteractive(console, domain);
@@ -211,6 +217,25 @@ namespace XenPS.Commands
             {
                 return false;
             }
+        }
+
+        private void RunInTerminal(IReadOnlyList<string> argv, string domain, object target)
+        {
+            var psi = new System.Diagnostics.ProcessStartInfo(argv[0]) { UseShellExecute = false };
+            foreach (string a in argv.Skip(1)) psi.ArgumentList.Add(a);
+            Host.UI.WriteLine($"Connected to the console of {domain}. Press Ctrl+] to detach.");
+            using var process = System.Diagnostics.Process.Start(psi)!;
+            using (CancelToken.Register(() => { try { process.Kill(entireProcessTree: true); } catch (InvalidOperationException) { } }))
+                process.WaitForExit();
+            CancelToken.ThrowIfCancellationRequested();
+            Host.UI.WriteLine();
+            if (process.ExitCode != 0)
+                WriteItemError(new XenCommandException(
+                        $"The console of {domain} ended with exit code {process.ExitCode} ({argv[0]} {string.Join(" ", argv.Skip(1).Take(1))} ...).",
+                        process.ExitCode, ""),
+                    "ConsoleFailed", ErrorCategory.ConnectionError, target);
+            else
+                Host.UI.WriteLine($"Detached from the console of {domain}.");
         }
 
         private void RunInteractive(IXenConsole console, string domain)

@@ -24,6 +24,8 @@ namespace XenPS.Tests
             return _handler(arguments, standardInput);
         }
 
+        public IReadOnlyList<string> TerminalCommand(IReadOnlyList<string> arguments) => new List<string>(arguments) { };
+
         public void Dispose() { }
 
         /// <summary>Is this the constant list script (xl list + marker + xl list -l)?</summary>

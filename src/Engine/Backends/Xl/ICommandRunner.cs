@@ -37,5 +37,11 @@ namespace XenPS.Backends.Xl
         /// XenConnectionException. A non-zero exit code is NOT an error here: callers interpret it.
         /// </summary>
         CommandResult Run(IReadOnlyList<string> arguments, string? standardInput, TimeSpan timeout, CancellationToken cancellationToken);
+
+        /// <summary>
+        /// The full argument vector (program first) that runs <paramref name="arguments"/> on the host attached to the
+        /// user's terminal (for `xl console`): as is locally, `ssh -t ...` remotely.
+        /// </summary>
+        IReadOnlyList<string> TerminalCommand(IReadOnlyList<string> arguments);
     }
 }

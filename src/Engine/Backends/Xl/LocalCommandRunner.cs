@@ -25,6 +25,8 @@ namespace XenPS.Backends.Xl
             }
         }
 
+        public IReadOnlyList<string> TerminalCommand(IReadOnlyList<string> arguments) => arguments;
+
         public void Dispose() { }
     }
 }

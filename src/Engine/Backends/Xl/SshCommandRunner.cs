@@ -114,12 +114,22 @@ namespace XenPS.Backends.Xl
             return sb.ToString();
         }
 
+        /// <summary>ssh -t with the same options: the remote command gets the user's terminal (for `xl console`).</summary>
+        public IReadOnlyList<string> TerminalCommand(IReadOnlyList<string> arguments)
+        {
+            var a = new List<string> { _options.SshPath };
+            a.AddRange(BuildSshArguments(arguments, terminal: true));
+            return a;
+        }
+
         /// <summary>The ssh client's argument vector for running <paramref name="arguments"/> remotely (without the program name).</summary>
-        public IReadOnlyList<string> BuildSshArguments(IReadOnlyList<string> arguments)
+        public IReadOnlyList<string> BuildSshArguments(IReadOnlyList<string> arguments) => BuildSshArguments(arguments, terminal: false);
+
+        private IReadOnlyList<string> BuildSshArguments(IReadOnlyList<string> arguments, bool terminal)
         {
             var a = new List<string>
             {
-                "-T",
+                terminal ? "-t" : "-T",
                 "-o", "BatchMode=yes",
                 "-o", "StrictHostKeyChecking=" + (_options.HostKeyPolicy == SshHostKeyPolicy.AcceptNew ? "accept-new" : "yes"),
                 "-o", "ConnectTimeout=" + Math.Max(1, (int)Math.Ceiling(_options.ConnectTimeout.TotalSeconds)).ToString(CultureInfo.InvariantCulture),

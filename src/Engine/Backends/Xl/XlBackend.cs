@@ -11,7 +11,7 @@ namespace XenPS.Backends.Xl
     /// ssh (ssh://, <see cref="SshCommandRunner"/>). Every call is one command on the host: user input only ever
     /// travels as separate arguments; the few shell scripts used are constants.
     /// </summary>
-    public sealed class XlBackend : IXenBackend
+    public sealed class XlBackend : IXenBackend, IXenTerminalConsole
     {
         internal const string ListMarker = "@@XENPS-XL-LIST-L@@";
 
@@ -182,6 +182,17 @@ namespace XenPS.Backends.Xl
                 _consoleStart.TryGetValue(domid, out start);
             var console = new XlConsole(this, name, _options, start);
             return console;
+        }
+
+        public IReadOnlyList<string> TerminalConsoleCommand(string domain, CancellationToken cancellationToken)
+        {
+            CheckDomainArgument(domain);
+            if (IsDomain0(domain))
+                throw new XenInvalidOperationException("Domain-0's console is the host's own console; XenPS opens guest consoles only.");
+            var r = Xl(cancellationToken, _options.CommandTimeout, IsAllDigits(domain) ? "domname" : "domid", domain);
+            if (r.ExitCode != 0) throw XlErrorMapper.Map("xl console", domain, r);
+            string name = IsAllDigits(domain) ? r.StandardOutput.Trim() : domain;
+            return _runner.TerminalCommand(new[] { _options.XlPath, "console", name });
         }
 
         // ---- helpers ----
