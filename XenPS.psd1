@@ -21,7 +21,9 @@
         'Get-XenHostConnection'
         'Import-XenDomainConfig'
         'New-XenDomain'
+        'Resume-XenDomain'
         'Stop-XenDomain'
+        'Suspend-XenDomain'
         'Test-XenDomainConfig'
     )
     FunctionsToExport    = @()

@@ -285,3 +285,41 @@ Describe 'Two processes sharing one simulated host' {
         ($all.Id | Select-Object -Unique).Count | Should -Be 51
     }
 }
+
+Describe 'Suspend-XenDomain and Resume-XenDomain' {
+    BeforeEach { $script:h = New-TestSimHost -SetDefault }
+    AfterEach { Remove-AllTestHosts }
+
+    It 'pauses and unpauses by name, id and pipeline' {
+        $d = New-XenDomain /dev/null 'name="p1"' 'sim.boot_seconds=0'
+        (Suspend-XenDomain p1 -PassThru).StateFlags | Should -Be '--p---'
+        (Get-XenDomain p1).State | Should -Be 'Paused'
+        Suspend-XenDomain -Id $d.Id   # pausing a paused domain is not an error, as in xl
+        (Resume-XenDomain -Id $d.Id -PassThru).State.HasFlag([XenPS.XenDomainState]::Paused) | Should -BeFalse
+        $d | Suspend-XenDomain
+        (Get-XenDomain -State Paused).Name | Should -Be 'p1'
+        Get-XenDomain p1 | Resume-XenDomain
+        Get-XenDomain -State Paused | Should -BeNullOrEmpty
+    }
+
+    It 'a paused guest obeys a shutdown only when unpaused' {
+        $null = New-XenDomain /dev/null 'name="p2"' 'sim.shutdown_seconds=0' -Paused
+        Stop-XenDomain p2 -Timeout 1 -ErrorVariable e -ErrorAction SilentlyContinue
+        $e[0].FullyQualifiedErrorId | Should -Be 'StopTimeout,XenPS.Commands.StopXenDomainCommand'
+        Resume-XenDomain p2
+        Start-Sleep -Milliseconds 500
+        Get-XenDomain p2 -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+    }
+
+    It 'refuses Domain-0 and unknown domains; -WhatIf changes nothing' {
+        Suspend-XenDomain -Id 0 -ErrorVariable e -ErrorAction SilentlyContinue
+        $e[0].FullyQualifiedErrorId | Should -Be 'CannotPauseDomain0,XenPS.Commands.SuspendXenDomainCommand'
+        Resume-XenDomain nosuch -ErrorVariable e2 -ErrorAction SilentlyContinue
+        $e2[0].FullyQualifiedErrorId | Should -Be 'DomainNotFound,XenPS.Commands.ResumeXenDomainCommand'
+        $null = New-XenDomain /dev/null 'name="p3"'
+        Suspend-XenDomain p3 -WhatIf
+        (Get-XenDomain p3).State.HasFlag([XenPS.XenDomainState]::Paused) | Should -BeFalse
+        Suspend-XenDomain * | Out-Null
+        (Get-XenDomain -Id 0).StateFlags | Should -Be 'r-----'
+    }
+}

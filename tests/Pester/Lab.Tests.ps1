@@ -131,10 +131,12 @@ Connect-XenConsole xenps-lab-1
         Get-XenDomain xenps-lab-1 -XenHost lab -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
     }
 
-    It 'creates /dev/null plus overrides paused: --p---, then destroys it' {
+    It 'creates /dev/null plus overrides paused: --p---, unpauses, pauses, destroys' {
         $d = New-XenDomain /dev/null 'name="xenps-lab-2"' 'kernel="/var/lib/xenlab/guest-kernel"' 'ramdisk="/var/lib/xenlab/domu-initrd.gz"' memory=128 -Paused -XenHost lab
         $d.StateFlags | Should -Be '--p---'
         (Get-XenDomain xenps-lab-2 -XenHost lab).State | Should -Be 'Paused'
+        (Resume-XenDomain xenps-lab-2 -XenHost lab -PassThru).StateFlags | Should -Not -Match 'p'
+        (Suspend-XenDomain xenps-lab-2 -XenHost lab -PassThru).StateFlags | Should -Be '--p---'
         Stop-XenDomain xenps-lab-2 -XenHost lab -TurnOff -Confirm:$false
         Get-XenDomain xenps-lab-2 -XenHost lab -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
     }

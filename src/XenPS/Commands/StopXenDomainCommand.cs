@@ -13,30 +13,11 @@ namespace XenPS.Commands
     /// </summary>
     [Cmdlet(VerbsLifecycle.Stop, "XenDomain", DefaultParameterSetName = NameSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
     [OutputType(typeof(XenDomain))]
-    public sealed class StopXenDomainCommand : XenHostCmdletBase
+    public sealed class StopXenDomainCommand : XenDomainTargetCmdletBase
     {
-        private const string NameSet = "Name";
-        private const string IdSet = "Id";
-        private const string ObjectSet = "InputObject";
         private const int DefaultTimeoutSeconds = 300; // xendomains' XENDOMAINS_STOP_MAXWAIT
 
         private readonly List<Pending> _pending = new List<Pending>();
-        private readonly Dictionary<string, IReadOnlyList<XenDomain>> _listings = new Dictionary<string, IReadOnlyList<XenDomain>>();
-
-        [Parameter(Mandatory = true, Position = 0, ParameterSetName = NameSet, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
-        [SupportsWildcards]
-        [ArgumentCompleter(typeof(XenPS.Completers.XenDomainNameCompleter))]
-        [ValidateNotNullOrEmpty]
-        public string[] Name { get; set; } = null!;
-
-        [Parameter(Mandatory = true, ParameterSetName = IdSet, ValueFromPipelineByPropertyName = true)]
-        [Alias("DomId")]
-        [ValidateRange(0, int.MaxValue)]
-        public int[] Id { get; set; } = null!;
-
-        [Parameter(Mandatory = true, ParameterSetName = ObjectSet, ValueFromPipeline = true)]
-        [ValidateNotNull]
-        public XenDomain[] InputObject { get; set; } = null!;
 
         /// <summary>Wait until each domain has shut down (gone, or kept in the shutdown state).</summary>
         [Parameter]
@@ -135,7 +116,7 @@ namespace XenPS.Commands
                 while (true)
                 {
                     CancelToken.ThrowIfCancellationRequested();
-                    _listings.Clear();
+                    Forget();
                     foreach (var p in _pending.Where(p => !p.Done))
                     {
                         var now = List(p.Host).FirstOrDefault(d => d.Id == p.Domain.Id);
@@ -221,44 +202,6 @@ namespace XenPS.Commands
                 "Confirm destroy");
         }
 
-        private IEnumerable<(XenDomain Domain, XenHostConnection Host)> Targets()
-        {
-            if (ParameterSetName == ObjectSet)
-            {
-                foreach (var d in InputObject)
-                {
-                    XenHostConnection host;
-                    try { host = ResolveHostOf(d); }
-                    catch (XenPSException e) { WriteXenError(e, d); continue; }
-                    yield return (d, host);
-                }
-                yield break;
-            }
-            var h = ResolveHost();
-            IReadOnlyList<XenDomain> listing;
-            try { listing = List(h); }
-            catch (XenPSException e) { ThrowXenError(e, h); yield break; }
-
-            var selected = ParameterSetName == IdSet ? SelectById(listing, Id, h) : SelectByName(listing, Name, h, wildcardSkipsDomain0: true);
-            foreach (var d in selected) yield return (d, h);
-        }
-
-        private IReadOnlyList<XenDomain> List(XenHostConnection host)
-        {
-            if (!_listings.TryGetValue(host.Name, out var l))
-            {
-                l = host.Backend.ListDomains(CancelToken).Select(d => Stamp(d, host)).ToList();
-                _listings[host.Name] = l;
-            }
-            return l;
-        }
-
-        private XenDomain Refresh(XenHostConnection host, XenDomain domain)
-        {
-            _listings.Remove(host.Name);
-            return List(host).FirstOrDefault(d => d.Id == domain.Id) ?? domain;
-        }
-
         /// <summary>
         /// A domain that no longer exists, as -PassThru writes it: its last known fields with the state it left in
         /// (shut down for a graceful stop, dying for a destroy), never the running state it had before.
@@ -271,8 +214,6 @@ namespace XenPS.Commands
             d.ShutdownReason = reason;
             return d;
         }
-
-        private static string DomId(XenDomain d) => d.Id.ToString(CultureInfo.InvariantCulture);
 
         private sealed class Pending
         {
