@@ -119,33 +119,7 @@ namespace XenPS.HelpBuilder
         }
 
         /// <summary>Inline markdown as plain text: emphasis dropped, `code` kept, links as 'text (url)' when online.</summary>
-        public static string PlainText(ContainerInline? inline)
-        {
-            var sb = new StringBuilder();
-            void Walk(Inline? i)
-            {
-                for (; i != null; i = i.NextSibling)
-                {
-                    switch (i)
-                    {
-                        case LiteralInline l: sb.Append(l.Content.ToString()); break;
-                        case CodeInline c: sb.Append('`').Append(c.Content).Append('`'); break;
-                        case LineBreakInline: sb.Append(' '); break;
-                        case HtmlEntityInline e: sb.Append(e.Transcoded.ToString()); break;
-                        case AutolinkInline a: sb.Append(a.Url); break;
-                        case LinkInline link:
-                            int before = sb.Length;
-                            Walk(link.FirstChild);
-                            string text = sb.ToString(before, sb.Length - before);
-                            if (MamlWriter.IsOnline(link.Url ?? "") && text != link.Url) sb.Append(" (").Append(link.Url).Append(')');
-                            break;
-                        case ContainerInline ci: Walk(ci.FirstChild); break;
-                    }
-                }
-            }
-            Walk(inline?.FirstChild);
-            return sb.ToString();
-        }
+        public static string PlainText(ContainerInline? inline) => MarkdownReader.InlineText(inline, onlineLinkUrls: true);
 
         /// <summary>Greedy word wrap: no line longer than <paramref name="width"/> unless one word is.</summary>
         public static string Wrap(string text, string firstIndent, string indent, int width = Width)

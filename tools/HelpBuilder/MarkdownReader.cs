@@ -246,8 +246,11 @@ namespace XenPS.HelpBuilder
         public static string Unwrap(string text) =>
             string.Join(" ", text.Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0));
 
-        /// <summary>Plain text of inline markdown: emphasis dropped, code spans keep their backticks.</summary>
-        public static string InlineText(Inline? inline)
+        /// <summary>
+        /// Plain text of inline markdown: emphasis dropped, code spans keep their backticks. With
+        /// <paramref name="onlineLinkUrls"/>, an online link is written as 'text (url)'.
+        /// </summary>
+        public static string InlineText(Inline? inline, bool onlineLinkUrls = false)
         {
             var sb = new StringBuilder();
             void Walk(Inline? i)
@@ -261,6 +264,12 @@ namespace XenPS.HelpBuilder
                         case LineBreakInline: sb.Append(' '); break;
                         case HtmlEntityInline e: sb.Append(e.Transcoded.ToString()); break;
                         case AutolinkInline a: sb.Append(a.Url); break;
+                        case LinkInline link when onlineLinkUrls:
+                            int before = sb.Length;
+                            Walk(link.FirstChild);
+                            string text = sb.ToString(before, sb.Length - before);
+                            if (MamlWriter.IsOnline(link.Url ?? "") && text != link.Url) sb.Append(" (").Append(link.Url).Append(')');
+                            break;
                         case ContainerInline ci: Walk(ci.FirstChild); break;
                     }
                 }

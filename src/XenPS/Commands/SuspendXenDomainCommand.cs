@@ -1,42 +1,15 @@
-using System;
 using System.Management.Automation;
+using XenPS.Backends;
 
 namespace XenPS.Commands
 {
-    /// <summary>Suspend-XenDomain: pauses domains (xm pause): their vCPUs stop being scheduled, their memory stays; the state shows p.</summary>
+    /// <summary>Suspend-XenDomain: pauses domains (xm pause): their vCPUs stop being scheduled, their memory stays.</summary>
     [Cmdlet(VerbsLifecycle.Suspend, "XenDomain", DefaultParameterSetName = NameSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
     [OutputType(typeof(XenDomain))]
-    public sealed class SuspendXenDomainCommand : XenDomainTargetCmdletBase
+    public sealed class SuspendXenDomainCommand : XenDomainPauseCmdletBase
     {
-        /// <summary>Write each domain as it is afterwards.</summary>
-        [Parameter]
-        public SwitchParameter PassThru { get; set; }
+        protected override string Action => "Pause Xen domain";
 
-        protected override void ProcessRecord()
-        {
-            foreach (var (domain, host) in Targets())
-            {
-                if (domain.IsDomain0)
-                {
-                    WriteItemError(new XenInvalidOperationException("Domain-0 cannot be paused or unpaused: it is the host's control domain."),
-                        "CannotPauseDomain0", ErrorCategory.InvalidOperation, domain);
-                    continue;
-                }
-                if (!ShouldProcess($"{domain.Name} (id {domain.Id}) on {host.Name}", "Pause Xen domain")) continue;
-                try
-                {
-                    host.Backend.PauseDomain(DomId(domain), CancelToken);
-                    if (PassThru) WriteObject(Refresh(host, domain));
-                }
-                catch (OperationCanceledException)
-                {
-                    throw new PipelineStoppedException();
-                }
-                catch (XenPSException e)
-                {
-                    WriteXenError(e, domain);
-                }
-            }
-        }
+        protected override void Apply(IXenBackend backend, string domid) => backend.PauseDomain(domid, CancelToken);
     }
 }
