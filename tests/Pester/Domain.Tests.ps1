@@ -156,10 +156,10 @@ Describe 'Stop-XenDomain' {
     }
 
     It 'without -Wait returns at once and the domain goes later' {
-        $null = New-XenDomain /dev/null 'name="g2"' 'sim.shutdown_seconds=2'
+        $null = New-XenDomain /dev/null 'name="g2"' 'sim.shutdown_seconds=5'
         Stop-XenDomain g2
         Get-XenDomain g2 | Should -Not -BeNullOrEmpty
-        Start-Sleep -Seconds 3
+        Start-Sleep -Seconds 6
         Get-XenDomain g2 -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
     }
 
