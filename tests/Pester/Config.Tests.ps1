@@ -107,6 +107,13 @@ Describe 'Test-XenDomainConfig' {
         $u.Severity | Should -Be 'Warning'
     }
 
+    It 'shows diagnostics as a table with their location' {
+        $p = New-TestConfig "name = `"t`"`nmemroy = 512`n"
+        $text = Test-XenDomainConfig $p | Out-String -Width 200
+        $text | Should -Match 'Severity\s+Code\s+Location\s+Message'
+        $text | Should -Match 'Warning\s+UnknownKey\s+\S*:2:1\s+Unknown key'
+    }
+
     It 'writes nothing for a clean file' {
         Test-XenDomainConfig "$ExamplesDir/test1.cfg" | Should -BeNullOrEmpty
     }

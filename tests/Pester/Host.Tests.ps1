@@ -16,6 +16,15 @@ Describe 'Connect-XenHost, Get-XenHostConnection, Disconnect-XenHost' {
         (Get-XenHostConnection b*).Name | Should -Be 'beta'
     }
 
+    It 'shows connections as a table, the default marked' {
+        $null = New-TestSimHost -Name 'tab1'
+        $null = New-TestSimHost -Name 'tab2'
+        $text = Get-XenHostConnection | Out-String -Width 120
+        $text | Should -Match 'Name\s+Kind\s+Default\s+Open\s+Uri'
+        $text | Should -Match 'tab1\s+sim\s+\*\s+True\s+sim:///'
+        $text | Should -Not -Match 'Backend'
+    }
+
     It '-SetDefault moves the default' {
         $null = New-TestSimHost -Name 'one'
         $null = New-TestSimHost -Name 'two' -SetDefault
