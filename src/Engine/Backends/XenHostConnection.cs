@@ -44,7 +44,7 @@ namespace XenPS
         public override string ToString() => Name;
 
 
-        /// <summary>Marks the default flag (used by the module's connection registry).</summary>
-        public void MarkDefault(bool value) => IsDefault = value;
+        /// <summary>Marks the default flag (only the module's connection registry does this).</summary>
+        internal void MarkDefault(bool value) => IsDefault = value;
     }
 }
