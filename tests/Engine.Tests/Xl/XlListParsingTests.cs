@@ -116,6 +116,19 @@ namespace XenPS.Tests
             var d = Assert.Single(json.Values);
             Assert.True(d.DomId > 0);
             Assert.Equal("test2", d.Config.Name);
+            // Devices become xl specs, so a running domain's config can be exported and created again.
+            var disk = Assert.Single(d.Config.Disks);
+            Assert.Equal("/var/lib/xenlab/disk1.img", disk.Target);
+            Assert.Equal("xvda", disk.Vdev);
+            Assert.Equal("raw", disk.Format);
+            Assert.Equal("rw", disk.Access);
+            var vif = Assert.Single(d.Config.Vifs);
+            Assert.Equal("00:16:3e:00:00:02", vif.Mac);
+            Assert.Equal("xenbr0", vif.Bridge);
+            string text = XenPS.Config.XlConfigWriter.Write(d.Config);
+            var back = XenPS.Config.DomainConfigReader.LoadText(text, "exported.cfg");
+            Assert.Equal(disk.ToSpecString(), Assert.Single(back.Disks).ToSpecString());
+            Assert.Equal("00:16:3e:00:00:02", Assert.Single(back.Vifs).Mac);
         }
 
         [Theory]

@@ -100,10 +100,68 @@ namespace XenPS.Backends.Xl
                         if (Str(c, k) is string v && XenDomainConfig.TryParseAction(v, out var action))
                             cfg.Set(k, XenDomainConfig.ActionToXl(action)); // JSON restart_rename -> xl.cfg rename-restart
                     }
+                    var disks = Disks(c);
+                    if (disks.Length > 0) cfg.Set("disk", disks);
+                    var vifs = Vifs(c);
+                    if (vifs.Length > 0) cfg.Set("vif", vifs);
                 }
                 result[domid] = d;
             }
             return result;
+        }
+
+        // libxl's device_disk entries as xl disk specs (so a running domain's config can be exported and re-created).
+        private static object[] Disks(JsonElement config)
+        {
+            var list = new List<object>();
+            if (!config.TryGetProperty("disks", out var disks) || disks.ValueKind != JsonValueKind.Array) return list.ToArray();
+            foreach (var dk in disks.EnumerateArray())
+            {
+                if (dk.ValueKind != JsonValueKind.Object || Str(dk, "vdev") is not string vdev) continue;
+                bool cdrom = Num(dk, "is_cdrom") is long cd && cd != 0;
+                bool rw = Num(dk, "readwrite") is long w && w != 0;
+                string? format = Str(dk, "format");
+                if (format == "empty" || format == "unknown") format = null;
+                string? backend = Str(dk, "backend");
+                if (backend == "unknown") backend = null;
+                try
+                {
+                    list.Add(DiskSpec.Create(Str(dk, "pdev_path"), vdev, format, rw ? "rw" : "r", cdrom ? "cdrom" : null,
+                        backend, Str(dk, "script"), Str(dk, "backend_domname")).ToSpecString());
+                }
+                catch (XenConfigException)
+                {
+                    // A device xl can show but a spec cannot express is left out rather than misdescribed.
+                }
+            }
+            return list.ToArray();
+        }
+
+        // libxl's device_nic entries as xl vif specs.
+        private static object[] Vifs(JsonElement config)
+        {
+            var list = new List<object>();
+            if (!config.TryGetProperty("nics", out var nics) || nics.ValueKind != JsonValueKind.Array) return list.ToArray();
+            foreach (var n in nics.EnumerateArray())
+            {
+                if (n.ValueKind != JsonValueKind.Object) continue;
+                var parts = new List<KeyValuePair<string, string>>();
+                foreach (var (json, key) in new[] { ("mac", "mac"), ("bridge", "bridge"), ("ip", "ip"), ("ifname", "vifname"),
+                             ("script", "script"), ("model", "model"), ("backend_domname", "backend"), ("gatewaydev", "gatewaydev") })
+                    if (Str(n, json) is string v && v.Length > 0) parts.Add(new KeyValuePair<string, string>(key, v));
+                if (Str(n, "nictype") is string t && t != "unknown")
+                    parts.Add(new KeyValuePair<string, string>("type", t == "vif_ioemu" ? "ioemu" : t));
+                if (Num(n, "mtu") is long mtu && mtu > 0) parts.Add(new KeyValuePair<string, string>("mtu", mtu.ToString(CultureInfo.InvariantCulture)));
+                try
+                {
+                    list.Add(VifSpec.Create(parts).ToSpecString());
+                }
+                catch (XenConfigException)
+                {
+                    // as for disks
+                }
+            }
+            return list.ToArray();
         }
 
         private static string? Str(JsonElement o, string name) =>
