@@ -68,6 +68,21 @@ Describe 'Import-XenDomainConfig' {
         $err[0].TargetObject | Should -Be $bad
     }
 
+    It 'reports every grammar error as ConfigSyntaxError (ParserError), a bad value as InvalidDomainConfig' -ForEach @(
+        @{ Text = "name = `"x`"`ndisk = [ 'a',`n"; Id = 'ConfigSyntaxError'; Category = 'ParserError' }   # unterminated list
+        @{ Text = "name = `"x`"`nmemory = 0x1F`n"; Id = 'ConfigSyntaxError'; Category = 'ParserError' }    # upper-case hex: libxlu's lexical error
+        @{ Text = "name = `"x`"`nmemory = -1`n"; Id = 'ConfigSyntaxError'; Category = 'ParserError' }      # no sign in xl.cfg
+        @{ Text = "name = `"x`"`nextra = `"a`"`nextra += [ 1 ]`n"; Id = 'ConfigSyntaxError'; Category = 'ParserError' }
+        @{ Text = "name: x`nmemory:`n"; Id = 'ConfigSyntaxError'; Category = 'ParserError'; Yaml = $true }
+        @{ Text = "name = `"x`"`nmemory = 08`n"; Id = 'InvalidDomainConfig'; Category = 'InvalidData' }    # valid token, invalid number
+        @{ Text = "name = `"x`"`non_crash = `"explode`"`n"; Id = 'InvalidDomainConfig'; Category = 'InvalidData' }
+    ) {
+        $p = New-TestConfig $Text -FileName $(if ($Yaml) { 'kind.yaml' } else { 'kind.cfg' })
+        Import-XenDomainConfig $p -ErrorVariable e -ErrorAction SilentlyContinue
+        $e[0].FullyQualifiedErrorId | Should -Be "$Id,XenPS.Commands.ImportXenDomainConfigCommand"
+        $e[0].CategoryInfo.Category | Should -Be $Category
+    }
+
     It 'reports Python-isms of legacy xm files with the fix' {
         $xm = New-TestConfig "name = 'old'`nacpi = True`n"
         { Import-XenDomainConfig $xm -ErrorAction Stop } | Should -Throw -ErrorId 'ConfigSyntaxError,XenPS.Commands.ImportXenDomainConfigCommand'

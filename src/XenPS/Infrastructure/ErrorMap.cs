@@ -28,14 +28,10 @@ namespace XenPS.Infrastructure
                 case "FileNotFound": return ("PathNotFound", ErrorCategory.ObjectNotFound);
                 case "FileUnreadable": return ("ConfigFileUnreadable", ErrorCategory.ReadError);
                 default:
-                    return IsSyntax(first.Code) ? ("ConfigSyntaxError", ErrorCategory.ParserError) : ("InvalidDomainConfig", ErrorCategory.InvalidData);
+                    return XenPS.Config.DiagnosticCodes.IsSyntax(first.Code)
+                        ? ("ConfigSyntaxError", ErrorCategory.ParserError)
+                        : ("InvalidDomainConfig", ErrorCategory.InvalidData);
             }
         }
-
-        private static bool IsSyntax(string code) =>
-            code.Contains("Syntax") || code.Contains("Lexical") || code.Contains("Escape") || code.Contains("String") ||
-            code == "BareWord" || code == "InvalidKey" || code == "MissingValue" || code == "EmptyListItem" || code == "NulByte" ||
-            code.StartsWith("Python", System.StringComparison.Ordinal) || code.StartsWith("Legacy", System.StringComparison.Ordinal) ||
-            code.StartsWith("Yaml", System.StringComparison.Ordinal);
     }
 }
