@@ -127,6 +127,17 @@ Describe 'Get-XenDomain' {
         $d.Config.Name | Should -Be 'web1'
     }
 
+    It 'a piped domain whose connection was closed reaches its host again through its HostUri' {
+        $other = New-TestSimHost
+        $null = New-XenDomain /dev/null 'name="orphan"' 'sim.shutdown_seconds=0' -XenHost $other
+        $d = Get-XenDomain orphan -XenHost $other
+        Disconnect-XenHost $other.Name
+        $d | Stop-XenDomain -Wait -Timeout 10
+        $again = Connect-XenHost $d.HostUri -Name orphan-host -PassThru
+        Get-XenDomain orphan -XenHost $again -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        Disconnect-XenHost orphan-host
+    }
+
     It 'formats like xm list' {
         $text = Get-XenDomain | Out-String -Width 120
         $text | Should -Match 'Name\s+ID\s+Mem\(MiB\)\s+VCPUs\s+State\s+Time\(s\)'

@@ -95,14 +95,7 @@ namespace XenPS.Commands
 
         protected override void EndProcessing()
         {
-            try
-            {
-                if (_pending.Count > 0) WaitForAll();
-            }
-            finally
-            {
-                base.EndProcessing();
-            }
+            if (_pending.Count > 0) WaitForAll();
         }
 
         private void WaitForAll()

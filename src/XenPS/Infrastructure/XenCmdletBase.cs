@@ -88,8 +88,12 @@ namespace XenPS.Commands
             return result;
         }
 
+        /// <summary>Releases what the invocation opened; PowerShell disposes a cmdlet however its pipeline ends.</summary>
+        protected virtual void OnDispose() { }
+
         public void Dispose()
         {
+            OnDispose();
             _cancel.Dispose();
             GC.SuppressFinalize(this);
         }

@@ -107,18 +107,9 @@ namespace XenPS.Commands
             return d;
         }
 
-        protected override void EndProcessing()
-        {
-            base.EndProcessing();
-            CloseTransient();
-        }
-
-        protected override void StopProcessing()
-        {
-            base.StopProcessing();
-        }
-
-        private void CloseTransient()
+        // Connections opened for piped domains whose own connection was closed: kept for the whole invocation
+        // (Stop-XenDomain -Wait still needs them in EndProcessing), closed however the pipeline ends.
+        protected override void OnDispose()
         {
             foreach (var t in _transient) t.Dispose();
             _transient.Clear();
