@@ -210,7 +210,7 @@ namespace XenPS.Tests
         [Fact]
         public void SimulatorKeys()
         {
-            Assert.Empty(Validate(("name", "web1"), ("sim.shutdown_seconds", "2"), ("sim.ignore_shutdown", "1"), ("sim.crash_after_seconds", "9"), ("sim.boot_seconds", "1")));
+            Assert.Empty(Validate(("name", "web1"), ("sim.shutdown_seconds", "2"), ("sim.ignore_shutdown", "1"), ("sim.crash_after_seconds", "9"), ("sim.boot_seconds", "1"), ("sim.pv_drivers", "0")));
             var e = One(Validate(("name", "web1"), ("sim.boot_second", "1")), "UnknownSimulatorKey");
             Assert.Equal(DiagnosticSeverity.Warning, e.Severity);
             Assert.Contains("'sim.boot_seconds'", e.Hint);

@@ -230,7 +230,8 @@ Describe 'Stop-XenDomain' {
     }
 
     It 'an HVM guest without PV drivers needs -AcpiFallback' {
-        $null = New-XenDomain /dev/null 'name="win"' 'type="hvm"' 'sim.pv_drivers=0' 'sim.shutdown_seconds=0'
+        $null = New-XenDomain /dev/null 'name="win"' 'type="hvm"' 'sim.pv_drivers=0' 'sim.shutdown_seconds=0' -WarningVariable w
+        $w | Should -BeNullOrEmpty -Because 'sim.pv_drivers is a documented simulator key'
         Stop-XenDomain win -ErrorVariable e -ErrorAction SilentlyContinue
         $e[0].FullyQualifiedErrorId | Should -Be 'PvControlUnavailable,XenPS.Commands.StopXenDomainCommand'
         $e[0].Exception.Message | Should -Match 'AcpiFallback'

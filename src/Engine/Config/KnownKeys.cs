@@ -59,7 +59,7 @@ namespace XenPS.Config
         /// <summary>The simulated-host keys XenPS's simulator understands.</summary>
         public static readonly IReadOnlyList<string> Simulator = new[]
         {
-            "sim.shutdown_seconds", "sim.ignore_shutdown", "sim.crash_after_seconds", "sim.boot_seconds",
+            "sim.shutdown_seconds", "sim.ignore_shutdown", "sim.crash_after_seconds", "sim.boot_seconds", "sim.pv_drivers",
         };
 
         private static readonly HashSet<string> XlSet = new HashSet<string>(Xl, StringComparer.Ordinal);
