@@ -180,19 +180,25 @@ function Start-Lab {
     throw 'The Xen lab did not boot after two attempts; see the serial log above. Run with -NoLab to test without it.'
 }
 
-function Invoke-Test {
-    $null = New-Item -ItemType Directory -Force (Join-Path $out 'test-results')
+# Runs $Body with the lab up (booted here unless one is named or -NoLab), stops a lab it booted, says what
+# happened to the lab, and returns $Body's output.
+function Invoke-WithLab([scriptblock] $Body) {
     $startedLab = Start-Lab
     try {
-        $summary = Invoke-Suites
+        & $Body
     }
     finally {
         if ($startedLab) {
             bash (Join-Path $root 'tests/XenLab/stop.sh') | Out-Host
             Remove-Item env:XENPS_LAB_* -ErrorAction SilentlyContinue
         }
+        Write-Host $script:LabNote
     }
-    Write-Host $script:LabNote
+}
+
+function Invoke-Test {
+    $null = New-Item -ItemType Directory -Force (Join-Path $out 'test-results')
+    $summary = Invoke-WithLab { Invoke-Suites }
     # The last line of the run, summing every suite (CI reads it).
     Write-Host $summary
 }
@@ -219,18 +225,10 @@ function Invoke-Demo {
 function Invoke-Bench {
     $bench = Join-Path $root 'bench/XenPS.Bench/XenPS.Bench.csproj'
     Invoke-Native 'Benchmarks' { dotnet run --project $bench -c Release -v quiet -- --corpus (Join-Path $root 'tests/corpus') }
-    $startedLab = Start-Lab
-    try {
-        & (Get-PwshExe) -NoProfile -File (Join-Path $root 'bench/Bench-Cmdlets.ps1') -ModuleRoot $out
+    Invoke-WithLab {
+        & (Get-PwshExe) -NoProfile -File (Join-Path $root 'bench/Bench-Cmdlets.ps1') -ModuleRoot $out | Out-Host
         if ($LASTEXITCODE -ne 0) { throw "The cmdlet benchmark failed (exit code $LASTEXITCODE)." }
     }
-    finally {
-        if ($startedLab) {
-            bash (Join-Path $root 'tests/XenLab/stop.sh') | Out-Host
-            Remove-Item env:XENPS_LAB_* -ErrorAction SilentlyContinue
-        }
-    }
-    Write-Host $script:LabNote
 }
 
 function Invoke-Package {
