@@ -184,13 +184,13 @@ namespace XenPS.Commands
             if (!ShouldProcess(target, action)) return false;
             if (Force) return true;
             var bound = MyInvocation.BoundParameters;
-            if (bound.TryGetValue("Confirm", out object? c))
+            if (bound.ContainsKey("Confirm"))
                 return true; // -Confirm given explicitly: ShouldProcess already asked (or was told not to).
             var pref = SessionState.PSVariable.GetValue("ConfirmPreference", ConfirmImpact.High);
             ConfirmImpact preference = pref is ConfirmImpact ci ? ci
                 : Enum.TryParse(pref?.ToString(), true, out ConfirmImpact parsed) ? parsed : ConfirmImpact.High;
             // ShouldProcess has already asked when the preference is Medium or lower (this cmdlet's declared impact).
-            if (preference == ConfirmImpact.None || preference <= ConfirmImpact.Medium) return true;
+            if (preference <= ConfirmImpact.Medium) return true; // None is lowest: never ask
             return ShouldContinue($"Destroy {target}? The domain is stopped at once, without a shutdown; unsaved guest data is lost.",
                 "Confirm destroy");
         }
