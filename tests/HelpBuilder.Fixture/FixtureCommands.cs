@@ -49,6 +49,14 @@ namespace Fixture
         public object[]? Rest { get; set; }
     }
 
+    /// <summary>No [OutputType] at all: it writes nothing, and its help says None.</summary>
+    [Cmdlet(VerbsCommon.Clear, "Widget")]
+    public sealed class ClearWidgetCommand : PSCmdlet
+    {
+        [Parameter(Mandatory = true, Position = 0)]
+        public string Name { get; set; } = null!;
+    }
+
     /// <summary>Abstract: never a cmdlet of its own.</summary>
     public abstract class WidgetCmdletBase : PSCmdlet
     {

@@ -16,7 +16,7 @@ namespace XenPS.HelpBuilder.Tests
         {
             Assert.Equal("maml", M.Text("/msh:helpItems/@schema"));
             var names = M.All("/msh:helpItems/command:command/command:details/command:name").Cast<System.Xml.XmlNode>().Select(n => n.InnerText);
-            Assert.Equal(new[] { "Get-Widget", "New-Widget", "Remove-Widget" }, names);
+            Assert.Equal(new[] { "Clear-Widget", "Get-Widget", "New-Widget", "Remove-Widget" }, names);
         }
 
         [Fact]
@@ -174,6 +174,10 @@ namespace XenPS.HelpBuilder.Tests
             var outs = M.All(New + "/command:returnValues/command:returnValue/dev:type/maml:name").Cast<System.Xml.XmlNode>().Select(n => n.InnerText);
             Assert.Equal(new[] { "Fixture.Widget", "System.String" }, outs);
             Assert.Equal("None", M.Text(Remove + "/command:returnValues/command:returnValue/dev:type/maml:name"));
+            // No [OutputType] at all reads as None too.
+            string clear = Maml.Cmd("Clear-Widget");
+            Assert.Equal("None", M.Text(clear + "/command:returnValues/command:returnValue/dev:type/maml:name"));
+            Assert.Equal("This cmdlet returns no output.", M.Text(clear + "/command:returnValues/command:returnValue/maml:description/maml:para"));
             Assert.Equal("This cmdlet returns no output.", M.Text(Remove + "/command:returnValues/command:returnValue/maml:description/maml:para"));
             Assert.Equal("Widgets are cached for one minute.", M.Text(Get + "/maml:alertSet/maml:alert/maml:para"));
         }

@@ -12,7 +12,7 @@ namespace XenPS.HelpBuilder.Tests
         [Fact]
         public void Only_public_non_abstract_cmdlet_types_are_read()
         {
-            Assert.Equal(new[] { "Get-Widget", "New-Widget", "Remove-Widget" }, Cmdlets.Select(c => c.Name));
+            Assert.Equal(new[] { "Clear-Widget", "Get-Widget", "New-Widget", "Remove-Widget" }, Cmdlets.Select(c => c.Name));
         }
 
         [Fact]

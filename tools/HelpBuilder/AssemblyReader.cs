@@ -89,6 +89,8 @@ namespace XenPS.HelpBuilder
             foreach (var a in t.GetCustomAttributesData().Where(a => a.AttributeType.FullName == Sma + "OutputTypeAttribute"))
                 foreach (var name in StringsOrTypes(a))
                     if (!info.OutputTypes.Contains(name)) info.OutputTypes.Add(name);
+            // A cmdlet that declares no output type writes nothing: its help says None, as Get-Help's convention is.
+            if (info.OutputTypes.Count == 0) info.OutputTypes.Add("System.Void");
 
             // Declared order, base class members after the derived ones (as reflection returns them).
             var members = new List<(MemberInfo Member, Type Type)>();
