@@ -156,10 +156,10 @@ function Invoke-PesterSuite {
 # Boots the lab (one retry) and exports its XENPS_LAB_* variables; returns whether this build started it.
 # A lab that cannot boot fails the run with the serial log's tail: it never skips silently.
 function Start-Lab {
-    if ($NoLab) { $script:LabNote = 'lab suites NOT RUN (-NoLab)'; return $false }
-    if ($env:XENPS_LAB_URI) { $script:LabNote = "lab suites run against $env:XENPS_LAB_URI"; return $false }
+    if ($NoLab) { $script:LabNote = 'lab: NOT RUN (-NoLab)'; return $false }
+    if ($env:XENPS_LAB_URI) { $script:LabNote = "lab: the running one at $env:XENPS_LAB_URI"; return $false }
     if (-not $IsLinux -or (id -u) -ne '0') {
-        $script:LabNote = 'lab suites NOT RUN (booting the lab needs Linux and root; or set XENPS_LAB_URI to a running lab)'
+        $script:LabNote = 'lab: NOT RUN (booting the lab needs Linux and root; or set XENPS_LAB_URI to a running lab)'
         return $false
     }
     $start = Join-Path $root 'tests/XenLab/start.sh'
@@ -170,7 +170,7 @@ function Start-Lab {
             foreach ($line in $exports) {
                 if ($line -match '^export (XENPS_LAB_[A-Z_]+)=(.*)$') { Set-Item "env:$($Matches[1])" $Matches[2] }
             }
-            if ($env:XENPS_LAB_URI) { $script:LabNote = "lab suites run against a lab booted by this build ($env:XENPS_LAB_URI)"; return $true }
+            if ($env:XENPS_LAB_URI) { $script:LabNote = "lab: booted by this build ($env:XENPS_LAB_URI) and stopped again"; return $true }
         }
         bash (Join-Path $root 'tests/XenLab/stop.sh') | Out-Host
     }
