@@ -4,11 +4,73 @@ using System.Linq;
 
 namespace XenPS
 {
+    /// <summary>
+    /// Why an engine operation failed, independent of the backend that failed. Cmdlets map a reason to a stable
+    /// PowerShell error id and category (see the cmdlets' ErrorMap); nothing matches message text.
+    /// </summary>
+    public enum XenErrorReason
+    {
+        /// <summary>A failure with no more specific reason.</summary>
+        Unspecified = 0,
+        DomainNotFound,
+        DomainExists,
+        /// <summary>The host lacks memory or CPUs for the request.</summary>
+        InsufficientResources,
+        /// <summary>The request is not allowed in the domain's or host's current state.</summary>
+        InvalidOperation,
+        /// <summary>Domain-0 (the control domain) cannot be the target of this operation.</summary>
+        Domain0Refused,
+        /// <summary>An HVM guest without PV drivers cannot be asked to shut down or reboot (xl: use -F).</summary>
+        PvControlUnavailable,
+        /// <summary>The host cannot be reached, or the connection dropped.</summary>
+        ConnectionFailed,
+        /// <summary>The connection was closed by Disconnect-XenHost (or disposed).</summary>
+        ConnectionClosed,
+        Timeout,
+        /// <summary>The config is not valid (values); see the diagnostics.</summary>
+        ConfigInvalid,
+        /// <summary>The config text cannot be read (grammar); see the diagnostics.</summary>
+        ConfigSyntax,
+        /// <summary>The host's toolstack reported a failure that has no more specific reason.</summary>
+        HostCommandFailed,
+        /// <summary>The backend cannot do this operation at all.</summary>
+        OperationNotSupported,
+        /// <summary>A host URI, option or argument is not valid.</summary>
+        InvalidArgument,
+        /// <summary>Persisted state (the simulated host's files) is damaged.</summary>
+        StateDamaged,
+    }
+
     /// <summary>Base of every exception the engine lets escape. Nothing else escapes the engine.</summary>
     public class XenPSException : Exception
     {
-        public XenPSException(string message) : base(message) { }
-        public XenPSException(string message, Exception? inner) : base(message, inner) { }
+        public XenPSException(string message) : this(message, null, XenErrorReason.Unspecified) { }
+        public XenPSException(string message, Exception? inner) : this(message, inner, XenErrorReason.Unspecified) { }
+        public XenPSException(string message, Exception? inner, XenErrorReason reason) : base(message, inner) { Reason = reason; }
+
+        /// <summary>Why it failed: what callers branch on (never the message).</summary>
+        public XenErrorReason Reason { get; }
+
+        /// <summary>The backend-neutral error id callers report (e.g. DomainNotFound); defaults from the reason.</summary>
+        public virtual string ErrorId => Reason switch
+        {
+            XenErrorReason.DomainNotFound => "DomainNotFound",
+            XenErrorReason.DomainExists => "DomainExists",
+            XenErrorReason.InsufficientResources => "InsufficientHostResources",
+            XenErrorReason.InvalidOperation => "InvalidDomainOperation",
+            XenErrorReason.Domain0Refused => "Domain0Refused",
+            XenErrorReason.PvControlUnavailable => "PvControlUnavailable",
+            XenErrorReason.ConnectionFailed => "XenHostConnectionFailed",
+            XenErrorReason.ConnectionClosed => "XenHostConnectionClosed",
+            XenErrorReason.Timeout => "OperationTimeout",
+            XenErrorReason.ConfigInvalid => "InvalidDomainConfig",
+            XenErrorReason.ConfigSyntax => "ConfigSyntaxError",
+            XenErrorReason.HostCommandFailed => "HostCommandFailed",
+            XenErrorReason.OperationNotSupported => "OperationNotSupported",
+            XenErrorReason.InvalidArgument => "InvalidArgument",
+            XenErrorReason.StateDamaged => "HostStateDamaged",
+            _ => "XenOperationFailed",
+        };
     }
 
     /// <summary>A configuration could not be read: carries every diagnostic, errors first.</summary>
@@ -18,12 +80,28 @@ namespace XenPS
             : this(diagnostics.ToList()) { }
 
         private XenConfigException(List<XenDiagnostic> diagnostics)
-            : base(BuildMessage(diagnostics))
+            : base(BuildMessage(diagnostics), null, ReasonOf(diagnostics))
         {
             Diagnostics = diagnostics;
         }
 
         public IReadOnlyList<XenDiagnostic> Diagnostics { get; }
+
+        /// <summary>The first error's code (e.g. NameRequired), or null.</summary>
+        public string? FirstErrorCode => Diagnostics.FirstOrDefault(d => d.Severity == DiagnosticSeverity.Error)?.Code;
+
+        public override string ErrorId => FirstErrorCode switch
+        {
+            "FileNotFound" => "PathNotFound",
+            "FileUnreadable" => "ConfigFileUnreadable",
+            _ => base.ErrorId,
+        };
+
+        private static XenErrorReason ReasonOf(List<XenDiagnostic> diagnostics)
+        {
+            var first = diagnostics.FirstOrDefault(d => d.Severity == DiagnosticSeverity.Error);
+            return first != null && XenPS.Config.DiagnosticCodes.IsSyntax(first.Code) ? XenErrorReason.ConfigSyntax : XenErrorReason.ConfigInvalid;
+        }
 
         private static string BuildMessage(List<XenDiagnostic> diagnostics)
         {
@@ -34,41 +112,46 @@ namespace XenPS
         }
     }
 
-    /// <summary>The named domain (or domid) does not exist on the host.</summary>
+    /// <summary>The named domain (or domid, or uuid) does not exist on the host.</summary>
     public sealed class XenDomainNotFoundException : XenPSException
     {
-        public XenDomainNotFoundException(string domain, string message) : base(message) { Domain = domain; }
+        public XenDomainNotFoundException(string domain, string message) : base(message, null, XenErrorReason.DomainNotFound) { Domain = domain; }
         public string Domain { get; }
     }
 
     /// <summary>Something with that identity already exists (for example a domain name).</summary>
     public sealed class XenResourceExistsException : XenPSException
     {
-        public XenResourceExistsException(string message) : base(message) { }
+        public XenResourceExistsException(string message) : base(message, null, XenErrorReason.DomainExists) { }
     }
 
     /// <summary>The host lacks the resources (memory, CPUs) for the request.</summary>
     public sealed class XenResourceUnavailableException : XenPSException
     {
-        public XenResourceUnavailableException(string message) : base(message) { }
+        public XenResourceUnavailableException(string message) : base(message, null, XenErrorReason.InsufficientResources) { }
     }
 
-    /// <summary>The request is not allowed in the current state (for example stopping Domain-0).</summary>
+    /// <summary>
+    /// The request is not allowed in the current state. <see cref="XenPSException.Reason"/> says which refusal:
+    /// InvalidOperation (generic), Domain0Refused, PvControlUnavailable.
+    /// </summary>
     public sealed class XenInvalidOperationException : XenPSException
     {
-        public XenInvalidOperationException(string message) : base(message) { }
+        public XenInvalidOperationException(string message) : base(message, null, XenErrorReason.InvalidOperation) { }
+        public XenInvalidOperationException(string message, XenErrorReason reason) : base(message, null, reason) { }
     }
 
-    /// <summary>The host cannot be reached, or the connection dropped.</summary>
+    /// <summary>The host cannot be reached, the connection dropped (ConnectionFailed) or was closed (ConnectionClosed).</summary>
     public sealed class XenConnectionException : XenPSException
     {
-        public XenConnectionException(string message, Exception? inner = null) : base(message, inner) { }
+        public XenConnectionException(string message, Exception? inner = null) : base(message, inner, XenErrorReason.ConnectionFailed) { }
+        public XenConnectionException(string message, XenErrorReason reason, Exception? inner = null) : base(message, inner, reason) { }
     }
 
     /// <summary>A bounded wait ran out.</summary>
     public sealed class XenTimeoutException : XenPSException
     {
-        public XenTimeoutException(string message, IReadOnlyList<string>? lastLines = null) : base(message)
+        public XenTimeoutException(string message, IReadOnlyList<string>? lastLines = null) : base(message, null, XenErrorReason.Timeout)
         {
             LastLines = lastLines ?? Array.Empty<string>();
         }
@@ -80,7 +163,7 @@ namespace XenPS
     /// <summary>The host's toolstack reported a failure that has no more specific type.</summary>
     public sealed class XenCommandException : XenPSException
     {
-        public XenCommandException(string message, int exitCode, string stderr) : base(message)
+        public XenCommandException(string message, int exitCode, string stderr) : base(message, null, XenErrorReason.HostCommandFailed)
         {
             ExitCode = exitCode;
             StandardError = stderr;
@@ -88,5 +171,25 @@ namespace XenPS
 
         public int ExitCode { get; }
         public string StandardError { get; }
+    }
+
+    /// <summary>The backend cannot do this operation at all (not: cannot do it now).</summary>
+    public sealed class XenOperationNotSupportedException : XenPSException
+    {
+        public XenOperationNotSupportedException(string backend, string operation)
+            : base($"The {backend} backend does not support {operation}.", null, XenErrorReason.OperationNotSupported)
+        {
+            Backend = backend;
+            Operation = operation;
+        }
+
+        public string Backend { get; }
+        public string Operation { get; }
+    }
+
+    /// <summary>A host URI, backend option or argument is not valid.</summary>
+    public sealed class XenArgumentException : XenPSException
+    {
+        public XenArgumentException(string message) : base(message, null, XenErrorReason.InvalidArgument) { }
     }
 }

@@ -3,9 +3,30 @@ using System.Text;
 
 namespace XenPS
 {
+    /// <summary>
+    /// The lifecycle state admins filter on (as Get-VM's State): the same on every backend. xl's six run-state flags
+    /// stay available, exact, as <see cref="XenDomain.StateFlags"/> and <see cref="XenDomain.Flags"/>.
+    /// </summary>
+    public enum XenDomainState
+    {
+        /// <summary>Scheduled: running or idle (xl's r and b flags, and "------").</summary>
+        Running,
+        Paused,
+        /// <summary>Suspended to memory or saved (shut down with reason suspend; XenAPI's Suspended).</summary>
+        Suspended,
+        /// <summary>Not running: kept after shutting down, or defined but not started (no domid).</summary>
+        Halted,
+        /// <summary>A shutdown or reboot was asked for and the guest is carrying it out.</summary>
+        ShuttingDown,
+        /// <summary>Crashed and kept (on_crash=preserve).</summary>
+        Crashed,
+        /// <summary>Being torn down by the hypervisor.</summary>
+        Dying,
+    }
+
     /// <summary>The run-state flags of `xl list` (r b p s, crash reason, d), decoded. None is "------" (idle).</summary>
     [Flags]
-    public enum XenDomainState
+    public enum XenDomainStateFlags
     {
         None = 0,
         Running = 1,
@@ -28,11 +49,17 @@ namespace XenPS
         SoftReset,
     }
 
-    /// <summary>A domain as a host reports it: run state from `xl list`, configuration from `xl list -l`.</summary>
+    /// <summary>
+    /// A domain as a host reports it, backend-neutral: identified by <see cref="Uuid"/> and <see cref="Host"/>; the
+    /// domid (<see cref="Id"/>) is there only while the domain exists on the hypervisor.
+    /// </summary>
     public sealed class XenDomain
     {
+        private XenDomainState? _state;
+
         public string Name { get; set; } = "";
-        public int Id { get; set; }
+        /// <summary>The domid, or null for a domain that is defined but not running (or a halted XenAPI VM).</summary>
+        public int? Id { get; set; }
         public string? Uuid { get; set; }
         public XenDomainType Type { get; set; }
         public long MemoryMiB { get; set; }
@@ -50,22 +77,50 @@ namespace XenPS
         /// <summary>The domain's configuration as the host knows it, or null.</summary>
         public XenDomainConfig? Config { get; set; }
 
-        /// <summary>StateFlags decoded.</summary>
-        public XenDomainState State => DecodeState(StateFlags);
-
-        public bool IsDomain0 => Id == 0;
-
-        public static XenDomainState DecodeState(string flags)
+        /// <summary>
+        /// The lifecycle state: what the backend reported (e.g. ShuttingDown, which xl's flags cannot show), else
+        /// derived from <see cref="StateFlags"/>.
+        /// </summary>
+        public XenDomainState State
         {
-            var s = XenDomainState.None;
+            get => _state ?? StateFromFlags(StateFlags);
+            set => _state = value;
+        }
+
+        /// <summary>StateFlags decoded.</summary>
+        public XenDomainStateFlags Flags => DecodeFlags(StateFlags);
+
+        /// <summary>The host's control domain (domid 0; XenAPI's control domain of a host).</summary>
+        public bool IsDomain0 => Id == 0 || IsControlDomain;
+
+        /// <summary>Set by backends whose control domains are listed without domid 0 (XenAPI pools).</summary>
+        public bool IsControlDomain { get; set; }
+
+        /// <summary>The domid as text, or the uuid for a domain without one (what messages show).</summary>
+        public string IdText => Id is int id ? id.ToString(System.Globalization.CultureInfo.InvariantCulture) : "-";
+
+        public static XenDomainStateFlags DecodeFlags(string flags)
+        {
+            var s = XenDomainStateFlags.None;
             if (flags == null || flags.Length < 6) return s;
-            if (flags[0] == 'r') s |= XenDomainState.Running;
-            if (flags[1] == 'b') s |= XenDomainState.Blocked;
-            if (flags[2] == 'p') s |= XenDomainState.Paused;
-            if (flags[3] == 's') s |= XenDomainState.Shutdown;
-            if (flags[4] == 'c') s |= XenDomainState.Crashed;
-            if (flags[5] == 'd') s |= XenDomainState.Dying;
+            if (flags[0] == 'r') s |= XenDomainStateFlags.Running;
+            if (flags[1] == 'b') s |= XenDomainStateFlags.Blocked;
+            if (flags[2] == 'p') s |= XenDomainStateFlags.Paused;
+            if (flags[3] == 's') s |= XenDomainStateFlags.Shutdown;
+            if (flags[4] == 'c') s |= XenDomainStateFlags.Crashed;
+            if (flags[5] == 'd') s |= XenDomainStateFlags.Dying;
             return s;
+        }
+
+        /// <summary>The lifecycle state xl's six flags mean: dying, crashed, shut down (suspended or halted), paused, else running.</summary>
+        public static XenDomainState StateFromFlags(string flags)
+        {
+            if (flags == null || flags.Length < 6) return XenDomainState.Halted;
+            if (flags[5] == 'd') return XenDomainState.Dying;
+            if (flags[4] == 'c') return XenDomainState.Crashed;
+            if (flags[3] == 's') return flags[4] == 's' ? XenDomainState.Suspended : XenDomainState.Halted;
+            if (flags[2] == 'p') return XenDomainState.Paused;
+            return XenDomainState.Running;
         }
 
         public static XenShutdownReason DecodeReason(string flags)
@@ -106,6 +161,16 @@ namespace XenPS
 
         /// <summary>A shallow copy (the config is shared).</summary>
         public XenDomain Clone() => (XenDomain)MemberwiseClone();
+
+        /// <summary>True when both describe the same domain: the same uuid (or, lacking one, the same domid) on the same host.</summary>
+        public bool SameDomainAs(XenDomain other)
+        {
+            if (other is null) return false;
+            if (!string.Equals(HostUri, other.HostUri, StringComparison.Ordinal)) return false;
+            if (!string.IsNullOrEmpty(Uuid) && !string.IsNullOrEmpty(other.Uuid))
+                return string.Equals(Uuid, other.Uuid, StringComparison.OrdinalIgnoreCase);
+            return Id != null && Id == other.Id;
+        }
 
         public override string ToString() => Name;
     }

@@ -7,6 +7,7 @@ using System.Management.Automation.Host;
 using System.Text;
 using System.Text.RegularExpressions;
 using XenPS.Backends;
+using XenPS.Services;
 
 namespace XenPS.Commands
 {
@@ -17,11 +18,9 @@ namespace XenPS.Commands
     /// </summary>
     [Cmdlet(VerbsCommunications.Connect, "XenConsole", DefaultParameterSetName = NameSet)]
     [OutputType(typeof(string))]
-    public sealed class ConnectXenConsoleCommand : XenHostCmdletBase
+    public sealed class ConnectXenConsoleCommand : XenDomainSelectingCmdletBase
     {
-        private const string NameSet = "Name";
-        private const string IdSet = "Id";
-        private const string ObjectSet = "InputObject";
+        private readonly ConsoleService _consoles = new ConsoleService();
         private const char DetachChar = '\x1d'; // Ctrl+]
 
         [Parameter(Mandatory = true, Position = 0, ParameterSetName = NameSet, ValueFromPipelineByPropertyName = true)]
@@ -55,27 +54,21 @@ namespace XenPS.Commands
 
         protected override void ProcessRecord()
         {
-            XenHostConnection host;
-            string domain;
-            object target;
-            switch (ParameterSetName)
+            XenDomainTarget? t = null;
+            object target = ParameterSetName == ObjectSet ? InputObject : ParameterSetName == IdSet ? Id : (object)Name;
+            var found = ParameterSetName == ObjectSet ? Piped(new[] { InputObject }).ToList()
+                : ParameterSetName == IdSet ? Select(null, new[] { Id }).ToList()
+                : Select(new[] { Name }, null).ToList();
+            if (found.Count == 0) return; // the selection wrote why
+            if (found.Count > 1)
             {
-                case ObjectSet:
-                    host = ResolveHostOf(InputObject);
-                    domain = InputObject.Id.ToString(CultureInfo.InvariantCulture);
-                    target = InputObject;
-                    break;
-                case IdSet:
-                    host = ResolveHost();
-                    domain = Id.ToString(CultureInfo.InvariantCulture);
-                    target = Id;
-                    break;
-                default:
-                    host = ResolveHost();
-                    domain = Name;
-                    target = Name;
-                    break;
+                WriteItemError(new ArgumentException($"'{Name}' matches {found.Count} domains ({string.Join(", ", found.Select(f => f.Description))}); a console attaches to one."),
+                    "AmbiguousDomain", ErrorCategory.InvalidArgument, target);
+                return;
             }
+            t = found[0];
+            string domain = t.Domain.Name;
+            var host = t.Host;
 
             bool scripted = Until != null || Send != null;
             if (!scripted && !CanBeInteractive())
@@ -102,11 +95,12 @@ namespace XenPS.Commands
                 if (!scripted && host.Backend is IXenTerminalConsole terminal)
                 {
                     // A real host: its own `xl console` (over ssh -t remotely) takes the terminal.
-                    RunInTerminal(terminal.TerminalConsoleCommand(domain, CancelToken), domain, target);
+                    RunInTerminal(terminal.TerminalConsoleCommand(t.Domain, CancelToken), domain, target);
                     return;
                 }
-                using IXenConsole console = host.Backend.OpenConsole(domain, CancelToken);
-                if (scripted) RunScripted(console, until, target);
+                using IXenConsole console = _consoles.Open(t, CancelToken);
+                if (scripted)
+                    WriteObject(_consoles.ReadUntil(console, t.Description, until, Send, TimeSpan.FromSeconds(Timeout), CancelToken), enumerateCollection: true);
                 else RunInteractive(console, domain);
             }
             catch (OperationCanceledException)
@@ -125,85 +119,6 @@ namespace XenPS.Commands
             {
                 WriteXenError(e, target);
             }
-        }
-
-        private void RunScripted(IXenConsole console, Regex? until, object target)
-        {
-            var deadline = DateTime.UtcNow.AddSeconds(Timeout);
-            var pending = new StringBuilder();   // text not yet split into complete lines
-            var lines = new List<string>();      // complete lines considered for output
-
-            if (Send != null)
-            {
-                // What was on the console before we typed is not part of the answer.
-                console.Read(TimeSpan.Zero, CancelToken);
-                foreach (string line in Send) console.Write(line + "\r", CancelToken);
-            }
-
-            var quietSince = DateTime.UtcNow;
-            while (true)
-            {
-                TimeSpan left = deadline - DateTime.UtcNow;
-                string chunk = console.Read(left < TimeSpan.FromMilliseconds(200) ? (left > TimeSpan.Zero ? left : TimeSpan.Zero) : TimeSpan.FromMilliseconds(200), CancelToken);
-                if (chunk.Length > 0)
-                {
-                    quietSince = DateTime.UtcNow;
-                    pending.Append(chunk);
-                    SplitLines(pending, lines);
-                }
-
-                if (until != null)
-                {
-                    // Complete lines first, then the partial line (a prompt such as "login: " has no newline).
-                    for (int i = 0; i < lines.Count; i++)
-                    {
-                        if (until.IsMatch(lines[i]))
-                        {
-                            WriteObject(lines.Take(i + 1).ToList(), enumerateCollection: true);
-                            return;
-                        }
-                    }
-                    string partial = pending.ToString().TrimEnd('\r');
-                    if (partial.Length > 0 && until.IsMatch(partial))
-                    {
-                        lines.Add(partial);
-                        WriteObject(lines, enumerateCollection: true);
-                        return;
-                    }
-                    if (DateTime.UtcNow >= deadline)
-                    {
-                        var last = lines.Concat(partial.Length > 0 ? new[] { partial } : Array.Empty<string>()).ToList();
-                        throw new XenTimeoutException(
-                            $"The console of {target} did not show a line matching '{Until}' within {Timeout} s. Raise -Timeout, or check the pattern.",
-                            last.Skip(Math.Max(0, last.Count - 10)).ToList());
-                    }
-                }
-                else
-                {
-                    // -Send alone: the answer is what arrives until the console is quiet for half a second.
-                    if (DateTime.UtcNow - quietSince > TimeSpan.FromMilliseconds(500) || DateTime.UtcNow >= deadline)
-                    {
-                        string partial = pending.ToString().TrimEnd('\r');
-                        if (partial.Length > 0) lines.Add(partial);
-                        WriteObject(lines, enumerateCollection: true);
-                        return;
-                    }
-                }
-            }
-        }
-
-        private static void SplitLines(StringBuilder pending, List<string> lines)
-        {
-            string text = pending.ToString();
-            int start = 0;
-            int nl;
-            while ((nl = text.IndexOf('\n', start)) >= 0)
-            {
-                lines.Add(text.Substring(start, nl - start).TrimEnd('\r'));
-                start = nl + 1;
-            }
-            pending.Clear();
-            pending.Append(text, start, text.Length - start);
         }
 
         private bool CanBeInteractive()

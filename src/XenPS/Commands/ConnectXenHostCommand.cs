@@ -1,4 +1,5 @@
 using System;
+using System.Linq;
 using System.Management.Automation;
 using XenPS.Backends;
 using XenPS.Infrastructure;
@@ -56,9 +57,34 @@ namespace XenPS.Commands
         [ValidateRange(1, 3600)]
         public int CommandTimeout { get; set; } = 60;
 
+        /// <summary>
+        /// Further options of the URI's backend, by name: a hashtable (@{ ConnectTimeout = 5 }) or the backend's own
+        /// options object ([XenPS.Backends.SshHostOptions]). Each backend lists what it takes in the error for a wrong name.
+        /// </summary>
+        [Parameter]
+        [ValidateNotNull]
+        public object? Option { get; set; }
+
+        // The backend parameters above, by the option each one sets.
+        private static readonly string[] BackendParameters = { nameof(TotalMemoryMiB), nameof(CpuCount), nameof(KeyFile), nameof(KnownHostsFile), nameof(AcceptNewHostKey), nameof(CommandTimeout) };
+
         protected override void ProcessRecord()
         {
-            string name = Name ?? DefaultName(Uri);
+            IXenBackendProvider provider;
+            XenHostAddress address;
+            XenHostOptions options;
+            try
+            {
+                provider = XenBackendFactory.ProviderFor(Uri);
+                address = provider.Parse(Uri.Trim());
+                options = BuildOptions(provider);
+            }
+            catch (XenPSException e)
+            {
+                WriteItemError(e, "InvalidXenHostUri", ErrorCategory.InvalidArgument, Uri);
+                return;
+            }
+            string name = Name ?? address.DefaultName;
             if (HostRegistry.Find(name) is XenHostConnection existing)
             {
                 if (existing.Uri == Uri)
@@ -76,34 +102,32 @@ namespace XenPS.Commands
             }
             if (!ShouldProcess(Uri, $"Connect to Xen host as '{name}'")) return;
 
-            var options = new XenBackendOptions();
-            if (MyInvocation.BoundParameters.ContainsKey(nameof(TotalMemoryMiB))) options.TotalMemoryMiB = TotalMemoryMiB;
-            if (MyInvocation.BoundParameters.ContainsKey(nameof(CpuCount))) options.CpuCount = CpuCount;
-            if (KeyFile != null) options.KeyFile = SessionState.Path.GetUnresolvedProviderPathFromPSPath(KeyFile);
-            if (KnownHostsFile != null) options.KnownHostsFile = SessionState.Path.GetUnresolvedProviderPathFromPSPath(KnownHostsFile);
-            if (AcceptNewHostKey) options.HostKeyPolicy = XenPS.Backends.Xl.SshHostKeyPolicy.AcceptNew;
-            options.CommandTimeout = TimeSpan.FromSeconds(CommandTimeout);
             IXenBackend backend;
             try
             {
-                backend = XenBackendFactory.Open(Uri, options);
+                backend = provider.Open(address, options, CancelToken);
             }
-            catch (XenConnectionException e)
+            catch (OperationCanceledException)
             {
-                WriteXenError(e, Uri, "XenHostConnectionFailed");
-                return;
+                throw new PipelineStoppedException();
             }
             catch (XenPSException e)
             {
-                WriteItemError(e, "InvalidXenHostUri", ErrorCategory.InvalidArgument, Uri);
+                WriteXenError(e, Uri, e.Reason == XenErrorReason.InvalidArgument ? "InvalidXenHostUri" : "XenHostConnectionFailed");
                 return;
             }
             var connection = new XenHostConnection(name, Uri, backend);
             try
             {
                 // Prove the connection before handing it out.
-                backend.GetHostInfo(CancelToken);
+                if (backend is IXenHostFacts facts) facts.GetHostInfo(CancelToken);
+                else backend.ListDomains(CancelToken);
                 HostRegistry.Add(connection, SetDefault.IsPresent);
+            }
+            catch (OperationCanceledException)
+            {
+                connection.Dispose();
+                throw new PipelineStoppedException();
             }
             catch (XenPSException e)
             {
@@ -114,21 +138,40 @@ namespace XenPS.Commands
             if (PassThru) WriteObject(connection);
         }
 
-        internal static string DefaultName(string uri)
+        /// <summary>The provider's options from -Option and the backend parameters; one that does not apply to the scheme is an error.</summary>
+        private XenHostOptions BuildOptions(IXenBackendProvider provider)
         {
-            int i = uri.IndexOf("://", StringComparison.Ordinal);
-            if (i < 0) return uri;
-            string rest = uri.Substring(i + 3);
-            if (rest.StartsWith("/", StringComparison.Ordinal))
+            XenHostOptions options;
+            object? opt = Option is PSObject p ? p.BaseObject : Option;
+            if (opt is XenHostOptions given)
             {
-                string trimmed = rest.TrimEnd('/');
-                return trimmed.Length == 0 ? "localhost" : System.IO.Path.GetFileName(trimmed);
+                var expected = provider.CreateOptions().GetType();
+                if (!expected.IsInstanceOfType(given))
+                    throw new XenArgumentException($"-Option is a {given.GetType().Name}; {provider.Scheme}:// hosts take a {expected.Name} (or a hashtable).");
+                options = given;
             }
-            int at = rest.IndexOf('@');
-            if (at >= 0) rest = rest.Substring(at + 1);
-            int slash = rest.IndexOf('/');
-            if (slash >= 0) rest = rest.Substring(0, slash);
-            return rest.Length == 0 ? "localhost" : rest;
+            else
+            {
+                options = provider.CreateOptions();
+                if (opt is System.Collections.IDictionary table)
+                {
+                    foreach (System.Collections.DictionaryEntry e in table)
+                        options.Set(e.Key?.ToString() ?? "", e.Value is PSObject v ? v.BaseObject : e.Value, provider.Scheme);
+                }
+                else if (opt != null)
+                    throw new XenArgumentException($"-Option takes a hashtable of {provider.Scheme}:// options or a {provider.CreateOptions().GetType().Name}.");
+            }
+            foreach (string param in BackendParameters)
+            {
+                if (!MyInvocation.BoundParameters.TryGetValue(param, out object? value)) continue;
+                if (!options.OptionNames.Any(n => string.Equals(n, param, StringComparison.OrdinalIgnoreCase)))
+                    throw new XenArgumentException($"-{param} does not apply to {provider.Scheme}:// hosts. Their options: {string.Join(", ", options.OptionNames)}.");
+                if (value is SwitchParameter sw) value = sw.IsPresent;
+                if (param == nameof(KeyFile) || param == nameof(KnownHostsFile))
+                    value = SessionState.Path.GetUnresolvedProviderPathFromPSPath((string)value!);
+                options.Set(param, value, provider.Scheme);
+            }
+            return options;
         }
     }
 }

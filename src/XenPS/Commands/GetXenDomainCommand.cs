@@ -2,21 +2,16 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation;
+using XenPS.Infrastructure;
+using XenPS.Services;
 
 namespace XenPS.Commands
 {
-    /// <summary>Get-XenDomain: lists domains like `xm list`, by name (wildcards), id or state.</summary>
+    /// <summary>Get-XenDomain: lists domains like `xm list`, on one or several hosts, by name (wildcards), id, uuid or state.</summary>
     [Cmdlet(VerbsCommon.Get, "XenDomain", DefaultParameterSetName = NameSet)]
     [OutputType(typeof(XenDomain))]
-    public sealed class GetXenDomainCommand : XenHostCmdletBase
+    public sealed class GetXenDomainCommand : XenDomainSelectingCmdletBase
     {
-        private const string NameSet = "Name";
-        private const string IdSet = "Id";
-        private const string ObjectSet = "InputObject";
-        private readonly Dictionary<string, IReadOnlyList<XenDomain>> _listings = new Dictionary<string, IReadOnlyList<XenDomain>>();
-        private IReadOnlyList<XenDomain>? _listing;
-        private XenHostConnection? _host;
-
         [Parameter(Position = 0, ParameterSetName = NameSet, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [SupportsWildcards]
         [ArgumentCompleter(typeof(XenPS.Completers.XenDomainNameCompleter))]
@@ -33,13 +28,24 @@ namespace XenPS.Commands
         [ValidateNotNull]
         public XenDomain[] InputObject { get; set; } = null!;
 
-        /// <summary>Only domains with any of these state flags (None is the idle "------" state).</summary>
+        /// <summary>The hosts to list: connections (also from the pipeline: Get-XenHostConnection | Get-XenDomain), names or wildcards.</summary>
+        [Parameter(ParameterSetName = NameSet, ValueFromPipeline = true)]
+        [Parameter(ParameterSetName = IdSet)]
+        [Parameter(ParameterSetName = ObjectSet)]
+        [XenHostTransformation]
+        [ArgumentCompleter(typeof(XenPS.Completers.XenHostNameCompleter))]
+        [ValidateNotNullOrEmpty]
+        public override XenHostConnection[]? XenHost { get => base.XenHost; set => base.XenHost = value; }
+
+        /// <summary>Only domains in any of these lifecycle states (Running, Paused, Halted, ...).</summary>
         [Parameter]
         public XenDomainState[]? State { get; set; }
 
+        private bool _manyHosts;
+
         protected override void BeginProcessing()
         {
-            if (ParameterSetName != ObjectSet) _host = ResolveHost();
+            _manyHosts = (XenHost?.Length ?? 0) > 1 || MyInvocation.ExpectingInput && ParameterSetName == NameSet && Name == null;
         }
 
         protected override void ProcessRecord()
@@ -49,64 +55,26 @@ namespace XenPS.Commands
                 Refresh();
                 return;
             }
-            var host = _host!;
-            // One listing per invocation and host, however many names come down the pipeline.
-            if (_listing == null)
-            {
-                try
-                {
-                    _listing = host.Backend.ListDomains(CancelToken).Select(d => Stamp(d, host)).ToList();
-                }
-                catch (OperationCanceledException)
-                {
-                    throw new PipelineStoppedException();
-                }
-                catch (XenPSException e)
-                {
-                    ThrowXenError(e, host);
-                    return;
-                }
-            }
-
-            IEnumerable<XenDomain> selected = ParameterSetName == IdSet ? SelectById(_listing, Id, host)
-                : Name == null ? _listing
-                : SelectByName(_listing, Name, host);
-            WriteObject(Filter(selected), enumerateCollection: true);
+            var targets = ParameterSetName == IdSet ? Select(null, Id) : Select(Name, null);
+            bool many = _manyHosts || ResolveHosts().Count > 1;
+            foreach (var t in targets)
+                if (Keep(t.Domain)) WriteDomain(t.Domain, many);
         }
 
-        private IEnumerable<XenDomain> Filter(IEnumerable<XenDomain> domains) =>
-            State == null || State.Length == 0
-                ? domains
-                : domains.Where(d => State.Any(s => s == XenDomainState.None ? d.State == XenDomainState.None : (d.State & s) == s));
+        private bool Keep(XenDomain d) => State == null || State.Length == 0 || State.Contains(d.State);
 
         // A domain object read again from its own host; one listing per host for the whole invocation.
         private void Refresh()
         {
-            foreach (var old in InputObject)
+            foreach (var t in Piped(InputObject))
             {
-                try
-                {
-                    var host = ResolveHostOf(old);
-                    if (!_listings.TryGetValue(host.Name, out var list))
-                    {
-                        list = host.Backend.ListDomains(CancelToken).Select(d => Stamp(d, host)).ToList();
-                        _listings[host.Name] = list;
-                    }
-                    var now = list.FirstOrDefault(d => d.Id == old.Id);
-                    if (now == null)
-                        WriteItemError(new XenDomainNotFoundException(old.Name, $"{old.Name} (id {old.Id}) is no longer on {host.Name}."),
-                            "DomainNotFound", ErrorCategory.ObjectNotFound, old);
-                    else
-                        WriteObject(Filter(new[] { now }), enumerateCollection: true);
-                }
-                catch (OperationCanceledException)
-                {
-                    throw new PipelineStoppedException();
-                }
-                catch (XenPSException e)
-                {
-                    WriteXenError(e, old);
-                }
+                var list = ListAll(new[] { t.Host });
+                if (list.Count == 0) continue;
+                var now = list[0].Listing.FirstOrDefault(d => DomainWaitService.Same(t.Domain, d));
+                if (now == null)
+                    WriteItemError(new XenDomainNotFoundException(t.Domain.Name, $"{t.Description} is no longer there."),
+                        "DomainNotFound", ErrorCategory.ObjectNotFound, t.Domain);
+                else if (Keep(now)) WriteDomain(now, _manyHosts);
             }
         }
     }

@@ -16,6 +16,7 @@ namespace XenPS.Commands
     {
         private const string PathSet = "Path";
         private const string ConfigSet = "Config";
+        private readonly XenPS.Services.DomainLifecycleService _lifecycle = new XenPS.Services.DomainLifecycleService();
 
         /// <summary>The config file; /dev/null means "overrides only". A relative path not found here is looked up in /etc/xen, as xm did.</summary>
         // Not bound from the pipeline: a pipeline of configs must choose the Config set unambiguously
@@ -45,7 +46,7 @@ namespace XenPS.Commands
 
         protected override void ProcessRecord()
         {
-            var host = ResolveHost();
+            var host = ResolveSingleHost();
             XenDomainConfig config;
             object target;
             try
@@ -75,8 +76,7 @@ namespace XenPS.Commands
             if (!ShouldProcess($"{name} on {host.Name}", "Create Xen domain" + (Paused ? " (paused)" : ""))) return;
             try
             {
-                var domain = host.Backend.CreateDomain(config, new CreateDomainOptions { Paused = Paused.IsPresent }, CancelToken);
-                WriteObject(Stamp(domain, host));
+                WriteObject(_lifecycle.Create(host, config, new CreateDomainOptions { Paused = Paused.IsPresent }, CancelToken));
             }
             catch (OperationCanceledException)
             {

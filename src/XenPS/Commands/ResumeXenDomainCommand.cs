@@ -10,6 +10,6 @@ namespace XenPS.Commands
     {
         protected override string Action => "Unpause Xen domain";
 
-        protected override void Apply(IXenBackend backend, string domid) => backend.UnpauseDomain(domid, CancelToken);
+        protected override bool Pause => false;
     }
 }

@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Linq;
 using System.Management.Automation;
 using System.Threading;
+using XenPS.Services;
 
 namespace XenPS.Commands
 {
@@ -17,7 +18,9 @@ namespace XenPS.Commands
     {
         private const int DefaultTimeoutSeconds = 300; // xendomains' XENDOMAINS_STOP_MAXWAIT
 
-        private readonly List<Pending> _pending = new List<Pending>();
+        private readonly List<XenDomainTarget> _pending = new List<XenDomainTarget>();
+        private readonly DomainLifecycleService _lifecycle = new DomainLifecycleService();
+        private bool _manyHosts;
 
         /// <summary>Wait until each domain has shut down (gone, or kept in the shutdown state).</summary>
         [Parameter]
@@ -47,135 +50,67 @@ namespace XenPS.Commands
 
         private bool Waiting => Wait || Force || MyInvocation.BoundParameters.ContainsKey(nameof(Timeout));
 
+        private StopOptions Options => new StopOptions
+        {
+            Destroy = TurnOff.IsPresent,
+            AcpiFallback = AcpiFallback.IsPresent,
+            Timeout = TimeSpan.FromSeconds(Timeout),
+            EscalateOnTimeout = Force.IsPresent,
+        };
+
         protected override void ProcessRecord()
         {
-            foreach (var (domain, host) in Targets())
+            foreach (var t in Targets())
             {
-                if (domain.IsDomain0)
+                if (t.Domain.IsDomain0)
                 {
                     WriteItemError(new XenInvalidOperationException(
-                            $"Domain-0 cannot be {(TurnOff ? "destroyed" : "shut down")}: it is the host's control domain. Shut the host down instead."),
-                        "CannotStopDomain0", ErrorCategory.InvalidOperation, domain);
+                            $"Domain-0 cannot be {(TurnOff ? "destroyed" : "shut down")}: it is the host's control domain. Shut the host down instead.",
+                            XenErrorReason.Domain0Refused),
+                        "CannotStopDomain0", ErrorCategory.InvalidOperation, t.Domain);
                     continue;
                 }
-                string target = $"{domain.Name} (id {domain.Id}) on {host.Name}";
-                try
-                {
-                    if (TurnOff)
-                    {
-                        if (!ConfirmDestroy(target, "Destroy Xen domain (pull the plug)")) continue;
-                        host.Backend.DestroyDomain(DomId(domain), CancelToken);
-                        if (PassThru) WriteObject(Gone(domain, XenShutdownReason.None));
-                        continue;
-                    }
-                    if (!ShouldProcess(target, "Shut down Xen domain")) continue;
-                    host.Backend.ShutdownDomain(DomId(domain), AcpiFallback.IsPresent, CancelToken);
-                    if (Waiting)
-                        _pending.Add(new Pending(domain, host, target));
-                    else if (PassThru)
-                        WriteObject(Refresh(host, domain));
-                }
-                catch (OperationCanceledException)
-                {
-                    throw new PipelineStoppedException();
-                }
-                catch (XenCommandException e) when (e.Message.IndexOf("PV control interface not available", StringComparison.OrdinalIgnoreCase) >= 0)
-                {
-                    WriteItemError(new XenInvalidOperationException(
-                            $"{target} has no PV drivers, so it cannot be asked to shut down (xl: \"{e.Message}\"). " +
-                            "Use -AcpiFallback to press its ACPI power button instead (xl shutdown -F), or -TurnOff to destroy it."),
-                        "PvControlUnavailable", ErrorCategory.InvalidOperation, domain);
-                }
-                catch (XenPSException e)
-                {
-                    WriteXenError(e, domain);
-                }
+                if (TurnOff ? !ConfirmDestroy(t.Description, "Destroy Xen domain (pull the plug)") : !ShouldProcess(t.Description, "Shut down Xen domain"))
+                    continue;
+                XenDomainResult r;
+                try { r = _lifecycle.RequestStop(t, Options, CancelToken); }
+                catch (OperationCanceledException) { throw new PipelineStoppedException(); }
+                if (r.Error != null) { WriteXenError(r.Error, t.Domain); continue; }
+                if (TurnOff) { if (PassThru) WriteDomain(r.Domain!, _manyHosts); }
+                else if (Waiting) _pending.Add(t);
+                else if (PassThru) WriteDomain(DomainLifecycleService.Refresh(t, CancelToken), _manyHosts);
             }
+        }
+
+        protected override void BeginProcessing()
+        {
+            _manyHosts = (XenHost?.Length ?? 0) > 1;
         }
 
         protected override void EndProcessing()
         {
-            if (_pending.Count > 0) WaitForAll();
-        }
-
-        private void WaitForAll()
-        {
-            var progress = new ProgressRecord(1, "Stopping Xen domains", "Waiting for domains to shut down");
-            var started = DateTime.UtcNow;
-            var deadline = started.AddSeconds(Timeout);
-            int total = _pending.Count;
+            if (_pending.Count == 0) return;
+            var progress = new SyncProgress<XenProgress>(p => WriteServiceProgress(1, p));
+            string waited = Timeout.ToString(CultureInfo.InvariantCulture);
             try
             {
-                while (true)
+                foreach (var r in _lifecycle.WaitForStop(_pending, Options,
+                             t => ShouldProcess(t.Description, $"Destroy Xen domain (it did not shut down within {waited} s)"),
+                             WriteWarning, progress, CancelToken))
                 {
-                    CancelToken.ThrowIfCancellationRequested();
-                    Forget();
-                    foreach (var p in _pending.Where(p => !p.Done))
+                    if (r.Error != null)
                     {
-                        var now = List(p.Host).FirstOrDefault(d => d.Id == p.Domain.Id);
-                        if (now == null || (now.State & XenDomainState.Shutdown) != 0)
-                        {
-                            p.Done = true;
-                            WriteVerbose($"{p.Target} has shut down{(now == null ? "" : " and is kept (" + now.StateFlags + ")")}.");
-                            if (PassThru) WriteObject(now ?? Gone(p.Domain, XenShutdownReason.Poweroff));
-                        }
+                        WriteXenError(r.Error, r.Target.Domain, r.Error is XenTimeoutException ? "StopTimeout" : null);
+                        continue;
                     }
-                    var left = _pending.Where(p => !p.Done).ToList();
-                    if (left.Count == 0) return;
-
-                    if (DateTime.UtcNow >= deadline)
-                    {
-                        foreach (var p in left) Expired(p);
-                        return;
-                    }
-                    int done = total - left.Count;
-                    progress.PercentComplete = Math.Min(99, done * 100 / total);
-                    progress.StatusDescription = string.Format(CultureInfo.InvariantCulture,
-                        "{0} of {1} shut down; waiting for {2} ({3:F0} s left)", done, total,
-                        string.Join(", ", left.Take(5).Select(p => p.Domain.Name)) + (left.Count > 5 ? ", ..." : ""),
-                        (deadline - DateTime.UtcNow).TotalSeconds);
-                    WriteProgress(progress);
-                    if (CancelToken.WaitHandle.WaitOne(TimeSpan.FromMilliseconds(200))) throw new OperationCanceledException(CancelToken);
+                    if (r.Note != null) WriteVerbose($"{r.Target.Description} {r.Note}.");
+                    if (PassThru) WriteDomain(r.Domain!, _manyHosts || _pending.Select(p => p.Host).Distinct().Count() > 1);
                 }
             }
             catch (OperationCanceledException)
             {
                 throw new PipelineStoppedException();
             }
-            finally
-            {
-                progress.RecordType = ProgressRecordType.Completed;
-                progress.PercentComplete = 100;
-                WriteProgress(progress);
-            }
-        }
-
-        private void Expired(Pending p)
-        {
-            string waited = Timeout.ToString(CultureInfo.InvariantCulture);
-            if (Force)
-            {
-                WriteWarning($"{p.Target} did not shut down within {waited} s; destroying it (-Force).");
-                try
-                {
-                    if (!ShouldProcess(p.Target, $"Destroy Xen domain (it did not shut down within {waited} s)")) return;
-                    p.Host.Backend.DestroyDomain(DomId(p.Domain), CancelToken);
-                    if (PassThru) WriteObject(Gone(p.Domain, XenShutdownReason.None));
-                }
-                catch (XenDomainNotFoundException)
-                {
-                    if (PassThru) WriteObject(Gone(p.Domain, XenShutdownReason.Poweroff)); // it went away on its own in the meantime
-                }
-                catch (XenPSException e)
-                {
-                    WriteXenError(e, p.Domain);
-                }
-                return;
-            }
-            WriteItemError(new XenTimeoutException(
-                    $"{p.Target} did not shut down within {waited} s; it is left as it is. Wait longer with -Timeout, " +
-                    "destroy it with Stop-XenDomain -TurnOff, or pass -Force to destroy domains that do not stop in time."),
-                "StopTimeout", ErrorCategory.OperationTimeout, p.Domain);
         }
 
         /// <summary>ShouldProcess with ConfirmImpact High: asks unless -Confirm:$false, -Force, -WhatIf or $ConfirmPreference = None.</summary>
@@ -195,32 +130,5 @@ namespace XenPS.Commands
                 "Confirm destroy");
         }
 
-        /// <summary>
-        /// A domain that no longer exists, as -PassThru writes it: its last known fields with the state it left in
-        /// (shut down for a graceful stop, dying for a destroy), never the running state it had before.
-        /// </summary>
-        private static XenDomain Gone(XenDomain last, XenShutdownReason reason)
-        {
-            var d = last.Clone();
-            bool shutdown = reason != XenShutdownReason.None;
-            d.StateFlags = XenDomain.EncodeState(false, false, false, shutdown, reason, dying: !shutdown);
-            d.ShutdownReason = reason;
-            return d;
-        }
-
-        private sealed class Pending
-        {
-            public Pending(XenDomain domain, XenHostConnection host, string target)
-            {
-                Domain = domain;
-                Host = host;
-                Target = target;
-            }
-
-            public XenDomain Domain { get; }
-            public XenHostConnection Host { get; }
-            public string Target { get; }
-            public bool Done { get; set; }
-        }
     }
 }

@@ -10,6 +10,6 @@ namespace XenPS.Commands
     {
         protected override string Action => "Pause Xen domain";
 
-        protected override void Apply(IXenBackend backend, string domid) => backend.PauseDomain(domid, CancelToken);
+        protected override bool Pause => true;
     }
 }

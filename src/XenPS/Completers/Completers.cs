@@ -46,6 +46,8 @@ namespace XenPS.Completers
             XenHostConnection? host = null;
             object? bound = fakeBoundParameters?["XenHost"];
             if (bound is PSObject pso) bound = pso.BaseObject;
+            if (bound is object[] arr && arr.Length > 0) bound = arr[0] is PSObject p0 ? p0.BaseObject : arr[0];
+            if (bound is XenHostConnection[] conns && conns.Length > 0) bound = conns[0];
             if (bound is XenHostConnection hc) host = hc;
             else if (bound is string s) host = HostRegistry.Find(s);
             host ??= HostRegistry.Default;
@@ -65,7 +67,7 @@ namespace XenPS.Completers
             return domains.Where(d => p.IsMatch(d.Name))
                 .OrderBy(d => d.Name, StringComparer.OrdinalIgnoreCase)
                 .Select(d => new CompletionResult(CompletionText.Quote(d.Name), d.Name, CompletionResultType.ParameterValue,
-                    $"{d.Name} (id {d.Id}, {d.StateFlags})"))
+                    $"{d.Name} (id {d.IdText}, {d.State})"))
                 .ToList();
         }
     }

@@ -1,37 +1,39 @@
-using System.Linq;
 using System.Management.Automation;
 
 namespace XenPS.Infrastructure
 {
-    /// <summary>One mapping from engine exceptions to stable error ids and precise categories.</summary>
+    /// <summary>One mapping from engine failures (by their typed reason, never their text) to PowerShell error categories.</summary>
     internal static class ErrorMap
     {
-        internal static (string Id, ErrorCategory Category) Map(XenPSException e) => e switch
-        {
-            XenDomainNotFoundException _ => ("DomainNotFound", ErrorCategory.ObjectNotFound),
-            XenResourceExistsException _ => ("DomainExists", ErrorCategory.ResourceExists),
-            XenResourceUnavailableException _ => ("InsufficientHostResources", ErrorCategory.ResourceUnavailable),
-            XenInvalidOperationException _ => ("InvalidDomainOperation", ErrorCategory.InvalidOperation),
-            XenConnectionException _ => ("XenHostConnectionFailed", ErrorCategory.ConnectionError),
-            XenTimeoutException _ => ("OperationTimeout", ErrorCategory.OperationTimeout),
-            XenConfigException c => MapConfig(c),
-            XenCommandException _ => ("XlCommandFailed", ErrorCategory.InvalidResult),
-            _ => ("XenOperationFailed", ErrorCategory.NotSpecified),
-        };
+        internal static (string Id, ErrorCategory Category) Map(XenPSException e) => (e.ErrorId, Category(e));
 
-        private static (string, ErrorCategory) MapConfig(XenConfigException c)
+        internal static ErrorCategory Category(XenPSException e)
         {
-            var first = c.Diagnostics.FirstOrDefault(d => d.Severity == DiagnosticSeverity.Error);
-            if (first == null) return ("InvalidDomainConfig", ErrorCategory.InvalidData);
-            switch (first.Code)
+            if (e is XenConfigException c)
             {
-                case "FileNotFound": return ("PathNotFound", ErrorCategory.ObjectNotFound);
-                case "FileUnreadable": return ("ConfigFileUnreadable", ErrorCategory.ReadError);
-                default:
-                    return XenPS.Config.DiagnosticCodes.IsSyntax(first.Code)
-                        ? ("ConfigSyntaxError", ErrorCategory.ParserError)
-                        : ("InvalidDomainConfig", ErrorCategory.InvalidData);
+                string? code = c.FirstErrorCode;
+                if (code == "FileNotFound") return ErrorCategory.ObjectNotFound;
+                if (code == "FileUnreadable") return ErrorCategory.ReadError;
             }
+            return e.Reason switch
+            {
+                XenErrorReason.DomainNotFound => ErrorCategory.ObjectNotFound,
+                XenErrorReason.DomainExists => ErrorCategory.ResourceExists,
+                XenErrorReason.InsufficientResources => ErrorCategory.ResourceUnavailable,
+                XenErrorReason.InvalidOperation => ErrorCategory.InvalidOperation,
+                XenErrorReason.Domain0Refused => ErrorCategory.InvalidOperation,
+                XenErrorReason.PvControlUnavailable => ErrorCategory.InvalidOperation,
+                XenErrorReason.ConnectionFailed => ErrorCategory.ConnectionError,
+                XenErrorReason.ConnectionClosed => ErrorCategory.ConnectionError,
+                XenErrorReason.Timeout => ErrorCategory.OperationTimeout,
+                XenErrorReason.ConfigInvalid => ErrorCategory.InvalidData,
+                XenErrorReason.ConfigSyntax => ErrorCategory.ParserError,
+                XenErrorReason.HostCommandFailed => ErrorCategory.InvalidResult,
+                XenErrorReason.OperationNotSupported => ErrorCategory.NotImplemented,
+                XenErrorReason.InvalidArgument => ErrorCategory.InvalidArgument,
+                XenErrorReason.StateDamaged => ErrorCategory.InvalidData,
+                _ => ErrorCategory.NotSpecified,
+            };
         }
     }
 }

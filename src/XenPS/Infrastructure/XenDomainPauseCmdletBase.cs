@@ -1,12 +1,14 @@
 using System;
 using System.Management.Automation;
-using XenPS.Backends;
+using XenPS.Services;
 
 namespace XenPS.Commands
 {
     /// <summary>Suspend-/Resume-XenDomain: the same selection, refusal of Domain-0 and error policy; only the call differs.</summary>
     public abstract class XenDomainPauseCmdletBase : XenDomainTargetCmdletBase
     {
+        private readonly DomainLifecycleService _lifecycle = new DomainLifecycleService();
+
         /// <summary>Write each domain as it is afterwards.</summary>
         [Parameter]
         public SwitchParameter PassThru { get; set; }
@@ -14,33 +16,26 @@ namespace XenPS.Commands
         /// <summary>The ShouldProcess action text.</summary>
         protected abstract string Action { get; }
 
-        /// <summary>Does it to one domain (by domid).</summary>
-        protected abstract void Apply(IXenBackend backend, string domid);
+        /// <summary>True to pause, false to unpause.</summary>
+        protected abstract bool Pause { get; }
 
         protected override void ProcessRecord()
         {
-            foreach (var (domain, host) in Targets())
+            bool many = (XenHost?.Length ?? 0) > 1;
+            foreach (var t in Targets())
             {
-                if (domain.IsDomain0)
+                if (t.Domain.IsDomain0)
                 {
-                    WriteItemError(new XenInvalidOperationException("Domain-0 cannot be paused or unpaused: it is the host's control domain."),
-                        "CannotPauseDomain0", ErrorCategory.InvalidOperation, domain);
+                    WriteItemError(new XenInvalidOperationException("Domain-0 cannot be paused or unpaused: it is the host's control domain.", XenErrorReason.Domain0Refused),
+                        "CannotPauseDomain0", ErrorCategory.InvalidOperation, t.Domain);
                     continue;
                 }
-                if (!ShouldProcess($"{domain.Name} (id {domain.Id}) on {host.Name}", Action)) continue;
-                try
-                {
-                    Apply(host.Backend, DomId(domain));
-                    if (PassThru) WriteObject(Refresh(host, domain));
-                }
-                catch (OperationCanceledException)
-                {
-                    throw new PipelineStoppedException();
-                }
-                catch (XenPSException e)
-                {
-                    WriteXenError(e, domain);
-                }
+                if (!ShouldProcess(t.Description, Action)) continue;
+                XenDomainResult r;
+                try { r = _lifecycle.SetPaused(t, Pause, CancelToken); }
+                catch (OperationCanceledException) { throw new PipelineStoppedException(); }
+                if (r.Error != null) WriteXenError(r.Error, t.Domain);
+                else if (PassThru) WriteDomain(r.Domain!, many);
             }
         }
     }

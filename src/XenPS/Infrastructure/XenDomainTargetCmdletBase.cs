@@ -1,22 +1,132 @@
+using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
 using System.Management.Automation;
+using XenPS.Infrastructure;
+using XenPS.Services;
 
 namespace XenPS.Commands
 {
     /// <summary>
-    /// Base of the cmdlets that act on existing domains: -Name (wildcards; a wildcard never selects Domain-0), -Id, or
-    /// domain objects from the pipeline (each acted on at the host it came from). One listing per host per invocation.
+    /// Base of the cmdlets that select domains: -Name (DomainSelector's one rule: exact name, domid, uuid, wildcard), -Id,
+    /// or domain objects from the pipeline (each acted on at the host it came from), on one or several hosts. One
+    /// listing per host per invocation (hosts listed in parallel); a host that cannot be listed is a per-host error.
     /// </summary>
-    public abstract class XenDomainTargetCmdletBase : XenHostCmdletBase
+    public abstract class XenDomainSelectingCmdletBase : XenHostCmdletBase
     {
         protected const string NameSet = "Name";
         protected const string IdSet = "Id";
         protected const string ObjectSet = "InputObject";
 
-        private readonly Dictionary<string, IReadOnlyList<XenDomain>> _listings = new Dictionary<string, IReadOnlyList<XenDomain>>();
+        private readonly Dictionary<XenHostConnection, IReadOnlyList<XenDomain>> _listings = new Dictionary<XenHostConnection, IReadOnlyList<XenDomain>>();
+        private readonly HashSet<XenHostConnection> _failed = new HashSet<XenHostConnection>();
 
+        /// <summary>Whether a wildcard may select Domain-0 (not for cmdlets that change domains).</summary>
+        protected virtual bool WildcardSkipsDomain0 => true;
+
+        /// <summary>The domains -Name/-Id select on the resolved hosts, each with its host; failures are written as errors.</summary>
+        protected IEnumerable<XenDomainTarget> Select(string[]? names, int[]? ids)
+        {
+            var hosts = ResolveHosts();
+            var listed = ListAll(hosts);
+            if (names == null && ids == null)
+            {
+                foreach (var (h, l) in listed)
+                    foreach (var d in l) yield return new XenDomainTarget(h, d);
+                yield break;
+            }
+            string hostNames = string.Join(", ", hosts.Select(h => h.Name));
+            var seen = new HashSet<XenDomain>();
+            if (ids != null)
+            {
+                foreach (int id in ids)
+                {
+                    bool any = false;
+                    foreach (var (h, l) in listed)
+                        foreach (var d in l.Where(x => x.Id == id))
+                        {
+                            any = true;
+                            if (seen.Add(d)) yield return new XenDomainTarget(h, d);
+                        }
+                    if (!any)
+                        WriteItemError(new XenDomainNotFoundException(id.ToString(CultureInfo.InvariantCulture), $"No domain has id {id} on {hostNames}."),
+                            "DomainNotFound", ErrorCategory.ObjectNotFound, id);
+                }
+                yield break;
+            }
+            foreach (string n in names!)
+            {
+                bool any = false;
+                var how = DomainSelector.Kind.None;
+                foreach (var (h, l) in listed)
+                {
+                    var (matches, k) = DomainSelector.Match(l, n, WildcardSkipsDomain0);
+                    if (how == DomainSelector.Kind.None || k == DomainSelector.Kind.Exact) how = k;
+                    foreach (var d in matches)
+                    {
+                        any = true;
+                        if (seen.Add(d)) yield return new XenDomainTarget(h, d);
+                    }
+                }
+                if (!any && listed.Count > 0)
+                {
+                    var err = DomainSelector.NotFound(n, how, listed.SelectMany(x => x.Listing).ToList(), hostNames);
+                    if (err != null) WriteItemError(err, "DomainNotFound", ErrorCategory.ObjectNotFound, n);
+                }
+            }
+        }
+
+        /// <summary>Piped domain objects, each with the host it came from.</summary>
+        protected IEnumerable<XenDomainTarget> Piped(IEnumerable<XenDomain> domains)
+        {
+            foreach (var d in domains)
+            {
+                XenHostConnection host;
+                try { host = ResolveHostOf(d); }
+                catch (XenPSException e) { WriteXenError(e, d); continue; }
+                yield return new XenDomainTarget(host, d);
+            }
+        }
+
+        /// <summary>Each host's listing (cached for the invocation); hosts that fail are written once as errors and left out.</summary>
+        protected List<(XenHostConnection Host, IReadOnlyList<XenDomain> Listing)> ListAll(IReadOnlyList<XenHostConnection> hosts)
+        {
+            var todo = hosts.Where(h => !_listings.ContainsKey(h) && !_failed.Contains(h)).ToList();
+            if (todo.Count > 0)
+            {
+                IReadOnlyList<(XenHostConnection Host, IReadOnlyList<XenDomain>? Value, XenPSException? Error)> got;
+                try
+                {
+                    got = HostFanOut.Run(todo, (h, ct) => (IReadOnlyList<XenDomain>)h.Backend.ListDomains(ct).Select(d => Stamp(d, h)).ToList(),
+                        HostFanOut.DefaultDegree, CancelToken);
+                }
+                catch (OperationCanceledException)
+                {
+                    throw new PipelineStoppedException();
+                }
+                foreach (var (h, l, e) in got)
+                {
+                    if (e != null)
+                    {
+                        _failed.Add(h);
+                        WriteXenError(e, h);
+                    }
+                    else _listings[h] = l!;
+                }
+            }
+            return hosts.Where(h => _listings.ContainsKey(h)).Select(h => (h, _listings[h])).ToList();
+        }
+
+        /// <summary>Drops cached listings so the next Select reads the hosts again.</summary>
+        protected void Forget() => _listings.Clear();
+    }
+
+    /// <summary>
+    /// Base of the cmdlets that act on existing domains: -Name (mandatory), -Id, or -InputObject from the pipeline.
+    /// </summary>
+    public abstract class XenDomainTargetCmdletBase : XenDomainSelectingCmdletBase
+    {
         [Parameter(Mandatory = true, Position = 0, ParameterSetName = NameSet, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [SupportsWildcards]
         [ArgumentCompleter(typeof(XenPS.Completers.XenDomainNameCompleter))]
@@ -33,53 +143,9 @@ namespace XenPS.Commands
         public XenDomain[] InputObject { get; set; } = null!;
 
         /// <summary>The domains this record names, each with its host; selection failures are written as errors.</summary>
-        protected IEnumerable<(XenDomain Domain, XenHostConnection Host)> Targets()
-        {
-            if (ParameterSetName == ObjectSet)
-            {
-                foreach (var d in InputObject)
-                {
-                    XenHostConnection host;
-                    try { host = ResolveHostOf(d); }
-                    catch (XenPSException e) { WriteXenError(e, d); continue; }
-                    yield return (d, host);
-                }
-                yield break;
-            }
-            var h = ResolveHost();
-            IReadOnlyList<XenDomain> listing;
-            try { listing = List(h); }
-            catch (XenPSException e) { ThrowXenError(e, h); yield break; }
-
-            var selected = ParameterSetName == IdSet ? SelectById(listing, Id, h) : SelectByName(listing, Name, h, wildcardSkipsDomain0: true);
-            foreach (var d in selected) yield return (d, h);
-        }
-
-        /// <summary>The host's domains, listed once per invocation until <see cref="Forget"/>.</summary>
-        protected IReadOnlyList<XenDomain> List(XenHostConnection host)
-        {
-            if (!_listings.TryGetValue(host.Name, out var l))
-            {
-                l = host.Backend.ListDomains(CancelToken).Select(d => Stamp(d, host)).ToList();
-                _listings[host.Name] = l;
-            }
-            return l;
-        }
-
-        /// <summary>Drops cached listings (all, or one host's) so the next List reads the host again.</summary>
-        protected void Forget(XenHostConnection? host = null)
-        {
-            if (host == null) _listings.Clear();
-            else _listings.Remove(host.Name);
-        }
-
-        /// <summary>The domain as the host lists it now, or the object given when it is gone.</summary>
-        protected XenDomain Refresh(XenHostConnection host, XenDomain domain)
-        {
-            Forget(host);
-            return List(host).FirstOrDefault(d => d.Id == domain.Id) ?? domain;
-        }
-
-        protected static string DomId(XenDomain d) => d.Id.ToString(CultureInfo.InvariantCulture);
+        protected IEnumerable<XenDomainTarget> Targets() =>
+            ParameterSetName == ObjectSet ? Piped(InputObject)
+            : ParameterSetName == IdSet ? Select(null, Id)
+            : Select(Name, null);
     }
 }

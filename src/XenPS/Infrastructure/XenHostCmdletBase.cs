@@ -1,38 +1,45 @@
 using System;
 using System.Collections.Generic;
-using System.Globalization;
 using System.Linq;
 using System.Management.Automation;
 using XenPS.Backends;
 using XenPS.Infrastructure;
+using XenPS.Services;
 
 namespace XenPS.Commands
 {
     /// <summary>
-    /// Base of the cmdlets that act on a host: -XenHost (a connection or its name), else the default connection;
-    /// with none at all the invocation cannot proceed and terminates with a message that says how to connect.
-    /// Domains piped in find their own host again through their Host name (or, failing that, their HostUri).
+    /// Base of the cmdlets that act on hosts: -XenHost (one or several connections, names, or wildcards over names), else
+    /// the default connection; with none at all the invocation cannot proceed and terminates with a message that says
+    /// how to connect. Domains piped in find their own host again through their Host name (or, failing that, their HostUri).
     /// </summary>
     public abstract class XenHostCmdletBase : XenCmdletBase
     {
         private readonly List<XenHostConnection> _transient = new List<XenHostConnection>();
 
-        /// <summary>The host to act on: a connection from Connect-XenHost, or its name. Default: the default connection.</summary>
+        /// <summary>The hosts to act on: connections from Connect-XenHost, their names, or wildcards over names. Default: the default connection.</summary>
         [Parameter]
         [XenHostTransformation]
         [ArgumentCompleter(typeof(XenPS.Completers.XenHostNameCompleter))]
-        [ValidateNotNull]
-        public XenHostConnection? XenHost { get; set; }
+        [ValidateNotNullOrEmpty]
+        public virtual XenHostConnection[]? XenHost { get; set; }
 
-        /// <summary>The connection -XenHost names, or the default; terminates when there is none.</summary>
-        protected XenHostConnection ResolveHost()
+        /// <summary>The connections -XenHost names (closed ones are per-host errors), or the default; terminates when there is none.</summary>
+        protected IReadOnlyList<XenHostConnection> ResolveHosts()
         {
-            if (XenHost != null)
+            if (XenHost != null && XenHost.Length > 0)
             {
-                if (!XenHost.IsOpen)
-                    ThrowTerminating(new XenConnectionException($"The host connection '{XenHost.Name}' is closed. Connect-XenHost '{XenHost.Uri}' again."),
-                        "XenHostConnectionClosed", ErrorCategory.ConnectionError, XenHost);
-                return XenHost;
+                var open = new List<XenHostConnection>();
+                foreach (var h in XenHost)
+                {
+                    if (h.IsOpen) open.Add(h);
+                    else WriteItemError(new XenConnectionException($"The host connection '{h.Name}' is closed. Connect-XenHost '{h.Uri}' again.", XenErrorReason.ConnectionClosed),
+                        "XenHostConnectionClosed", ErrorCategory.ConnectionError, h);
+                }
+                if (open.Count == 0 && XenHost.Length == 1)
+                    ThrowTerminating(new XenConnectionException($"The host connection '{XenHost[0].Name}' is closed. Connect-XenHost '{XenHost[0].Uri}' again.", XenErrorReason.ConnectionClosed),
+                        "XenHostConnectionClosed", ErrorCategory.ConnectionError, XenHost[0]);
+                return open;
             }
             var d = HostRegistry.Default;
             if (d == null)
@@ -42,69 +49,62 @@ namespace XenPS.Commands
                         "or Connect-XenHost ssh://root@dom0.example.org (a real host), or pass -XenHost."),
                     "NoXenHostConnection", ErrorCategory.ConnectionError, null);
             }
-            return d!;
+            return new[] { d! };
+        }
+
+        /// <summary>The one host a creating cmdlet acts on: -XenHost must name exactly one.</summary>
+        protected XenHostConnection ResolveSingleHost()
+        {
+            var hosts = ResolveHosts();
+            if (hosts.Count != 1)
+                ThrowTerminating(new ArgumentException($"This command acts on one host; -XenHost names {hosts.Count} ({string.Join(", ", hosts.Select(h => h.Name))})."),
+                    "OneXenHostExpected", ErrorCategory.InvalidArgument, XenHost);
+            return hosts[0];
         }
 
         /// <summary>The host a domain object came from: by connection name, then URI, then a connection opened for this command.</summary>
         protected XenHostConnection ResolveHostOf(XenDomain domain)
         {
-            if (XenHost != null) return ResolveHost();
+            if (XenHost != null && XenHost.Length > 0)
+            {
+                var named = XenHost.FirstOrDefault(h => h.Uri == domain.HostUri || string.Equals(h.Name, domain.Host, StringComparison.OrdinalIgnoreCase));
+                if (named != null) return named;
+                if (XenHost.Length == 1) return ResolveSingleHost();
+            }
             var c = (string.IsNullOrEmpty(domain.Host) ? null : HostRegistry.Find(domain.Host)) ??
                     (string.IsNullOrEmpty(domain.HostUri) ? null : HostRegistry.FindByUri(domain.HostUri));
-            if (c != null && c.IsOpen) return c;
-            if (string.IsNullOrEmpty(domain.HostUri)) return ResolveHost();
+            if (c != null && c.IsOpen && (string.IsNullOrEmpty(domain.HostUri) || c.Uri == domain.HostUri)) return c;
+            if (string.IsNullOrEmpty(domain.HostUri)) return ResolveSingleHost();
+            var byUri = HostRegistry.FindByUri(domain.HostUri);
+            if (byUri != null && byUri.IsOpen) return byUri;
             foreach (var t in _transient)
                 if (t.Uri == domain.HostUri) return t;
-            var opened = new XenHostConnection(domain.Host, domain.HostUri, XenBackendFactory.Open(domain.HostUri));
+            var opened = new XenHostConnection(string.IsNullOrEmpty(domain.Host) ? XenBackendFactory.Parse(domain.HostUri).DefaultName : domain.Host,
+                domain.HostUri, XenBackendFactory.Open(domain.HostUri, null, CancelToken));
             _transient.Add(opened);
             return opened;
         }
 
-        /// <summary>
-        /// Domains whose names match (wildcards allowed), in listing order. An exact name that matches nothing is a
-        /// non-terminating DomainNotFound error; a wildcard that matches nothing is silent. With
-        /// <paramref name="wildcardSkipsDomain0"/>, a wildcard never selects Domain-0 (`Stop-XenDomain *` means every guest).
-        /// </summary>
-        protected List<XenDomain> SelectByName(IReadOnlyList<XenDomain> listing, IEnumerable<string> names, XenHostConnection host,
-            bool wildcardSkipsDomain0 = false)
+        /// <summary>Writes domains; when they come from several hosts, the table view with a Host column is chosen.</summary>
+        protected void WriteDomain(XenDomain d, bool manyHosts)
         {
-            var result = new List<XenDomain>();
-            foreach (string n in names)
-            {
-                bool wildcard = WildcardPattern.ContainsWildcardCharacters(n);
-                var p = new WildcardPattern(n, WildcardOptions.IgnoreCase);
-                var matches = listing.Where(d => p.IsMatch(d.Name)).ToList();
-                if (matches.Count == 0 && !wildcard)
-                    WriteItemError(new XenDomainNotFoundException(n, $"{n} is an invalid domain identifier: no domain is named '{n}' on {host.Name}."),
-                        "DomainNotFound", ErrorCategory.ObjectNotFound, n);
-                foreach (var d in matches)
-                    if (!result.Contains(d) && !(wildcard && wildcardSkipsDomain0 && d.IsDomain0)) result.Add(d);
-            }
-            return result;
+            if (!manyHosts) { WriteObject(d); return; }
+            var pso = PSObject.AsPSObject(d);
+            if (!pso.TypeNames.Contains(MultiHostTypeName)) pso.TypeNames.Insert(0, MultiHostTypeName);
+            WriteObject(pso);
         }
 
-        /// <summary>Domains by id; an id that is not there is a non-terminating DomainNotFound error.</summary>
-        protected List<XenDomain> SelectById(IReadOnlyList<XenDomain> listing, IEnumerable<int> ids, XenHostConnection host)
-        {
-            var result = new List<XenDomain>();
-            foreach (int id in ids)
-            {
-                var d = listing.FirstOrDefault(x => x.Id == id);
-                if (d == null)
-                    WriteItemError(new XenDomainNotFoundException(id.ToString(CultureInfo.InvariantCulture),
-                            $"{id} is an invalid domain identifier: no domain has id {id} on {host.Name}."),
-                        "DomainNotFound", ErrorCategory.ObjectNotFound, id);
-                else if (!result.Contains(d)) result.Add(d);
-            }
-            return result;
-        }
+        /// <summary>The type name that selects the domain table with a Host column.</summary>
+        internal const string MultiHostTypeName = "XenPS.XenDomain#MultiHost";
 
-        /// <summary>Stamps domains with the host they came from.</summary>
-        protected static XenDomain Stamp(XenDomain d, XenHostConnection host)
+        protected static XenDomain Stamp(XenDomain d, XenHostConnection host) => DomainLifecycleService.Stamp(d, host);
+
+        /// <summary>Writes a service's progress report (on the pipeline thread: services report on the enumerating thread).</summary>
+        protected void WriteServiceProgress(int activityId, XenProgress p)
         {
-            d.Host = host.Name;
-            d.HostUri = host.Uri;
-            return d;
+            var r = new ProgressRecord(activityId, p.Activity, p.Status) { PercentComplete = p.PercentComplete };
+            if (p.Completed) r.RecordType = ProgressRecordType.Completed;
+            WriteProgress(r);
         }
 
         // Connections opened for piped domains whose own connection was closed: kept for the whole invocation
@@ -114,5 +114,13 @@ namespace XenPS.Commands
             foreach (var t in _transient) t.Dispose();
             _transient.Clear();
         }
+    }
+
+    /// <summary>IProgress that calls back synchronously (services report on the thread that enumerates their results).</summary>
+    internal sealed class SyncProgress<T> : IProgress<T>
+    {
+        private readonly Action<T> _report;
+        public SyncProgress(Action<T> report) { _report = report; }
+        public void Report(T value) => _report(value);
     }
 }

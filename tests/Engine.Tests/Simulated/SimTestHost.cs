@@ -19,7 +19,7 @@ namespace XenPS.Tests
 
         public void Advance(double seconds) => Now = Now.AddSeconds(seconds);
 
-        public XenBackendOptions Options(long totalMiB = 8192, int cpus = 4, long dom0MiB = 1024, int compactAfter = 4096) => new XenBackendOptions
+        public SimHostOptions Options(long totalMiB = 8192, int cpus = 4, long dom0MiB = 1024, int compactAfter = 4096) => new SimHostOptions
         {
             TotalMemoryMiB = totalMiB,
             CpuCount = cpus,
@@ -29,7 +29,7 @@ namespace XenPS.Tests
             CompactAfterLines = compactAfter,
         };
 
-        public IXenBackend Open(XenBackendOptions? options = null) => XenBackendFactory.Open(Uri, options ?? Options());
+        public IXenBackend Open(SimHostOptions? options = null) => XenBackendFactory.Open(Uri, options ?? Options());
 
         public static XenDomainConfig Config(string name, params (string key, string value)[] settings)
         {

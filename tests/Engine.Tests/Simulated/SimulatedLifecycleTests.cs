@@ -134,15 +134,22 @@ namespace XenPS.Tests
         [Theory]
         [InlineData("nosuchdom")]
         [InlineData("42")]
-        public void UnknownDomainUsesXlText(string dom)
+        public void UnknownDomainIsATypedNotFound(string dom)
         {
             using var b = _h.Open();
-            string expected = dom + " is an invalid domain identifier (rc=-6)";
-            Assert.Equal(expected, Assert.Throws<XenDomainNotFoundException>(() => b.ShutdownDomain(dom, false, None)).Message);
-            Assert.Equal(expected, Assert.Throws<XenDomainNotFoundException>(() => b.DestroyDomain(dom, None)).Message);
-            Assert.Equal(expected, Assert.Throws<XenDomainNotFoundException>(() => b.PauseDomain(dom, None)).Message);
-            Assert.Equal(expected, Assert.Throws<XenDomainNotFoundException>(() => b.UnpauseDomain(dom, None)).Message);
-            Assert.Equal(expected, Assert.Throws<XenDomainNotFoundException>(() => b.OpenConsole(dom, None)).Message);
+            foreach (var ex in new[]
+                     {
+                         Assert.Throws<XenDomainNotFoundException>(() => b.ShutdownDomain(dom, false, None)),
+                         Assert.Throws<XenDomainNotFoundException>(() => b.DestroyDomain(dom, None)),
+                         Assert.Throws<XenDomainNotFoundException>(() => b.PauseDomain(dom, None)),
+                         Assert.Throws<XenDomainNotFoundException>(() => b.UnpauseDomain(dom, None)),
+                         Assert.Throws<XenDomainNotFoundException>(() => b.OpenConsole(dom, None)),
+                     })
+            {
+                Assert.Equal(XenErrorReason.DomainNotFound, ex.Reason);
+                Assert.Equal("DomainNotFound", ex.ErrorId);
+                Assert.Contains(dom, ex.Message);
+            }
         }
 
         [Fact]
@@ -313,8 +320,9 @@ namespace XenPS.Tests
             using var b = _h.Open();
             b.CreateDomain(SimTestHost.Config("win", ("type", "hvm"), ("sim.pv_drivers", "0")), new CreateDomainOptions(), None);
             _h.Advance(2);
-            var ex = Assert.Throws<XenCommandException>(() => b.ShutdownDomain("win", false, None));
-            Assert.StartsWith("PV control interface not available", ex.Message);
+            var ex = Assert.Throws<XenInvalidOperationException>(() => b.ShutdownDomain("win", false, None));
+            Assert.Equal(XenErrorReason.PvControlUnavailable, ex.Reason); // the same typed reason the xl mapper gives
+            Assert.Contains("PV control interface not available", ex.Message);
             b.ShutdownDomain("win", true, None);
             _h.Advance(2);
             Assert.Null(Get(b, "win"));
@@ -398,7 +406,7 @@ namespace XenPS.Tests
                 var c = b.CreateDomain(SimTestHost.Config("c"), new CreateDomainOptions(), None);
                 b.DestroyDomain("a", None);
                 b.DestroyDomain("c", None);
-                last = c.Id;
+                last = c.Id!.Value;
             }
             using var b2 = _h.Open();
             var d = b2.CreateDomain(SimTestHost.Config("a"), new CreateDomainOptions(), None);

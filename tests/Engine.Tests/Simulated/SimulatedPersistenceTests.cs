@@ -177,7 +177,7 @@ namespace XenPS.Tests
         [Fact]
         public void SimPathUsesThatFolder()
         {
-            using var b = XenBackendFactory.Open(_h.Uri, new XenBackendOptions { TotalMemoryMiB = 3071, CpuCount = 1 });
+            using var b = XenBackendFactory.Open(_h.Uri, new SimHostOptions { TotalMemoryMiB = 3071, CpuCount = 1 });
             var info = b.GetHostInfo(CancellationToken.None);
             Assert.Equal(Path.GetFileName(_h.Folder), info.HostName);
             Assert.Equal(3071, info.TotalMemoryMiB);
@@ -200,7 +200,7 @@ namespace XenPS.Tests
         [Fact]
         public void XlTakesNoHost()
         {
-            var ex = Assert.Throws<XenPSException>(() => XenBackendFactory.Open("xl://dom0/"));
+            var ex = Assert.Throws<XenArgumentException>(() => XenBackendFactory.Open("xl://dom0/"));
             Assert.Contains("ssh://", ex.Message);
         }
 
@@ -211,7 +211,8 @@ namespace XenPS.Tests
         [InlineData("sim://")]
         public void OtherUrisListTheSupportedForms(string uri)
         {
-            var ex = Assert.Throws<XenPSException>(() => XenBackendFactory.Open(uri));
+            var ex = Assert.Throws<XenArgumentException>(() => XenBackendFactory.Open(uri));
+            Assert.Equal(XenErrorReason.InvalidArgument, ex.Reason);
             Assert.Contains("sim://NAME", ex.Message);
         }
     }

@@ -26,9 +26,9 @@ namespace XenPS.Tests
         private readonly ITestOutputHelper _out;
         public XlLabTests(ITestOutputHelper output) => _out = output;
 
-        private static XlBackend Open() => XlBackend.OpenSsh(Environment.GetEnvironmentVariable("XENPS_LAB_URI")!, new SshOptions
+        private static IXenBackend Open() => XenBackendFactory.Open(Environment.GetEnvironmentVariable("XENPS_LAB_URI")!, new SshHostOptions
         {
-            IdentityFile = Environment.GetEnvironmentVariable("XENPS_LAB_IDENTITY"),
+            KeyFile = Environment.GetEnvironmentVariable("XENPS_LAB_IDENTITY"),
             KnownHostsFile = Environment.GetEnvironmentVariable("XENPS_LAB_KNOWN_HOSTS"),
         });
 
@@ -102,9 +102,9 @@ namespace XenPS.Tests
                 _out.WriteLine($"console write round trip {sw.ElapsedMilliseconds} ms");
 
                 b.PauseDomain(name, default);
-                Assert.Equal(XenDomainState.Paused, b.ListDomains(default).Single(x => x.Name == name).State & XenDomainState.Paused);
+                Assert.Equal(XenDomainStateFlags.Paused, b.ListDomains(default).Single(x => x.Name == name).Flags & XenDomainStateFlags.Paused);
                 b.UnpauseDomain(name, default);
-                Assert.Equal(XenDomainState.None, b.ListDomains(default).Single(x => x.Name == name).State & XenDomainState.Paused);
+                Assert.Equal(XenDomainStateFlags.None, b.ListDomains(default).Single(x => x.Name == name).Flags & XenDomainStateFlags.Paused);
 
                 sw.Restart();
                 b.ShutdownDomain(name, false, default);

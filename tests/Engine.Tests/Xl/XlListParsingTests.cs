@@ -33,7 +33,7 @@ namespace XenPS.Tests
             Assert.Equal(1024, d.MaxMemoryMiB);
             Assert.Equal(1, d.VCpus);
             Assert.Equal("r-----", d.StateFlags);
-            Assert.Equal(XenDomainState.Running, d.State);
+            Assert.Equal(XenDomainStateFlags.Running, d.Flags);
             Assert.Equal(33.4, d.CpuTime, 3);
             Assert.Null(d.Uuid);
             Assert.NotNull(d.Config);
@@ -59,7 +59,7 @@ namespace XenPS.Tests
             Assert.Equal(128, t.MemoryMiB);
             Assert.Equal(128, t.MaxMemoryMiB);
             Assert.Equal(1, t.VCpus);
-            Assert.Equal(XenDomainState.Blocked, t.State);
+            Assert.Equal(XenDomainStateFlags.Blocked, t.Flags);
             Assert.Equal(6.5, t.CpuTime, 3);
             var c = t.Config!;
             Assert.Equal("test1", c.Name);
@@ -83,7 +83,7 @@ namespace XenPS.Tests
             using var b = Backend(Fixture.ListCapture("36-list-paused", "16-list-l"), out _);
             var d = Assert.Single(b.ListDomains(CancellationToken.None));
             Assert.Equal("--p---", d.StateFlags);
-            Assert.Equal(XenDomainState.Paused, d.State);
+            Assert.Equal(XenDomainStateFlags.Paused, d.Flags);
         }
 
         [Fact]
@@ -92,10 +92,10 @@ namespace XenPS.Tests
             // 63: test3 (6) and a paused test1 (7); JSON only for Domain-0.
             using var b = Backend(Fixture.ListCapture("63-list-created-p", "05-list-l-dom0"), out _);
             var list = b.ListDomains(CancellationToken.None);
-            Assert.Equal(new[] { 0, 6, 7 }, list.Select(d => d.Id));
+            Assert.Equal(new int?[] { 0, 6, 7 }, list.Select(d => d.Id));
             Assert.Equal(160, list[1].MemoryMiB);
             Assert.Null(list[1].Config);
-            Assert.Equal(XenDomainState.Paused, list[2].State);
+            Assert.Equal(XenDomainStateFlags.Paused, list[2].Flags);
             Assert.Equal(0.0, list[2].CpuTime);
         }
 
@@ -132,19 +132,19 @@ namespace XenPS.Tests
         }
 
         [Theory]
-        [InlineData("---sc-", XenDomainState.Shutdown | XenDomainState.Crashed, XenShutdownReason.Crash)]
-        [InlineData("---s--", XenDomainState.Shutdown, XenShutdownReason.Poweroff)]
-        [InlineData("---sr-", XenDomainState.Shutdown, XenShutdownReason.Reboot)]
-        [InlineData("--ps--", XenDomainState.Paused | XenDomainState.Shutdown, XenShutdownReason.Poweroff)]
-        [InlineData("-b---d", XenDomainState.Blocked | XenDomainState.Dying, XenShutdownReason.None)]
-        [InlineData("------", XenDomainState.None, XenShutdownReason.None)]
-        public void SyntheticStateRows(string flags, XenDomainState state, XenShutdownReason reason)
+        [InlineData("---sc-", XenDomainStateFlags.Shutdown | XenDomainStateFlags.Crashed, XenShutdownReason.Crash)]
+        [InlineData("---s--", XenDomainStateFlags.Shutdown, XenShutdownReason.Poweroff)]
+        [InlineData("---sr-", XenDomainStateFlags.Shutdown, XenShutdownReason.Reboot)]
+        [InlineData("--ps--", XenDomainStateFlags.Paused | XenDomainStateFlags.Shutdown, XenShutdownReason.Poweroff)]
+        [InlineData("-b---d", XenDomainStateFlags.Blocked | XenDomainStateFlags.Dying, XenShutdownReason.None)]
+        [InlineData("------", XenDomainStateFlags.None, XenShutdownReason.None)]
+        public void SyntheticStateRows(string flags, XenDomainStateFlags state, XenShutdownReason reason)
         {
             string table = Header + Row("Domain-0", 0, 1024, 1, "r-----", 65.8) + Row("victim", 4, 128, 1, flags, 12.3);
             using var b = Backend(Fixture.List(table, Fixture.Text("05-list-l-dom0.stdout")), out _);
             var d = b.ListDomains(CancellationToken.None).Single(x => x.Id == 4);
             Assert.Equal(flags, d.StateFlags);
-            Assert.Equal(state, d.State);
+            Assert.Equal(state, d.Flags);
             Assert.Equal(reason, d.ShutdownReason);
         }
 

@@ -240,7 +240,7 @@ namespace XenPS.Tests
             using (var con = b.OpenConsole("test1", default)) con.Read(TimeSpan.Zero, default);
             var read = fake.Calls.Last(c => c.Args[0] == "sh" && c.Args[2] == XlConsole.ReadScript).Args;
             Assert.Equal("4321", read[7]);
-            using (var byId = b.OpenConsole(d.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), default)) byId.Read(TimeSpan.Zero, default);
+            using (var byId = b.OpenConsole(d.Id!.Value.ToString(System.Globalization.CultureInfo.InvariantCulture), default)) byId.Read(TimeSpan.Zero, default);
             read = fake.Calls.Last(c => c.Args[0] == "sh" && c.Args[2] == XlConsole.ReadScript).Args;
             Assert.Equal("4321", read[7]);
         }

@@ -22,7 +22,7 @@ namespace XenPS.Backends.Simulated
             var report = new StringBuilder();
             void Line(string s) => report.AppendLine(s);
             string uri = "sim://" + Path.GetFullPath(folder);
-            var opts = new XenBackendOptions { TotalMemoryMiB = 1L << 40 };
+            var opts = new SimHostOptions { TotalMemoryMiB = 1L << 40 };
 
             var sw = Stopwatch.StartNew();
             using (var b = XenBackendFactory.Open(uri, opts))

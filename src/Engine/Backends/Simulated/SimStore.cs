@@ -119,7 +119,7 @@ namespace XenPS.Backends.Simulated
 
         // =========================== host facts ===========================
 
-        public SimHostFacts LoadOrCreateHost(string name, XenBackendOptions options, long nowMs, CancellationToken ct)
+        public SimHostFacts LoadOrCreateHost(string name, SimHostOptions options, long nowMs, CancellationToken ct)
         {
             string path = Path.Combine(_folder, "host.json");
             if (File.Exists(path))

@@ -15,7 +15,7 @@ namespace XenPS.Backends.Simulated
     /// sim.ignore_shutdown (0), sim.crash_after_seconds (none), sim.pv_drivers (1; 0 on an HVM guest = shutdown needs
     /// the ACPI fallback, like xl shutdown -F).
     /// </summary>
-    public sealed class SimulatedXenBackend : IXenBackend
+    public sealed class SimulatedXenBackend : IXenBackend, IXenHostFacts, IXenPowerControl, IXenConsoleAccess
     {
         public const string XenVersion = "4.17.7-sim";
         public const string Dom0Uuid = "00000000-0000-0000-0000-000000000000";
@@ -29,7 +29,7 @@ namespace XenPS.Backends.Simulated
         internal readonly Action<TimeSpan, CancellationToken> Sleep;
         private bool _disposed;
 
-        internal SimulatedXenBackend(string uri, string folder, string hostName, XenBackendOptions options)
+        internal SimulatedXenBackend(string uri, string folder, string hostName, SimHostOptions options)
         {
             Uri = uri;
             _clock = options.Clock ?? (() => DateTimeOffset.UtcNow);
@@ -44,6 +44,8 @@ namespace XenPS.Backends.Simulated
         }
 
         public string Uri { get; }
+
+        public string BackendName => "simulated host";
 
         /// <summary>The folder holding this host's state.</summary>
         public string StateFolder => _store.Folder;
@@ -106,13 +108,14 @@ namespace XenPS.Backends.Simulated
             });
         }
 
-        public void ShutdownDomain(string domain, bool acpiFallback, CancellationToken cancellationToken) => Locked(cancellationToken, now =>
+        public void ShutdownDomain(XenDomain domain, bool acpiFallback, CancellationToken cancellationToken) => Locked(cancellationToken, now =>
         {
             var d = Find(domain, "Not shutting down domain 0: it is the control domain; shutting it down would take the whole host down.");
             if (d.NoPvDrivers && !acpiFallback && !d.Shut)
-                throw new XenCommandException(
-                    "PV control interface not available: external graceful shutdown not possible. Use \"-F\" to fallback to ACPI power event.",
-                    1, "PV control interface not available: external graceful shutdown not possible.\nUse \"-F\" to fallback to ACPI power event.\n");
+                throw new XenInvalidOperationException(
+                    $"{d.Name} has no PV drivers, so it cannot be asked to shut down (PV control interface not available). " +
+                    "Use the ACPI fallback (Stop-XenDomain -AcpiFallback, xl shutdown -F) or destroy it.",
+                    XenErrorReason.PvControlUnavailable);
             RequestShutdown(d, SimRequest.Poweroff, fromGuest: false, now);
             _store.Commit(cancellationToken);
             Advance(now, cancellationToken);
@@ -120,7 +123,7 @@ namespace XenPS.Backends.Simulated
             return 0;
         });
 
-        public void DestroyDomain(string domain, CancellationToken cancellationToken) => Locked(cancellationToken, now =>
+        public void DestroyDomain(XenDomain domain, CancellationToken cancellationToken) => Locked(cancellationToken, now =>
         {
             var d = Find(domain, "Not destroying domain 0; use -f to force. This can only be done when using a disaggregated hardware domain and toolstack.");
             if (!d.Shut) MaterializeConsole(d, d.Uptime(now), cancellationToken);
@@ -129,7 +132,7 @@ namespace XenPS.Backends.Simulated
             return 0;
         });
 
-        public void PauseDomain(string domain, CancellationToken cancellationToken) => Locked(cancellationToken, now =>
+        public void PauseDomain(XenDomain domain, CancellationToken cancellationToken) => Locked(cancellationToken, now =>
         {
             var d = Find(domain, "Not pausing domain 0: Xen refuses to pause the control domain (libxl_domain_pause: Invalid argument).");
             if (d.Shut || d.Paused) return 0; // idempotent, as xl pause
@@ -141,7 +144,7 @@ namespace XenPS.Backends.Simulated
             return 0;
         });
 
-        public void UnpauseDomain(string domain, CancellationToken cancellationToken) => Locked(cancellationToken, now =>
+        public void UnpauseDomain(XenDomain domain, CancellationToken cancellationToken) => Locked(cancellationToken, now =>
         {
             var d = Find(domain, null);
             if (d == null || d.Shut || !d.Paused) return 0; // Domain-0 runs; idempotent
@@ -152,7 +155,7 @@ namespace XenPS.Backends.Simulated
             return 0;
         });
 
-        public IXenConsole OpenConsole(string domain, CancellationToken cancellationToken) => Locked(cancellationToken, now =>
+        public IXenConsole OpenConsole(XenDomain domain, CancellationToken cancellationToken) => Locked(cancellationToken, now =>
         {
             var d = Find(domain, "Domain-0's console is the host's own serial console; the simulated host does not provide it.");
             return (IXenConsole)new SimConsole(this, d.Uuid, d.Name);
@@ -367,28 +370,25 @@ namespace XenPS.Backends.Simulated
             CpuTime = Math.Round(Math.Max(0, now - _host.CreatedMs) / 1000.0 * 0.05 * _host.CpuCount, 1),
         };
 
-        /// <summary>Finds a domU; Domain-0 is refused with <paramref name="dom0Refusal"/> (or null is returned when that is null).</summary>
-        private SimDomain Find(string domain, string? dom0Refusal)
+        /// <summary>
+        /// Finds a domU by its uuid (a domain object without one: by domid); Domain-0 is refused with
+        /// <paramref name="dom0Refusal"/> (or null is returned when that is null).
+        /// </summary>
+        private SimDomain Find(XenDomain domain, string? dom0Refusal)
         {
             if (domain is null) throw new ArgumentNullException(nameof(domain));
-            SimDomain? d;
-            bool isDom0;
-            if (domain.Length > 0 && IsAllDigits(domain))
-            {
-                isDom0 = int.TryParse(domain, NumberStyles.None, CultureInfo.InvariantCulture, out int id) && id == 0;
-                d = !isDom0 && int.TryParse(domain, NumberStyles.None, CultureInfo.InvariantCulture, out id) ? _store.ById(id) : null;
-            }
-            else
-            {
-                isDom0 = domain == "Domain-0";
-                d = isDom0 ? null : _store.ByName(domain);
-            }
+            bool isDom0 = domain.Id == 0 || string.Equals(domain.Uuid, Dom0Uuid, StringComparison.OrdinalIgnoreCase) ||
+                          (domain.Id == null && string.IsNullOrEmpty(domain.Uuid) && domain.Name == "Domain-0");
             if (isDom0)
             {
                 if (dom0Refusal == null) return null!;
-                throw new XenInvalidOperationException(dom0Refusal);
+                throw new XenInvalidOperationException(dom0Refusal, XenErrorReason.Domain0Refused);
             }
-            return d ?? throw new XenDomainNotFoundException(domain, domain + " is an invalid domain identifier (rc=-6)");
+            SimDomain? d = !string.IsNullOrEmpty(domain.Uuid) ? _store.ByUuid(domain.Uuid!)
+                : domain.Id is int id ? _store.ById(id)
+                : _store.ByName(domain.Name);
+            string what = domain.Id is int i ? (domain.Name.Length > 0 ? $"{domain.Name} (id {i})" : $"Domain {i}") : $"'{domain.Name}'";
+            return d ?? throw new XenDomainNotFoundException(domain.Name, $"{what} is no longer on this host (it has been destroyed or has shut down).");
         }
 
         private static bool IsAllDigits(string s)
@@ -405,8 +405,8 @@ namespace XenPS.Backends.Simulated
                 diags.Add(new XenDiagnostic(DiagnosticSeverity.Error, code, msg, config.SourcePath, config.GetPosition(key)?.Line ?? 0, config.GetPosition(key)?.Column ?? 0));
 
             string? name = config.Name;
-            if (string.IsNullOrEmpty(name)) Err("name", "MissingName", "Domain name must be specified.");
-            else if (IsAllDigits(name!)) Err("name", "InvalidName", $"Domain name '{name}' is all digits: xl would take it for a domid.");
+            if (string.IsNullOrEmpty(name)) Err("name", "NameRequired", "Domain name must be specified.");
+            else if (IsAllDigits(name!)) Err("name", "NameInvalid", $"Domain name '{name}' is all digits: xl would take it for a domid.");
 
             long? Num(string key, long dflt, long min)
             {
@@ -418,7 +418,7 @@ namespace XenPS.Backends.Simulated
             }
             long? Bad(string key)
             {
-                Err(key, "InvalidNumber", $"{key} = '{config.Get(key)}' is not a valid number here.");
+                Err(key, "NumberInvalid", $"{key} = '{config.Get(key)}' is not a valid number here.");
                 return null;
             }
             double? Seconds(string key, double? dflt)
@@ -426,21 +426,21 @@ namespace XenPS.Backends.Simulated
                 string? s = config.GetString(key);
                 if (s == null) return dflt;
                 if (double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) && v >= 0 && v < 1e9) return v;
-                Err(key, "InvalidNumber", $"{key} = '{s}' is not a number of seconds.");
+                Err(key, "NumberInvalid", $"{key} = '{s}' is not a number of seconds.");
                 return dflt;
             }
 
             long memory = Num("memory", 32, 1) ?? 32;
             long maxmem = Num("maxmem", memory, 1) ?? memory;
-            if (maxmem < memory) Err("maxmem", "InvalidMaxMem", $"maxmem ({maxmem} MiB) must not be less than memory ({memory} MiB).");
+            if (maxmem < memory) Err("maxmem", "MemoryAboveMaxmem", $"maxmem ({maxmem} MiB) must not be less than memory ({memory} MiB).");
             long vcpus = Num("vcpus", 1, 1) ?? 1;
-            if (vcpus > 4096) Err("vcpus", "InvalidNumber", "vcpus must be at most 4096.");
+            if (vcpus > 4096) Err("vcpus", "NumberInvalid", "vcpus must be at most 4096.");
 
             string uuid = Guid.NewGuid().ToString("D");
             if (config.Uuid is string u)
             {
                 if (Guid.TryParse(u, out var g)) uuid = g.ToString("D");
-                else Err("uuid", "InvalidUuid", $"uuid '{u}' is not a valid UUID.");
+                else Err("uuid", "UuidInvalid", $"uuid '{u}' is not a valid UUID.");
             }
             double boot = Seconds("sim.boot_seconds", 1) ?? 1;
             double shut = Seconds("sim.shutdown_seconds", 2) ?? 2;
@@ -473,7 +473,7 @@ namespace XenPS.Backends.Simulated
         {
             lock (_gate)
             {
-                if (_disposed) throw new XenInvalidOperationException($"The connection to simulated host '{_host?.Name}' has been closed.");
+                if (_disposed) throw new XenConnectionException($"The connection to simulated host '{_host?.Name}' has been closed.", XenErrorReason.ConnectionClosed);
                 using (_store.AcquireLock(ct))
                 {
                     try

@@ -11,7 +11,7 @@ namespace XenPS.Backends.Xl
     /// ssh (ssh://, <see cref="SshCommandRunner"/>). Every call is one command on the host: user input only ever
     /// travels as separate arguments; the few shell scripts used are constants.
     /// </summary>
-    public sealed class XlBackend : IXenBackend, IXenTerminalConsole
+    public sealed class XlBackend : IXenBackend, IXenHostFacts, IXenPowerControl, IXenConsoleAccess, IXenTerminalConsole
     {
         internal const string ListMarker = "@@XENPS-XL-LIST-L@@";
 
@@ -46,30 +46,19 @@ namespace XenPS.Backends.Xl
         /// <param name="uri">The URI this backend answers to (xl:/// or ssh://...).</param>
         /// <param name="options">Timeouts and paths; null for defaults.</param>
         /// <param name="ownsRunner">Dispose the runner with the backend (default true).</param>
-        public XlBackend(ICommandRunner runner, string uri, XlBackendOptions? options = null, bool ownsRunner = true)
+        /// <param name="backendName">The name messages use ("xl", "xl over ssh").</param>
+        public XlBackend(ICommandRunner runner, string uri, XlBackendOptions? options = null, bool ownsRunner = true, string backendName = "xl")
         {
+            BackendName = backendName;
             _runner = runner ?? throw new ArgumentNullException(nameof(runner));
             Uri = uri ?? throw new ArgumentNullException(nameof(uri));
             _options = options ?? new XlBackendOptions();
             _ownsRunner = ownsRunner;
         }
 
-        /// <summary>xl:/// on this machine (XenPS runs in dom0).</summary>
-        public static XlBackend OpenLocal(string uri = "xl:///", XlBackendOptions? options = null) =>
-            new XlBackend(new LocalCommandRunner(), uri, options);
-
-        /// <summary>ssh://[user@]host[:port]; <paramref name="ssh"/> adds identity file, known_hosts, host key policy.</summary>
-        public static XlBackend OpenSsh(string uri, SshOptions? ssh = null, XlBackendOptions? options = null)
-        {
-            var fromUri = SshOptions.FromUri(uri);
-            var o = ssh ?? new SshOptions();
-            o.Host = fromUri.Host;
-            if (fromUri.User != null) o.User = fromUri.User;
-            if (fromUri.Port > 0) o.Port = fromUri.Port;
-            return new XlBackend(new SshCommandRunner(o), uri, options);
-        }
-
         public string Uri { get; }
+
+        public string BackendName { get; }
 
         public ICommandRunner Runner => _runner;
 
@@ -108,7 +97,7 @@ namespace XenPS.Backends.Xl
             if (string.IsNullOrEmpty(name))
                 throw new XenConfigException(new[] { new XenDiagnostic(DiagnosticSeverity.Error, "MissingName", "Domain name must be specified.", config.SourcePath, 0, 0, "Add name = \"...\".") });
             if (IsDomain0(name))
-                throw new XenInvalidOperationException("Domain-0 exists already and cannot be created.");
+                throw new XenInvalidOperationException("Domain-0 exists already and cannot be created.", XenErrorReason.Domain0Refused);
             string text = XlConfigWriter.Write(config);
             var args = new List<string> { "sh", "-c", CreateScript, "sh", _options.XlPath, ConsoleLogPath(name) };
             if (options != null && options.Paused) args.Add("-p");
@@ -122,43 +111,44 @@ namespace XenPS.Backends.Xl
                 if (line.StartsWith(ConsoleOffsetMarker + " ", StringComparison.Ordinal) &&
                     long.TryParse(line.Substring(ConsoleOffsetMarker.Length + 1).Trim(), System.Globalization.NumberStyles.None,
                         System.Globalization.CultureInfo.InvariantCulture, out long start))
-                    _consoleStart[created.Id] = start;
+                    _consoleStart[created.Id ?? -1] = start;
             }
             return created;
         }
 
-        public void ShutdownDomain(string domain, bool acpiFallback, CancellationToken cancellationToken)
+        public void ShutdownDomain(XenDomain domain, bool acpiFallback, CancellationToken cancellationToken)
         {
-            RefuseDomain0(domain, "shut down");
+            string d = RefuseDomain0(domain, "shut down");
             var args = new List<string> { "shutdown" };
             if (acpiFallback) args.Add("-F");
-            args.Add(domain);
-            Simple(domain, cancellationToken, "xl shutdown", args.ToArray());
+            args.Add(d);
+            Simple(d, cancellationToken, "xl shutdown", args.ToArray());
         }
 
-        public void DestroyDomain(string domain, CancellationToken cancellationToken)
+        public void DestroyDomain(XenDomain domain, CancellationToken cancellationToken)
         {
-            RefuseDomain0(domain, "destroy");
-            Simple(domain, cancellationToken, "xl destroy", "destroy", domain);
+            string d = RefuseDomain0(domain, "destroy");
+            Simple(d, cancellationToken, "xl destroy", "destroy", d);
         }
 
-        public void PauseDomain(string domain, CancellationToken cancellationToken)
+        public void PauseDomain(XenDomain domain, CancellationToken cancellationToken)
         {
-            RefuseDomain0(domain, "pause");
-            Simple(domain, cancellationToken, "xl pause", "pause", domain);
+            string d = RefuseDomain0(domain, "pause");
+            Simple(d, cancellationToken, "xl pause", "pause", d);
         }
 
-        public void UnpauseDomain(string domain, CancellationToken cancellationToken)
+        public void UnpauseDomain(XenDomain domain, CancellationToken cancellationToken)
         {
-            RefuseDomain0(domain, "unpause");
-            Simple(domain, cancellationToken, "xl unpause", "unpause", domain);
+            string d = RefuseDomain0(domain, "unpause");
+            Simple(d, cancellationToken, "xl unpause", "unpause", d);
         }
 
-        public IXenConsole OpenConsole(string domain, CancellationToken cancellationToken)
+        public IXenConsole OpenConsole(XenDomain target, CancellationToken cancellationToken)
         {
+            string domain = Qualifier(target);
             CheckDomainArgument(domain);
             if (IsDomain0(domain))
-                throw new XenInvalidOperationException("Domain-0's console is the host's own console; XenPS opens guest consoles only.");
+                throw new XenInvalidOperationException("Domain-0's console is the host's own console; XenPS opens guest consoles only.", XenErrorReason.Domain0Refused);
             // Resolve to the name: the log file is named after it, and a domid changes on reboot.
             string name = domain;
             if (IsAllDigits(domain))
@@ -184,11 +174,12 @@ namespace XenPS.Backends.Xl
             return console;
         }
 
-        public IReadOnlyList<string> TerminalConsoleCommand(string domain, CancellationToken cancellationToken)
+        public IReadOnlyList<string> TerminalConsoleCommand(XenDomain target, CancellationToken cancellationToken)
         {
+            string domain = Qualifier(target);
             CheckDomainArgument(domain);
             if (IsDomain0(domain))
-                throw new XenInvalidOperationException("Domain-0's console is the host's own console; XenPS opens guest consoles only.");
+                throw new XenInvalidOperationException("Domain-0's console is the host's own console; XenPS opens guest consoles only.", XenErrorReason.Domain0Refused);
             var r = Xl(cancellationToken, _options.CommandTimeout, IsAllDigits(domain) ? "domname" : "domid", domain);
             if (r.ExitCode != 0) throw XlErrorMapper.Map("xl console", domain, r);
             string name = IsAllDigits(domain) ? r.StandardOutput.Trim() : domain;
@@ -201,7 +192,8 @@ namespace XenPS.Backends.Xl
 
         internal CommandResult Run(IReadOnlyList<string> args, string? stdin, TimeSpan timeout, CancellationToken ct)
         {
-            if (Volatile.Read(ref _disposed) != 0) throw new ObjectDisposedException(nameof(XlBackend));
+            if (Volatile.Read(ref _disposed) != 0)
+                throw new XenConnectionException($"The connection to {Uri} has been closed.", XenErrorReason.ConnectionClosed);
             return _runner.Run(args, stdin, timeout, ct);
         }
 
@@ -235,12 +227,18 @@ namespace XenPS.Backends.Xl
                 throw new XenDomainNotFoundException(domain, "A domain name cannot contain NUL or newline characters.");
         }
 
-        /// <summary>Refused BEFORE anything is sent to the host.</summary>
-        private static void RefuseDomain0(string domain, string verb)
+        /// <summary>What identifies a listed domain to xl: its domid while it has one, else its name.</summary>
+        internal static string Qualifier(XenDomain d) =>
+            d.Id is int id ? id.ToString(System.Globalization.CultureInfo.InvariantCulture) : d.Name;
+
+        /// <summary>Refused BEFORE anything is sent to the host; returns the domain's xl qualifier.</summary>
+        private static string RefuseDomain0(XenDomain target, string verb)
         {
+            string domain = Qualifier(target);
             CheckDomainArgument(domain);
-            if (IsDomain0(domain))
-                throw new XenInvalidOperationException($"XenPS will not {verb} Domain-0 (the host's control domain).");
+            if (target.IsDomain0 || IsDomain0(domain))
+                throw new XenInvalidOperationException($"XenPS will not {verb} Domain-0 (the host's control domain).", XenErrorReason.Domain0Refused);
+            return domain;
         }
 
         public void Dispose()

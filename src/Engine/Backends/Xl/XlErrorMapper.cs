@@ -31,6 +31,11 @@ namespace XenPS.Backends.Xl
             if (err.Contains("is an invalid domain identifier") || err.Contains("maybe this domain does not exist"))
                 return new XenDomainNotFoundException(domain ?? "", $"Domain '{domain}' was not found on the host ({detail}).");
 
+            if (err.Contains("PV control interface not available"))
+                return new XenInvalidOperationException(
+                    $"{domain} has no PV drivers, so it cannot be asked to {(what.StartsWith("xl reboot", StringComparison.Ordinal) ? "reboot" : "shut down")} ({detail}). " +
+                    "Use the ACPI fallback (-AcpiFallback, xl -F) or destroy it.", XenErrorReason.PvControlUnavailable);
+
             if (Regex.IsMatch(err, @"Domain with name "".*"" already exists"))
                 return new XenResourceExistsException(
                     $"{what} failed: {Regex.Match(err, @"Domain with name "".*"" already exists\.?").Value}");

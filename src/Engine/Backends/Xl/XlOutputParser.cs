@@ -190,7 +190,7 @@ namespace XenPS.Backends.Xl
                 if (json.TryGetValue(r.Id, out var j))
                 {
                     if (j.Type != null && XenDomainConfig.TryParseType(j.Type, out var type)) d.Type = type;
-                    d.Uuid = j.Uuid;
+                    d.Uuid = j.Uuid ?? d.Uuid;
                     if (j.MaxMemKb is long mx) d.MaxMemoryMiB = mx / 1024;
                     var cfg = j.Config.Clone();
                     if (cfg.Get("name") == null) cfg.Set("name", r.Name);
@@ -200,7 +200,7 @@ namespace XenPS.Backends.Xl
                 }
                 list.Add(d);
             }
-            list.Sort((a, b) => a.Id.CompareTo(b.Id));
+            list.Sort((a, b) => (a.Id ?? -1).CompareTo(b.Id ?? -1));
             return list;
         }
 
