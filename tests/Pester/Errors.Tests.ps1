@@ -65,7 +65,7 @@ Describe 'Host and domain parameter sets' {
     It 'Get-XenDomain -InputObject reads piped domains again from their host' {
         $d = New-XenDomain /dev/null 'name="again"' -Paused
         $d.StateFlags | Should -Be '--p---'
-        $h.Backend.UnpauseDomain([string]$d.Id, [System.Threading.CancellationToken]::None)
+        $h.Backend.UnpauseDomain($d, [System.Threading.CancellationToken]::None)
         $now = $d | Get-XenDomain
         $now.Id | Should -Be $d.Id
         $now.StateFlags | Should -Not -Be '--p---'

@@ -12,6 +12,7 @@ namespace XenPS.Commands
     [OutputType(typeof(XenDomain))]
     public sealed class GetXenDomainCommand : XenDomainSelectingCmdletBase
     {
+        private const string PipedHostSet = "PipedXenHost";
         [Parameter(Position = 0, ParameterSetName = NameSet, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [SupportsWildcards]
         [ArgumentCompleter(typeof(XenPS.Completers.XenDomainNameCompleter))]
@@ -28,14 +29,16 @@ namespace XenPS.Commands
         [ValidateNotNull]
         public XenDomain[] InputObject { get; set; } = null!;
 
-        /// <summary>The hosts to list: connections (also from the pipeline: Get-XenHostConnection | Get-XenDomain), names or wildcards.</summary>
-        [Parameter(ParameterSetName = NameSet, ValueFromPipeline = true)]
-        [Parameter(ParameterSetName = IdSet)]
-        [Parameter(ParameterSetName = ObjectSet)]
-        [XenHostTransformation]
-        [ArgumentCompleter(typeof(XenPS.Completers.XenHostNameCompleter))]
-        [ValidateNotNullOrEmpty]
-        public override XenHostConnection[]? XenHost { get => base.XenHost; set => base.XenHost = value; }
+        /// <summary>
+        /// Host connections piped in (Get-XenHostConnection | Get-XenDomain): each is listed as if named by -XenHost. A
+        /// parameter of its own, without -XenHost's name transformation, so that piped strings still bind to -Name.
+        /// </summary>
+        [Parameter(Mandatory = true, ParameterSetName = PipedHostSet, ValueFromPipeline = true, DontShow = true)]
+        public XenHostConnection? PipedXenHost
+        {
+            get => XenHost?.Length == 1 ? XenHost[0] : null;
+            set => XenHost = value == null ? null : new[] { value };
+        }
 
         /// <summary>Only domains in any of these lifecycle states (Running, Paused, Halted, ...).</summary>
         [Parameter]
@@ -45,7 +48,7 @@ namespace XenPS.Commands
 
         protected override void BeginProcessing()
         {
-            _manyHosts = (XenHost?.Length ?? 0) > 1 || MyInvocation.ExpectingInput && ParameterSetName == NameSet && Name == null;
+            _manyHosts = (XenHost?.Length ?? 0) > 1;
         }
 
         protected override void ProcessRecord()
@@ -55,8 +58,8 @@ namespace XenPS.Commands
                 Refresh();
                 return;
             }
-            var targets = ParameterSetName == IdSet ? Select(null, Id) : Select(Name, null);
-            bool many = _manyHosts || ResolveHosts().Count > 1;
+            var targets = ParameterSetName == IdSet ? Select(null, Id) : Select(ParameterSetName == NameSet ? Name : null, null);
+            bool many = _manyHosts || ParameterSetName == PipedHostSet || ResolveHosts().Count > 1;
             foreach (var t in targets)
                 if (Keep(t.Domain)) WriteDomain(t.Domain, many);
         }
