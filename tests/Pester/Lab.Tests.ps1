@@ -92,6 +92,47 @@ Describe 'Live Xen 4.17 over ssh://' -Tag 'Lab' {
         $second | Stop-XenDomain -TurnOff -Confirm:$false
     }
 
+    It 'reads the console of a domain created outside XenPS from its current boot (xenconsoled''s boot marker)' {
+        # Another session (plain xl on dom0) creates the same name twice; XenPS never saw either create.
+        $create = "xl create /dev/null 'name=""xenps-lab-other""' 'kernel=""/var/lib/xenlab/guest-kernel""' " +
+            "'ramdisk=""/var/lib/xenlab/domu-initrd.gz""' 'extra=""console=hvc0 quiet""' memory=128 >/dev/null 2>&1"
+        Invoke-Dom0 $create | Out-Null
+        $first = Get-XenDomain xenps-lab-other -XenHost lab
+        $null = $first | Connect-XenConsole -Until 'XENPS-GUEST-UP' -Timeout 120
+        Invoke-Dom0 'xl destroy xenps-lab-other' | Out-Null
+        Invoke-Dom0 $create | Out-Null
+        $second = Get-XenDomain xenps-lab-other -XenHost lab
+        $second.Uuid | Should -Not -Be $first.Uuid
+        $lines = $second | Connect-XenConsole -Until 'XENPS-GUEST-UP' -Timeout 120
+        @($lines)[-1] | Should -Match ([regex]::Escape($second.Uuid))
+        ($lines -join "`n") | Should -Not -Match ([regex]::Escape($first.Uuid))
+        ($lines -join "`n") | Should -Not -Match 'Logfile Opened|^\[\d{4}-'
+        $second | Stop-XenDomain -TurnOff -Confirm:$false
+    }
+
+    It 'selects by domid and uuid, and shows the lifecycle State, as on the simulated host' {
+        $d = Get-XenDomain xenps-lab-1 -XenHost lab
+        $d.State | Should -Be 'Running'
+        (Get-XenDomain ([string]$d.Id) -XenHost lab).Name | Should -Be 'xenps-lab-1'
+        (Get-XenDomain $d.Uuid -XenHost lab).Name | Should -Be 'xenps-lab-1'
+        (Get-XenDomain -XenHost lab -State Running).Name | Should -Contain 'xenps-lab-1'
+        (Get-XenDomain -Id 0 -XenHost lab).Uuid | Should -Be '00000000-0000-0000-0000-000000000000'
+    }
+
+    It 'lists the lab and a simulated host in one call, with a Host column, per-host results' {
+        $simDir = Join-Path $TestDrive 'fanout'
+        $null = Connect-XenHost "sim://$simDir" -Name fanout-sim
+        try {
+            $null = New-XenDomain /dev/null 'name="fan-sim"' 'kernel="/boot/vmlinuz"' memory=64 -XenHost fanout-sim
+            $all = Get-XenDomain -XenHost lab, fanout-sim
+            ($all | Where-Object Name -eq 'xenps-lab-1').Host | Should -Be 'lab'
+            ($all | Where-Object Name -eq 'fan-sim').Host | Should -Be 'fanout-sim'
+            ($all | Where-Object Name -eq 'Domain-0').Count | Should -Be 2
+            ($all | Out-String -Width 200) | Should -Match 'Host\s+Name\s+ID'
+        }
+        finally { Disconnect-XenHost fanout-sim }
+    }
+
     It 'attaches interactively through xl console over ssh -t, and Ctrl+] detaches' -Skip:(-not (Get-Command tmux -ErrorAction SilentlyContinue)) {
         $socket = "xenps-lab-tty-$PID"
         $marker = Join-Path $TestDrive 'lab-detached'

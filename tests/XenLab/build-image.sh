@@ -187,11 +187,12 @@ UseDNS no
 MaxSessions 64
 MaxStartups 64:30:128
 SSHD
-# every guest console is logged to /var/log/xen/console/guest-<name>.log (XenPS reads consoles there)
+# every guest console is logged to /var/log/xen/console/guest-<name>.log (XenPS reads consoles there), with
+# --timestamp=guest so that each new domain of a name starts with a "Logfile Opened" line XenPS finds its boot by
 if grep -q '^#\?XENCONSOLED_ARGS' "$R/etc/default/xen" 2>/dev/null; then
-    sed -i 's|^#\?XENCONSOLED_ARGS=.*|XENCONSOLED_ARGS="--log=guest --log-dir=/var/log/xen/console"|' "$R/etc/default/xen"
+    sed -i 's|^#\?XENCONSOLED_ARGS=.*|XENCONSOLED_ARGS="--log=guest --timestamp=guest --log-dir=/var/log/xen/console"|' "$R/etc/default/xen"
 else
-    echo 'XENCONSOLED_ARGS="--log=guest --log-dir=/var/log/xen/console"' >> "$R/etc/default/xen"
+    echo 'XENCONSOLED_ARGS="--log=guest --timestamp=guest --log-dir=/var/log/xen/console"' >> "$R/etc/default/xen"
 fi
 rm -f "$R/usr/sbin/policy-rc.d"
 

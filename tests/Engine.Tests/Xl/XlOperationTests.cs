@@ -207,9 +207,9 @@ namespace XenPS.Tests
                     reads.Add(a[7]);
                     return a[7] switch
                     {
-                        "0" => new CommandResult(0, log.Length + "\n" + log, ""),
-                        _ when a[7] == log.Length.ToString() && reads.Count == 2 => new CommandResult(0, log.Length + "\n", ""),
-                        _ when a[7] == log.Length.ToString() => new CommandResult(0, (log.Length + more.Length) + "\n" + more, ""),
+                        "-1" => new CommandResult(0, log.Length + " 0\n" + log, ""),
+                        _ when a[7] == log.Length.ToString() && reads.Count == 2 => new CommandResult(0, log.Length + " " + log.Length + "\n", ""),
+                        _ when a[7] == log.Length.ToString() => new CommandResult(0, (log.Length + more.Length) + " " + log.Length + "\n" + more, ""),
                         _ => new CommandResult(0, "@@XENPS-DOMAIN-GONE@@\n", ""),
                     };
                 }
@@ -221,7 +221,8 @@ namespace XenPS.Tests
             Assert.Equal(more, con.Read(TimeSpan.FromSeconds(5), default)); // first poll empty, second has data
             Assert.Throws<XenDomainNotFoundException>(() => con.Read(TimeSpan.Zero, default));
             var first = fake.Calls.First(c => c.Args[0] == "sh").Args;
-            Assert.Equal(new[] { "sh", "-c", XlConsole.ReadScript, "sh", "xl", "test1", "/var/log/xen/console/guest-test1.log", "0" }, first);
+            // A domain this backend did not create: "-1", the start of its current boot as the log marks it.
+            Assert.Equal(new[] { "sh", "-c", XlConsole.ReadScript, "sh", "xl", "test1", "/var/log/xen/console/guest-test1.log", "-1" }, first);
         }
 
         [Fact]
@@ -233,7 +234,7 @@ namespace XenPS.Tests
                 : FakeRunner.IsList(a) ? Fixture.ListCapture("15-list", "16-list-l")
                 : a.Count == 3 && a[1] == "domid" ? new CommandResult(0, "1\n", "")
                 : a.Count == 3 && a[1] == "domname" ? new CommandResult(0, "test1\n", "")
-                : a[0] == "sh" && a[2] == XlConsole.ReadScript ? new CommandResult(0, "4400\n" + new string('x', 79), "")
+                : a[0] == "sh" && a[2] == XlConsole.ReadScript ? new CommandResult(0, "4400 4321\n" + new string('x', 79), "")
                 : new CommandResult(127, "", "unexpected"));
             using var b = new XlBackend(fake, "xl:///");
             var d = b.CreateDomain(Test1(), new CreateDomainOptions(), CancellationToken.None);
@@ -255,6 +256,47 @@ namespace XenPS.Tests
             var w = fake.Calls.Last().Args;
             Assert.Equal(new[] { "sh", "-c", XlConsole.WriteScript, "sh", "xl", "evil'$(reboot)", "echo hi\r" }, w);
             Assert.Contains("script -qfc '\"$XENPS_XL\" console \"$XENPS_DOM\"'", XlConsole.WriteScript);
+        }
+    
+        [Fact]
+        public void TimestampPrefixesAndLogfileOpenedLinesAreNotGuestOutput()
+        {
+            var con = new XlConsole(new XlBackend(new FakeRunner((a, _) => new CommandResult(0, "", "")), "xl:///"), "g", new XlBackendOptions());
+            Assert.Equal("boot 1\nlogin: ", con.Clean("[2026-12-01 20:10:00] Logfile Opened\n[2026-12-01 20:10:01] boot 1\n[2026-12-01 20:10:02] login: "));
+            // a prefix cut by the read is held back until the rest arrives; text mid-line is never touched
+            Assert.Equal("x [2026-12-01 20:10:00] y\n", con.Clean("x [2026-12-01 20:10:00] y\n[2026-12"));
+            Assert.Equal("second\n", con.Clean("-01 20:10:03] second\n"));
+            Assert.Equal("", con.Clean("[2026-12-01 20:10:04] Logfile Op"));
+            Assert.Equal("third\n", con.Clean("ened\n[2026-12-01 20:10:05] third\n"));
+            // a log without timestamps passes through unchanged
+            Assert.Equal("[    0.000000] Linux version\n", con.Clean("[    0.000000] Linux version\n"));
+        }
+
+        [Fact]
+        public void TheReadScriptStartsAtTheLastBootMarkerOfTheRealLog()
+        {
+            if (OperatingSystem.IsWindows()) return;
+            string dir = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "xenps-con-" + Guid.NewGuid().ToString("N"));
+            System.IO.Directory.CreateDirectory(dir);
+            try
+            {
+                string xl = System.IO.Path.Combine(dir, "xl");
+                System.IO.File.WriteAllText(xl, "#!/bin/sh\ncase \"$1\" in domname) echo web;; domid) echo 7;; esac\nexit 0\n");
+                System.IO.File.SetUnixFileMode(xl, System.IO.UnixFileMode.UserRead | System.IO.UnixFileMode.UserWrite | System.IO.UnixFileMode.UserExecute);
+                // Two runs of the same name, as xenconsoled --log=guest --timestamp=guest appends them.
+                System.IO.File.WriteAllText(System.IO.Path.Combine(dir, "guest-web.log"),
+                    "[2026-12-01 20:00:00] Logfile Opened\n[2026-12-01 20:00:01] old boot\n[2026-12-01 20:00:02] login: \n" +
+                    "[2026-12-01 20:05:00] Logfile Opened\n[2026-12-01 20:05:01] new boot\n");
+                using var b = new XlBackend(new LocalCommandRunner(), "xl:///", new XlBackendOptions { XlPath = xl, ConsoleLogDirectory = dir });
+                using var con = b.OpenConsole(new XenDomain { Name = "web", Id = 7 }, default);
+                Assert.Equal("new boot\n", con.Read(TimeSpan.Zero, default));
+                System.IO.File.AppendAllText(System.IO.Path.Combine(dir, "guest-web.log"), "[2026-12-01 20:05:02] login: ");
+                Assert.Equal("login: ", con.Read(TimeSpan.Zero, default));
+            }
+            finally
+            {
+                System.IO.Directory.Delete(dir, true);
+            }
         }
     }
 }

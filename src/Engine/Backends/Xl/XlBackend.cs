@@ -166,10 +166,11 @@ namespace XenPS.Backends.Xl
                 domain = id.StandardOutput.Trim();
             }
             // A domain this backend created reads its console from where its boot starts; any other from the
-            // start of the log (which holds earlier runs of the same name).
-            long start = 0;
-            if (int.TryParse(domain, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int domid))
-                _consoleStart.TryGetValue(domid, out start);
+            // last boot marker xenconsoled wrote (with --timestamp=guest), else from the start of the log.
+            long start = XlConsole.CurrentBoot;
+            if (int.TryParse(domain, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int domid)
+                && _consoleStart.TryGetValue(domid, out long created))
+                start = created;
             var console = new XlConsole(this, name, _options, start);
             return console;
         }

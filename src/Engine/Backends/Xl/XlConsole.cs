@@ -9,8 +9,13 @@ namespace XenPS.Backends.Xl
     /// A guest console read from xenconsoled's guest log, /var/log/xen/console/guest-&lt;name&gt;.log, from a
     /// remembered byte offset. The host must log guest consoles: XENCONSOLED_ARGS="--log=guest" (Debian:
     /// /etc/default/xen, then restart xenconsoled). xenconsoled APPENDS to that file for every domain of the
-    /// same name: a console of a domain the backend created starts at that boot; any other starts at the top of the
-    /// file (earlier runs of that name included).
+    /// same name, so the console must find where the CURRENT boot starts: for a domain this backend created, the
+    /// log's size just before the create; for any other (created elsewhere, or rebuilt by on_reboot=restart), the
+    /// last "Logfile Opened" line that xenconsoled writes each time it opens the log for a new domain when it runs
+    /// with --timestamp=guest (XENCONSOLED_ARGS="--log=guest --timestamp=guest"). Without timestamps there is no
+    /// such marker and the console starts at the top of the file (earlier runs of that name included).
+    /// xenconsoled's "[YYYY-MM-DD HH:MM:SS] " line prefixes and its "Logfile Opened" lines are not guest output:
+    /// they are removed from what Read returns.
     /// Write runs `xl console` under a pseudo-terminal (`script`, from util-linux, which every Debian dom0 has),
     /// feeds the keys, then detaches with Ctrl+]: `xl console` wants a tty; without one keys do not reach the guest.
     /// </summary>
@@ -18,11 +23,23 @@ namespace XenPS.Backends.Xl
     {
         private const string Gone = "@@XENPS-DOMAIN-GONE@@";
 
-        // $1 = xl, $2 = domain name, $3 = log file, $4 = byte offset. Prints "<size>\n" then the new bytes.
+        /// <summary>The offset that means "where the current boot starts" (the last Logfile Opened line, else 0).</summary>
+        internal const long CurrentBoot = -1;
+
+        // $1 = xl, $2 = domain name, $3 = log file, $4 = byte offset (-1: the start of the current boot).
+        // Prints "<size> <offset read from>\n" then the new bytes.
         internal const string ReadScript =
             "xl=\"$1\"; \"$xl\" domid \"$2\" >/dev/null 2>&1 || { echo '" + Gone + "'; exit 0; }; f=\"$3\"; off=\"$4\"; "
-            + "if [ -f \"$f\" ]; then sz=$(wc -c < \"$f\"); else sz=0; fi; [ \"$sz\" -lt \"$off\" ] && off=0; "
-            + "echo \"$sz\"; [ \"$sz\" -gt \"$off\" ] && tail -c +$((off + 1)) \"$f\" | head -c $((sz - off)); exit 0";
+            + "if [ -f \"$f\" ]; then sz=$(wc -c < \"$f\"); else sz=0; fi; "
+            + "if [ \"$off\" = -1 ]; then off=$(grep -a -b -e '^\\[[0-9: -]*\\] Logfile Opened$' \"$f\" 2>/dev/null | tail -n 1 | cut -d: -f1); [ -n \"$off\" ] || off=0; fi; "
+            + "[ \"$sz\" -lt \"$off\" ] && off=0; "
+            + "echo \"$sz $off\"; [ \"$sz\" -gt \"$off\" ] && tail -c +$((off + 1)) \"$f\" | head -c $((sz - off)); exit 0";
+
+        // "[2026-12-01 20:10:00] ": the prefix xenconsoled --timestamp=guest puts before every line.
+        private static readonly System.Text.RegularExpressions.Regex TimestampPrefix = new System.Text.RegularExpressions.Regex(
+            @"\G\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\] ", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+        private const int PrefixLength = 22;
+        private const string OpenedLine = "Logfile Opened\n";
 
         // $1 = xl, $2 = domain name, $3 = the keys. The command string given to script(1) is a constant; the name
         // reaches it through the environment, never through the command text.
@@ -36,6 +53,8 @@ namespace XenPS.Backends.Xl
         private readonly XlBackendOptions _options;
         private readonly object _lock = new object();
         private long _offset;
+        private bool _atLineStart = true;
+        private string _carry = "";
 
         public XlConsole(XlBackend backend, string name, XlBackendOptions options, long startOffset = 0)
         {
@@ -72,14 +91,63 @@ namespace XenPS.Backends.Xl
                 if (o.StartsWith(Gone, StringComparison.Ordinal))
                     throw new XenDomainNotFoundException(_name, $"Domain '{_name}' has gone; its console is closed.");
                 int nl = o.IndexOf('\n');
-                string head = nl >= 0 ? o.Substring(0, nl) : o;
-                if (!long.TryParse(head.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out long size))
+                string[] head = (nl >= 0 ? o.Substring(0, nl) : o).Trim().Split(' ');
+                if (head.Length != 2 || !long.TryParse(head[0], NumberStyles.None, CultureInfo.InvariantCulture, out long size)
+                    || !long.TryParse(head[1], NumberStyles.None, CultureInfo.InvariantCulture, out long from))
                     throw new XenCommandException($"Unexpected answer while reading the console log {LogPath}.", r.ExitCode, r.StandardError);
                 string data = nl >= 0 ? o.Substring(nl + 1) : "";
-                if (size < _offset) _offset = 0; // the log was truncated or rotated
-                _offset = size;
-                return data;
+                if (from != _offset && _offset >= 0) _atLineStart = true; // the log was truncated or rotated
+                _offset = Math.Max(size, from);
+                return Clean(data);
             }
+        }
+
+        /// <summary>Removes xenconsoled's timestamp prefixes and Logfile Opened lines; a prefix cut by the read waits for the next.</summary>
+        internal string Clean(string data)
+        {
+            string text = _carry + data;
+            _carry = "";
+            var sb = new StringBuilder(text.Length);
+            int i = 0;
+            while (i < text.Length)
+            {
+                if (_atLineStart)
+                {
+                    if (text.Length - i < PrefixLength && text[i] == '[' && IsPrefixStart(text, i))
+                    {
+                        _carry = text.Substring(i); // maybe the start of a prefix: decide with the next read
+                        break;
+                    }
+                    var m = TimestampPrefix.Match(text, i);
+                    if (m.Success)
+                    {
+                        i += m.Length;
+                        if (string.CompareOrdinal(text, i, OpenedLine, 0, OpenedLine.Length) == 0) { i += OpenedLine.Length; continue; }
+                        if (text.Length - i < OpenedLine.Length && OpenedLine.StartsWith(text.Substring(i), StringComparison.Ordinal))
+                        {
+                            _carry = m.Value + text.Substring(i);
+                            break;
+                        }
+                    }
+                }
+                int nl = text.IndexOf('\n', i);
+                int end = nl < 0 ? text.Length : nl + 1;
+                sb.Append(text, i, end - i);
+                _atLineStart = nl >= 0;
+                i = end;
+            }
+            return sb.ToString();
+        }
+
+        private static bool IsPrefixStart(string text, int i)
+        {
+            const string shape = "[0000-00-00 00:00:00] ";
+            for (int k = 0; i + k < text.Length; k++)
+            {
+                char c = text[i + k], want = shape[k];
+                if (want == '0' ? !char.IsDigit(c) : c != want) return false;
+            }
+            return true;
         }
 
         public void Write(string text, CancellationToken cancellationToken)

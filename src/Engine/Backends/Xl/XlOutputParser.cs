@@ -170,6 +170,9 @@ namespace XenPS.Backends.Xl
         private static long? Num(JsonElement o, string name) =>
             o.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number && v.TryGetInt64(out long n) ? n : (long?)null;
 
+        /// <summary>Domain-0's uuid on every Xen host (capture 06-list-v-dom0).</summary>
+        public const string Dom0Uuid = "00000000-0000-0000-0000-000000000000";
+
         /// <summary>Joins the table (run state) with the JSON (config) on domid; Domain-0 first, by domid.</summary>
         public static List<XenDomain> Join(IEnumerable<XlListRow> rows, IReadOnlyDictionary<int, XlJsonDomain> json)
         {
@@ -186,6 +189,8 @@ namespace XenPS.Backends.Xl
                     StateFlags = r.State,
                     ShutdownReason = XenDomain.DecodeReason(r.State),
                     CpuTime = r.CpuTime,
+                    // Domain-0's handle is all zeros (xl list -v shows it; xl list -l leaves it out).
+                    Uuid = r.Id == 0 ? Dom0Uuid : null,
                 };
                 if (json.TryGetValue(r.Id, out var j))
                 {
