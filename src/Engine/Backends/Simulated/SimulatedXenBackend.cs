@@ -15,7 +15,7 @@ namespace XenPS.Backends.Simulated
     /// sim.ignore_shutdown (0), sim.crash_after_seconds (none), sim.pv_drivers (1; 0 on an HVM guest = shutdown needs
     /// the ACPI fallback, like xl shutdown -F).
     /// </summary>
-    public sealed class SimulatedXenBackend : IXenBackend, IXenHostFacts, IXenPowerControl, IXenConsoleAccess
+    public sealed partial class SimulatedXenBackend : IXenBackend, IXenHostFacts, IXenPowerControl, IXenConsoleAccess
     {
         public const string XenVersion = "4.17.7-sim";
         public const string Dom0Uuid = "00000000-0000-0000-0000-000000000000";

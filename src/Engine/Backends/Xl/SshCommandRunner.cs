@@ -154,7 +154,8 @@ namespace XenPS.Backends.Xl
         public CommandResult Run(IReadOnlyList<string> arguments, string? standardInput, TimeSpan timeout, CancellationToken cancellationToken)
         {
             if (arguments == null || arguments.Count == 0) throw new ArgumentException("No program given.", nameof(arguments));
-            if (Volatile.Read(ref _disposed) != 0) throw new ObjectDisposedException(nameof(SshCommandRunner));
+            if (Volatile.Read(ref _disposed) != 0)
+                throw new XenConnectionException($"The ssh connection to {_options.Host} has been closed.", XenErrorReason.ConnectionClosed);
             CommandResult r;
             try
             {
