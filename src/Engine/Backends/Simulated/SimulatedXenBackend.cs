@@ -146,8 +146,8 @@ namespace XenPS.Backends.Simulated
 
         public void UnpauseDomain(XenDomain domain, CancellationToken cancellationToken) => Locked(cancellationToken, now =>
         {
-            var d = Find(domain, null);
-            if (d == null || d.Shut || !d.Paused) return 0; // Domain-0 runs; idempotent
+            var d = Find(domain, "Not unpausing domain 0: it is the control domain, which is never paused.");
+            if (d.Shut || !d.Paused) return 0; // idempotent, as xl unpause
             var nd = d.Copy();
             nd.ActiveSinceMs = now;
             _store.Put(nd);
