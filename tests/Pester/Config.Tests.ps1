@@ -98,6 +98,46 @@ Describe 'Import-XenDomainConfig' {
         $w.Count | Should -BeGreaterThan 0
     }
 
+    Context 'a folder like /etc/xen, with the subfolder auto' {
+        BeforeAll {
+            $script:etc = Join-Path $TestDrive 'etc-xen'
+            $null = New-Item -ItemType Directory (Join-Path $etc 'auto') -Force
+            Set-Content -LiteralPath (Join-Path $etc 'a.cfg') -Value 'name = "a"'
+            Set-Content -LiteralPath (Join-Path $etc 'b.cfg') -Value 'name = "b"'
+        }
+
+        It 'skips folders that a wildcard matches, with a verbose line' {
+            $c = Import-XenDomainConfig (Join-Path $etc '*') -ErrorVariable e -Verbose 4>&1 -ErrorAction SilentlyContinue
+            $e | Should -BeNullOrEmpty
+            ($c | Where-Object { $_ -is [XenPS.XenDomainConfig] }).Name | Should -Be @('a', 'b')
+            ($c | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] }).Message |
+                Should -Match ([regex]::Escape((Join-Path $etc 'auto')) + '.*directory')
+        }
+
+        It 'skips folders piped from Get-ChildItem' {
+            $c = Get-ChildItem $etc | Import-XenDomainConfig -ErrorVariable e -ErrorAction SilentlyContinue
+            $e | Should -BeNullOrEmpty
+            $c.Name | Should -Be @('a', 'b')
+            $d = Get-ChildItem $etc | Test-XenDomainConfig -ErrorVariable e2 -ErrorAction SilentlyContinue
+            $e2 | Should -BeNullOrEmpty
+            $d | Should -BeNullOrEmpty
+            Get-ChildItem $etc | Test-XenDomainConfig -Quiet | Should -Be @($true, $true)
+        }
+
+        It 'reports a folder named explicitly as a folder, not as missing or unreadable' -ForEach @(
+            @{ How = 'Path' }, @{ How = 'LiteralPath' }
+        ) {
+            $auto = Join-Path $etc 'auto'
+            $p = @{ $How = $auto }
+            Import-XenDomainConfig @p -ErrorVariable e -ErrorAction SilentlyContinue
+            $e.Count | Should -Be 1
+            $e[0].FullyQualifiedErrorId | Should -Be 'PathIsDirectory,XenPS.Commands.ImportXenDomainConfigCommand'
+            $e[0].CategoryInfo.Category | Should -Be 'InvalidArgument'
+            $e[0].Exception.Message | Should -Match "'$([regex]::Escape($auto))' is a directory"
+            Test-XenDomainConfig @p -Quiet -ErrorAction SilentlyContinue | Should -Be $false
+        }
+    }
+
     It 'writes a PathNotFound error for a missing file' {
         Import-XenDomainConfig (Join-Path $TestDrive 'nope.cfg') -ErrorVariable e -ErrorAction SilentlyContinue
         $e[0].FullyQualifiedErrorId | Should -Be 'PathNotFound,XenPS.Commands.ImportXenDomainConfigCommand'
