@@ -220,6 +220,51 @@ Describe 'ConvertTo-XenDomainConfig and Export-XenDomainConfig' {
         Test-Path $target | Should -BeFalse
     }
 
+    It '-PassThru writes the file as Get-Item does (provider properties included)' {
+        $target = Join-Path $TestDrive 'passthru.cfg'
+        $f = Import-XenDomainConfig "$ExamplesDir/test1.cfg" | Export-XenDomainConfig -Path $target -PassThru
+        $f | Should -BeOfType ([System.IO.FileInfo])
+        $f.FullName | Should -Be $target
+        $f.PSPath | Should -Be (Get-Item -LiteralPath $target).PSPath
+        $f.PSIsContainer | Should -BeFalse
+        $f.PSParentPath | Should -Not -BeNullOrEmpty
+        ($f | Format-Table | Out-String) | Should -Match 'Directory:'
+        $f | Remove-Item
+        Test-Path -LiteralPath $target | Should -BeFalse
+    }
+
+    Context 'domains on the pipeline' {
+        BeforeAll { $null = New-TestSimHost -SetDefault }
+        AfterAll { Remove-AllTestHosts }
+
+        It 'exports the config a domain carries, overrides included' {
+            $null = New-XenDomain "$ExamplesDir/test1.cfg" memory=384
+            $dir = Join-Path $TestDrive 'from-domains'
+            $null = New-Item -ItemType Directory $dir
+            $f = Get-XenDomain test1 | Export-XenDomainConfig -Path $dir -PassThru
+            $f.Name | Should -Be 'test1.cfg'
+            (Import-XenDomainConfig $f.FullName).MemoryMiB | Should -Be 384
+        }
+
+        It 'writes into the current location without -Path' {
+            $dir = Join-Path $TestDrive 'cwd'
+            $null = New-Item -ItemType Directory $dir
+            Push-Location $dir
+            try { Get-XenDomain test1 | Export-XenDomainConfig } finally { Pop-Location }
+            (Import-XenDomainConfig (Join-Path $dir 'test1.cfg')).Name | Should -Be 'test1'
+        }
+
+        It 'says that Domain-0 carries no config, and exports the others' {
+            $dir = Join-Path $TestDrive 'all-domains'
+            $null = New-Item -ItemType Directory $dir
+            Get-XenDomain | Export-XenDomainConfig -Path $dir -ErrorVariable e -ErrorAction SilentlyContinue
+            $e.Count | Should -Be 1
+            $e[0].FullyQualifiedErrorId | Should -Be 'DomainHasNoConfig,XenPS.Commands.ExportXenDomainConfigCommand'
+            $e[0].TargetObject.Name | Should -Be 'Domain-0'
+            (Get-ChildItem $dir).Name | Should -Be 'test1.cfg'
+        }
+    }
+
     It 'chooses YAML from the extension' {
         $target = Join-Path $TestDrive 'by-ext.yml'
         Import-XenDomainConfig "$ExamplesDir/test1.cfg" | Export-XenDomainConfig -Path $target
