@@ -80,6 +80,17 @@ namespace XenPS.Backends.Simulated
                     {
                         if (_typed.Length > 0) _typed.Length--;
                     }
+                    else if (c == '\x03')
+                    {
+                        // Ctrl+C: the guest's shell (the terminal's SIGINT) abandons the line being typed
+                        string line = _typed.ToString();
+                        _typed.Clear();
+                        if (!_backend.ConsoleInterrupt(_uuid, line, cancellationToken))
+                        {
+                            _gone = true;
+                            throw Gone();
+                        }
+                    }
                     else if (c == '\x1d')
                     {
                         // Ctrl+] is xenconsole's escape: it never reaches the guest

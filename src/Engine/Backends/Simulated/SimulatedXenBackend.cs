@@ -209,6 +209,19 @@ namespace XenPS.Backends.Simulated
             return true;
         });
 
+        /// <summary>Ctrl+C at the console: the shell drops the line being typed, echoes it with ^C, and prompts again.</summary>
+        internal bool ConsoleInterrupt(string uuid, string typed, CancellationToken ct) => Locked(ct, now =>
+        {
+            var d = _store.ByUuid(uuid);
+            if (d == null) return false;
+            if (d.Shut) return true;
+            MaterializeConsole(d, d.Uptime(now), ct);
+            d = _store.ById(d.Id)!;
+            _store.AppendConsole(d.Name, typed + "^C\n" + SimGuest.Prompt(d), ct);
+            _store.Commit(ct);
+            return true;
+        });
+
         private long NextConsoleLineMs(SimDomain d, long now)
         {
             if (d.Shut || d.ActiveSinceMs is not long since) return long.MaxValue;
