@@ -276,15 +276,21 @@ namespace XenPS.Tests.Conformance
         private CommandResult? ConsoleRead(string name, string logPath, string offsetText)
         {
             if (name != _guestName || logPath != "/var/log/xen/console/guest-" + name + ".log") return null;
-            if (!long.TryParse(offsetText, NumberStyles.None, CultureInfo.InvariantCulture, out long off)) return null;
+            if (!long.TryParse(offsetText, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long off) || off < -1) return null;
             // `xl domid test1` inside the script: 23-domid (rc 0) while it exists; rc 1 once gone, as 91-err-domid-nodom shows
             // for a name that does not exist.
             if (_guest == Guest.Absent) return new CommandResult(0, GoneMarker + "\n", "");
             byte[] log = _consoleLog ?? Array.Empty<byte>();
             long size = log.Length;
+            if (off == -1)
+            {
+                // the script's grep -b for the last "[timestamp] Logfile Opened" line; the recorded log (31) has none: 0
+                var marks = Regex.Matches(Encoding.UTF8.GetString(log), @"^\[[0-9: -]*\] Logfile Opened$", RegexOptions.Multiline);
+                off = marks.Count > 0 ? Encoding.UTF8.GetByteCount(Encoding.UTF8.GetString(log).Substring(0, marks[marks.Count - 1].Index)) : 0;
+            }
             if (size < off) off = 0;
             string data = size > off ? Encoding.UTF8.GetString(log, (int)off, (int)(size - off)) : "";
-            return new CommandResult(0, size.ToString(CultureInfo.InvariantCulture) + "\n" + data, "");
+            return new CommandResult(0, size.ToString(CultureInfo.InvariantCulture) + " " + off.ToString(CultureInfo.InvariantCulture) + "\n" + data, "");
         }
 
         // ------------------------------------------------------------------ helpers

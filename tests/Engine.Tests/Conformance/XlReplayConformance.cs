@@ -41,10 +41,6 @@ namespace XenPS.Tests.Conformance
             "53-shutdown-gone/59-destroy-gone named the gone domain and 84..91 a name never used. xl's find_domain() takes " +
             "an all-digit argument as a domid without checking it, so what xl prints and returns there needs a lab capture.";
 
-        [Fact(Skip = "xl list -l gives Domain-0 only a stub config without a uuid (05-list-l-dom0); the uuid (all zeros here) " +
-                     "is only in xl list -v (06-list-v-dom0), which the backend does not run.")]
-        public override void TheControlDomainHasAUuid() { }
-
         [Fact(Skip = "No capture of a guest kept after shutting down: every captured guest had on_poweroff = \"destroy\" " +
                      "(configs/test1.cfg, test2.cfg), so no listing shows a preserved, shut-down domain.")]
         public override void ShutdownOfAGuestThatPreservesItKeepsItHalted() { }
