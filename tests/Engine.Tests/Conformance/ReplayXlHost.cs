@@ -284,9 +284,10 @@ namespace XenPS.Tests.Conformance
             long size = log.Length;
             if (off == -1)
             {
-                // the script's grep -b for the last "[timestamp] Logfile Opened" line; the recorded log (31) has none: 0
-                var marks = Regex.Matches(Encoding.UTF8.GetString(log), @"^\[[0-9: -]*\] Logfile Opened$", RegexOptions.Multiline);
-                off = marks.Count > 0 ? Encoding.UTF8.GetByteCount(Encoding.UTF8.GetString(log).Substring(0, marks[marks.Count - 1].Index)) : 0;
+                // the script's grep -b -o for the last "Logfile Opened" (then past it); the recorded log (31) has none: 0
+                string text = Encoding.UTF8.GetString(log);
+                int at = text.LastIndexOf("Logfile Opened\n", StringComparison.Ordinal);
+                off = at >= 0 ? Encoding.UTF8.GetByteCount(text.Substring(0, at)) + 15 : 0;
             }
             if (size < off) off = 0;
             string data = size > off ? Encoding.UTF8.GetString(log, (int)off, (int)(size - off)) : "";
