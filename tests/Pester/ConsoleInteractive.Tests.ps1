@@ -6,7 +6,8 @@ BeforeDiscovery {
 BeforeAll {
     . "$PSScriptRoot/common.ps1"
     $script:socket = "xenps-test-$PID"
-    function Get-Screen { (tmux -L $socket capture-pane -t con -p) -join "`n" }
+    $script:session = 'con'
+    function Get-Screen { (tmux -L $socket capture-pane -t $session -p) -join "`n" }
     function Wait-Screen([string] $Pattern, [int] $Seconds) {
         $deadline = (Get-Date).AddSeconds($Seconds)
         while ((Get-Date) -lt $deadline) {
@@ -24,7 +25,10 @@ BeforeAll {
     # Runs $Body (PowerShell text) in a fresh pwsh inside a new tmux session 'con'; after it, the script writes
     # 'after' to $marker and the session prints AFTER-SCRIPT, then waits in a shell.
     function Start-TerminalScript([string] $Body, [string] $Marker, [hashtable] $Environment = @{}) {
-        tmux -L $socket kill-session -t con 2>$null
+        # A new session each time; the previous one is killed once the new one runs (killing the last session of a
+        # server and starting the next at once races with the server's exit).
+        $previous = $session
+        $script:session = 'con' + [guid]::NewGuid().ToString('N').Substring(0, 6)
         $script = Join-Path $TestDrive ("console-" + [guid]::NewGuid().ToString('N').Substring(0, 6) + '.ps1')
         @"
 `$env:PSModulePath = '$env:PSModulePath'
@@ -33,7 +37,8 @@ $Body
 'after' | Set-Content '$Marker'
 "@ | Set-Content $script
         $envs = ($Environment.GetEnumerator() | ForEach-Object { "$($_.Key)='$($_.Value)'" }) -join ' '
-        tmux -L $socket new-session -d -s con -x 120 -y 40 "env $envs $PwshExe -NoProfile -NonInteractive -File $script; echo AFTER-SCRIPT; sleep 120"
+        tmux -L $socket new-session -d -s $session -x 120 -y 40 "env $envs $PwshExe -NoProfile -NonInteractive -File $script; echo AFTER-SCRIPT; sleep 120"
+        if ($previous -ne 'con') { tmux -L $socket kill-session -t $previous 2>$null }
     }
 }
 
@@ -49,12 +54,12 @@ New-XenDomain /dev/null 'name="ttyguest"' 'sim.boot_seconds=0' | Out-Null
 Connect-XenConsole ttyguest
 "@ $marker
         $null = Wait-Screen 'ttyguest login:' 90
-        tmux -L $socket send-keys -t con 'root' Enter
+        tmux -L $socket send-keys -t $session 'root' Enter
         $null = Wait-Screen 'root@ttyguest' 20
-        tmux -L $socket send-keys -t con 'echo XENPS-TTY-21' Enter
+        tmux -L $socket send-keys -t $session 'echo XENPS-TTY-21' Enter
         $screen = Wait-Screen '(?m)^XENPS-TTY-21\s*$' 20
         $screen | Should -Match 'root@ttyguest:~# echo XENPS-TTY-21'
-        tmux -L $socket send-keys -t con 'C-]'
+        tmux -L $socket send-keys -t $session 'C-]'
         $null = Wait-Screen 'Detached from the console of ttyguest' 20
         Wait-File $marker 20 | Should -BeTrue -Because 'the cmdlet returns after Ctrl+]'
     }
@@ -68,20 +73,20 @@ New-XenDomain /dev/null 'name="intguest"' 'sim.boot_seconds=0' | Out-Null
 Connect-XenConsole intguest
 "@ $marker
         $null = Wait-Screen 'intguest login:' 90
-        tmux -L $socket send-keys -t con 'root' Enter
+        tmux -L $socket send-keys -t $session 'root' Enter
         $null = Wait-Screen 'root@intguest' 20
-        tmux -L $socket send-keys -t con 'echo NEVER-RUN'
+        tmux -L $socket send-keys -t $session 'echo NEVER-RUN'
         Start-Sleep -Milliseconds 300
-        tmux -L $socket send-keys -t con 'C-c'
+        tmux -L $socket send-keys -t $session 'C-c'
         $null = Wait-Screen 'echo NEVER-RUN\^C' 20
         # Still attached: the next line goes to the guest, not to a local shell.
-        tmux -L $socket send-keys -t con 'echo XENPS-AFTER-INT' Enter
+        tmux -L $socket send-keys -t $session 'echo XENPS-AFTER-INT' Enter
         $screen = Wait-Screen '(?m)^XENPS-AFTER-INT\s*$' 20
         $screen | Should -Match 'root@intguest:~# echo XENPS-AFTER-INT'
         $screen | Should -Not -Match '(?m)^NEVER-RUN'
         $screen | Should -Not -Match 'AFTER-SCRIPT'
         Test-Path $marker | Should -BeFalse -Because 'Ctrl+C does not end the console session'
-        tmux -L $socket send-keys -t con 'C-]'
+        tmux -L $socket send-keys -t $session 'C-]'
         $null = Wait-Screen 'Detached from the console of intguest' 20
         Wait-File $marker 20 | Should -BeTrue -Because 'the script goes on after Ctrl+] (the pipeline was not stopped)'
     }
@@ -95,9 +100,9 @@ New-XenDomain /dev/null 'name="offguest"' 'sim.boot_seconds=0' 'sim.shutdown_sec
 Connect-XenConsole offguest
 "@ $marker
         $null = Wait-Screen 'offguest login:' 90
-        tmux -L $socket send-keys -t con 'root' Enter
+        tmux -L $socket send-keys -t $session 'root' Enter
         $null = Wait-Screen 'root@offguest' 20
-        tmux -L $socket send-keys -t con 'poweroff' Enter
+        tmux -L $socket send-keys -t $session 'poweroff' Enter
         $screen = Wait-Screen 'offguest has shut down; console closed' 30
         $screen | Should -Match 'reboot: Power down'
         $screen | Should -Not -Match 'invalid domain identifier'
@@ -121,6 +126,7 @@ case "$1" in
   domid) if [ "$2" = fakeguest ] && [ -f "$d/alive" ]; then echo 7; else echo "$2 is an invalid domain identifier (rc=-6)" >&2; exit 1; fi ;;
   domname) if [ "$2" = 7 ] && [ -f "$d/alive" ]; then echo fakeguest; else echo "$2 is an invalid domain identifier (rc=-6)" >&2; exit 1; fi ;;
   list)
+    if [ -f "$d/down" ]; then echo 'ssh: connect to host dom0: Connection refused' >&2; exit 255; fi
     if [ "$2" = -l ]; then echo '[]'; exit 0; fi
     printf 'Name                                        ID   Mem VCPUs\tState\tTime(s)\n'
     printf 'Domain-0                                     0  1024     1     r-----      10.0\n'
@@ -138,6 +144,7 @@ case "$1" in
         1d) stty "$old"; exit 0 ;;
         70) rm -f "$d/alive"; printf 'reboot: Power down\r\n'; stty "$old"; exit 0 ;;
         03) printf '^C\r\n' ;;
+        64) touch "$d/down"; stty "$old"; exit 255 ;;
       esac
     done ;;
   *) echo "fake xl: $*" >&2; exit 1 ;;
@@ -163,12 +170,12 @@ Connect-XenConsole fakeguest
     It 'gives Ctrl+C to xl console (raw terminal) and keeps the session; Ctrl+] detaches' {
         Start-FakeConsole
         $null = Wait-Screen 'fake xenconsole for fakeguest' 60
-        tmux -L $socket send-keys -t con 'C-c'
+        tmux -L $socket send-keys -t $session 'C-c'
         $null = Wait-Screen '\^C' 20
         Start-Sleep -Milliseconds 500
         Get-Content (Join-Path $fakeDir 'bytes') | Should -Contain '03'
         Test-Path $marker | Should -BeFalse
-        tmux -L $socket send-keys -t con 'C-]'
+        tmux -L $socket send-keys -t $session 'C-]'
         $null = Wait-Screen 'Detached from the console of fakeguest' 20
         Wait-File $marker 20 | Should -BeTrue
     }
@@ -176,20 +183,29 @@ Connect-XenConsole fakeguest
     It 'leaves a Ctrl+C that arrives before raw mode to the console program: the cmdlet does not kill it' {
         Start-FakeConsole @{ FAKEXL_SLOW = '1' }
         $null = Wait-Screen 'connecting' 60
-        tmux -L $socket send-keys -t con 'C-c'
+        tmux -L $socket send-keys -t $session 'C-c'
         $null = Wait-Screen 'fake xenconsole for fakeguest' 20
         Get-Content (Join-Path $fakeDir 'signals') | Should -Be 'got-SIGINT'
-        tmux -L $socket send-keys -t con 'x'
+        tmux -L $socket send-keys -t $session 'x'
         Start-Sleep -Milliseconds 500
         Get-Content (Join-Path $fakeDir 'bytes') | Should -Contain '78' -Because 'the session is still up after the interrupt'
-        tmux -L $socket send-keys -t con 'C-]'
+        tmux -L $socket send-keys -t $session 'C-]'
         $null = Wait-Screen 'AFTER-SCRIPT' 20
+    }
+
+    It 'reports a console that ended with an error (the host no longer answers), not a shut-down domain' {
+        Start-FakeConsole
+        $null = Wait-Screen 'fake xenconsole for fakeguest' 60
+        tmux -L $socket send-keys -t $session 'd'
+        $screen = Wait-Screen 'ended with exit code 255' 30
+        $screen | Should -Not -Match 'has shut down'
+        Wait-File $marker 20 | Should -BeTrue
     }
 
     It 'says the domain has shut down when xl console ends because it has gone' {
         Start-FakeConsole
         $null = Wait-Screen 'fake xenconsole for fakeguest' 60
-        tmux -L $socket send-keys -t con 'p'
+        tmux -L $socket send-keys -t $session 'p'
         $screen = Wait-Screen 'fakeguest has shut down; console closed' 30
         $screen | Should -Not -Match 'Detached from'
         Wait-File $marker 20 | Should -BeTrue

@@ -157,17 +157,17 @@ namespace XenPS.Commands
         private static string DomainName(string? reported, string domain) =>
             !string.IsNullOrEmpty(reported) && !reported!.All(char.IsAsciiDigit) ? reported : domain;
 
-        // The listed domain that `domain` (a name, or a domid when all digits, as xl reads it) names now; null when
-        // there is none or the host cannot say.
-        private XenDomain? FindListed(XenHostConnection host, string domain, bool byName)
+        // Whether the host could list its domains, and the one that `domain` (a name, or a domid when all digits, as
+        // xl reads it) names now (null: not listed).
+        private (bool known, XenDomain? domain) FindListed(XenHostConnection host, string domain, bool byName)
         {
             IReadOnlyList<XenDomain> list;
             try { list = host.Backend.ListDomains(CancelToken); }
-            catch (XenPSException) { return null; }
+            catch (XenPSException) { return (false, null); }
             if (!byName && domain.Length > 0 && domain.All(char.IsAsciiDigit) &&
                 int.TryParse(domain, NumberStyles.None, CultureInfo.InvariantCulture, out int id))
-                return list.FirstOrDefault(d => d.Id == id);
-            return list.FirstOrDefault(d => string.Equals(d.Name, domain, StringComparison.Ordinal));
+                return (true, list.FirstOrDefault(d => d.Id == id));
+            return (true, list.FirstOrDefault(d => string.Equals(d.Name, domain, StringComparison.Ordinal)));
         }
 
         /// <summary>
@@ -179,7 +179,7 @@ namespace XenPS.Commands
         /// </summary>
         private void RunInTerminal(XenHostConnection host, IReadOnlyList<string> argv, string domain, object target)
         {
-            XenDomain? attached = FindListed(host, domain, byName: false);
+            XenDomain? attached = FindListed(host, domain, byName: false).domain;
             string name = attached?.Name ?? domain;
             var psi = new System.Diagnostics.ProcessStartInfo(argv[0]) { UseShellExecute = false };
             foreach (string a in argv.Skip(1)) psi.ArgumentList.Add(a);
@@ -193,9 +193,10 @@ namespace XenPS.Commands
             Host.UI.WriteLine();
             CancelToken.ThrowIfCancellationRequested();
 
-            // xenconsole exits 0 both on Ctrl+] and when the domain goes away: ask the host which it was.
-            XenDomain? now = FindListed(host, name, byName: true);
-            if (now == null && attached != null)
+            // xenconsole exits 0 both on Ctrl+] and when the domain goes away: ask the host which it was (when it can
+            // answer: a lost ssh connection is reported by the exit code below, not as a shut-down domain).
+            var (known, now) = FindListed(host, name, byName: true);
+            if (known && now == null && attached != null)
             {
                 Host.UI.WriteLine(ShutDownMessage(name));
                 return;
