@@ -164,7 +164,9 @@ function Invoke-PesterSuite {
     & (Get-PwshExe) @argsList | Out-Host
     if (-not (Test-Path $resultFile)) { throw "Pester produced no results (exit code $LASTEXITCODE)." }
     $r = Get-Content -Raw $resultFile | ConvertFrom-Json
-    [pscustomobject]@{ Suite = 'Pester'; Passed = [int]$r.Passed; Failed = [int]$r.Failed; Skipped = [int]$r.Skipped }
+    # A suite that counted nothing did not run: that is a failure, not a pass.
+    $failed = [int]$r.Failed + $(if ([int]$r.Passed + [int]$r.Failed + [int]$r.Skipped -eq 0) { 1 } else { 0 })
+    [pscustomobject]@{ Suite = 'Pester'; Passed = [int]$r.Passed; Failed = $failed; Skipped = [int]$r.Skipped }
 }
 
 # Boots the lab (one retry) and exports its XENPS_LAB_* variables; returns whether this build started it.
