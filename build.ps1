@@ -1,3 +1,4 @@
+#!/usr/bin/env pwsh
 #Requires -Version 7.4
 <#
 .SYNOPSIS
@@ -8,7 +9,8 @@
       Build    compile, build the help (markdown -> MAML) and stage out/XenPS/ from an explicit file list
       Test     Build, boot the live Xen 4.17 lab (tests/XenLab; Linux as root), then xunit (tests/*.Tests) and
                Pester (tests/Pester) in a child pwsh against the staged module, the lab suites included; ends
-               with one line 'N passed, N failed'. XENPS_LAB_URI set: use that running lab. -NoLab: skip it.
+               with one line 'N passed, N failed, N skipped' (the lab tests count as skipped when no lab runs).
+               XENPS_LAB_URI set: use that running lab. -NoLab: skip it.
       Demo     Build, then run the seed's xm session on an embedded simulated host (examples/demo.ps1)
       Bench    Build, then the benchmarks (config parsing, simulated host)
       Package  Build, then out/XenPS.<version>.nupkg
@@ -28,7 +30,7 @@ param(
     [ValidateSet('Debug', 'Release')]
     [string] $Configuration = 'Release',
 
-    # Pester tags to run (default: all but 'Lab', unless XENPS_LAB is set).
+    # Pester tags to run (default: all; the 'Lab' ones are skipped unless XENPS_LAB_URI is set).
     [string[]] $Tag,
 
     [string[]] $ExcludeTag,
@@ -133,9 +135,21 @@ function Invoke-XUnit([string] $Project) {
     dotnet test $Project -c $Configuration --nologo --logger "trx;LogFileName=$trx" --logger 'console;verbosity=minimal' | Out-Host
     $code = $LASTEXITCODE
     if (-not (Test-Path $trx)) { throw "xunit run of $name produced no results (exit code $code)." }
-    [xml] $x = Get-Content -Raw $trx
+    $counts = Read-TrxCounts $trx
+    [pscustomobject]@{ Suite = $name; Passed = $counts.Passed; Failed = $counts.Failed; Skipped = $counts.Skipped }
+}
+
+# Passed/failed/skipped of a TRX file. A skipped test (xunit Skip, e.g. a [LabFact] without a lab) is a result with
+# outcome NotExecuted: the TRX logger leaves it out of every counter but total (its notExecuted stays 0).
+function Read-TrxCounts([string] $Path) {
+    [xml] $x = Get-Content -Raw -LiteralPath $Path
     $c = $x.TestRun.ResultSummary.Counters
-    [pscustomobject]@{ Suite = $name; Passed = [int]$c.passed; Failed = [int]$c.failed + [int]$c.error + [int]$c.timeout + [int]$c.aborted; Skipped = [int]$c.notExecuted }
+    $notRun = @($x.GetElementsByTagName('UnitTestResult') | Where-Object { $_.GetAttribute('outcome') -eq 'NotExecuted' }).Count
+    [pscustomobject]@{
+        Passed  = [int]$c.passed
+        Failed  = [int]$c.failed + [int]$c.error + [int]$c.timeout + [int]$c.aborted
+        Skipped = [Math]::Max($notRun, [int]$c.notExecuted)
+    }
 }
 
 function Invoke-PesterSuite {
@@ -150,7 +164,9 @@ function Invoke-PesterSuite {
     & (Get-PwshExe) @argsList | Out-Host
     if (-not (Test-Path $resultFile)) { throw "Pester produced no results (exit code $LASTEXITCODE)." }
     $r = Get-Content -Raw $resultFile | ConvertFrom-Json
-    [pscustomobject]@{ Suite = 'Pester'; Passed = [int]$r.Passed; Failed = [int]$r.Failed; Skipped = [int]$r.Skipped }
+    # A suite that counted nothing did not run: that is a failure, not a pass.
+    $failed = [int]$r.Failed + $(if ([int]$r.Passed + [int]$r.Failed + [int]$r.Skipped -eq 0) { 1 } else { 0 })
+    [pscustomobject]@{ Suite = 'Pester'; Passed = [int]$r.Passed; Failed = $failed; Skipped = [int]$r.Skipped }
 }
 
 # Boots the lab (one retry) and exports its XENPS_LAB_* variables; returns whether this build started it.

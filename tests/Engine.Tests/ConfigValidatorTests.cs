@@ -161,6 +161,26 @@ namespace XenPS.Tests
         {
             var e = One(Validate(("name", "web1"), ("disk", "/img,,xvda")), "ListExpected");
             Assert.Equal(DiagnosticSeverity.Warning, e.Severity);
+            Assert.Contains("xl ignores it, and so does XenPS", e.Message);
+        }
+
+        [Theory]
+        [InlineData("disk", "phy:/dev/vg/x,xvda,w")]
+        [InlineData("vif", "bridge=xenbr0")]
+        public void ASingleStringIsNoDeviceAsInXl(string key, string spec)
+        {
+            // xl create cfg disk=phy:... : xlu_cfg_get_list refuses a string, the domain is built without it.
+            var c = DomainConfigReader.LoadText("name = 'web1'\n", "web1.cfg", new[] { key + "=" + spec });
+            Assert.Contains(c.Diagnostics, d => d.Code == "ListExpected");
+            Assert.Empty(c.Disks);
+            Assert.Empty(c.Vifs);
+        }
+
+        [Fact]
+        public void AnIgnoredSingleStringIsNotCheckedAsASpec()
+        {
+            var d = Validate(("name", "web1"), ("disk", "not a disk spec at all"));
+            Assert.DoesNotContain(d, x => x.Severity == DiagnosticSeverity.Error);
         }
 
         [Theory]

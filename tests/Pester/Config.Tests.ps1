@@ -98,6 +98,46 @@ Describe 'Import-XenDomainConfig' {
         $w.Count | Should -BeGreaterThan 0
     }
 
+    Context 'a folder like /etc/xen, with the subfolder auto' {
+        BeforeAll {
+            $script:etc = Join-Path $TestDrive 'etc-xen'
+            $null = New-Item -ItemType Directory (Join-Path $etc 'auto') -Force
+            Set-Content -LiteralPath (Join-Path $etc 'a.cfg') -Value 'name = "a"'
+            Set-Content -LiteralPath (Join-Path $etc 'b.cfg') -Value 'name = "b"'
+        }
+
+        It 'skips folders that a wildcard matches, with a verbose line' {
+            $c = Import-XenDomainConfig (Join-Path $etc '*') -ErrorVariable e -Verbose 4>&1 -ErrorAction SilentlyContinue
+            $e | Should -BeNullOrEmpty
+            ($c | Where-Object { $_ -is [XenPS.XenDomainConfig] }).Name | Should -Be @('a', 'b')
+            ($c | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] }).Message |
+                Should -Match ([regex]::Escape((Join-Path $etc 'auto')) + '.*directory')
+        }
+
+        It 'skips folders piped from Get-ChildItem' {
+            $c = Get-ChildItem $etc | Import-XenDomainConfig -ErrorVariable e -ErrorAction SilentlyContinue
+            $e | Should -BeNullOrEmpty
+            $c.Name | Should -Be @('a', 'b')
+            $d = Get-ChildItem $etc | Test-XenDomainConfig -ErrorVariable e2 -ErrorAction SilentlyContinue
+            $e2 | Should -BeNullOrEmpty
+            $d | Should -BeNullOrEmpty
+            Get-ChildItem $etc | Test-XenDomainConfig -Quiet | Should -Be @($true, $true)
+        }
+
+        It 'reports a folder named explicitly as a folder, not as missing or unreadable' -ForEach @(
+            @{ How = 'Path' }, @{ How = 'LiteralPath' }
+        ) {
+            $auto = Join-Path $etc 'auto'
+            $p = @{ $How = $auto }
+            Import-XenDomainConfig @p -ErrorVariable e -ErrorAction SilentlyContinue
+            $e.Count | Should -Be 1
+            $e[0].FullyQualifiedErrorId | Should -Be 'PathIsDirectory,XenPS.Commands.ImportXenDomainConfigCommand'
+            $e[0].CategoryInfo.Category | Should -Be 'InvalidArgument'
+            $e[0].Exception.Message | Should -Match "'$([regex]::Escape($auto))' is a directory"
+            Test-XenDomainConfig @p -Quiet -ErrorAction SilentlyContinue | Should -Be $false
+        }
+    }
+
     It 'writes a PathNotFound error for a missing file' {
         Import-XenDomainConfig (Join-Path $TestDrive 'nope.cfg') -ErrorVariable e -ErrorAction SilentlyContinue
         $e[0].FullyQualifiedErrorId | Should -Be 'PathNotFound,XenPS.Commands.ImportXenDomainConfigCommand'
@@ -178,6 +218,51 @@ Describe 'ConvertTo-XenDomainConfig and Export-XenDomainConfig' {
         $target = Join-Path $TestDrive 'whatif.yaml'
         Import-XenDomainConfig "$ExamplesDir/test1.cfg" | Export-XenDomainConfig -Path $target -WhatIf
         Test-Path $target | Should -BeFalse
+    }
+
+    It '-PassThru writes the file as Get-Item does (provider properties included)' {
+        $target = Join-Path $TestDrive 'passthru.cfg'
+        $f = Import-XenDomainConfig "$ExamplesDir/test1.cfg" | Export-XenDomainConfig -Path $target -PassThru
+        $f | Should -BeOfType ([System.IO.FileInfo])
+        $f.FullName | Should -Be $target
+        $f.PSPath | Should -Be (Get-Item -LiteralPath $target).PSPath
+        $f.PSIsContainer | Should -BeFalse
+        $f.PSParentPath | Should -Not -BeNullOrEmpty
+        ($f | Format-Table | Out-String) | Should -Match 'Directory:'
+        $f | Remove-Item
+        Test-Path -LiteralPath $target | Should -BeFalse
+    }
+
+    Context 'domains on the pipeline' {
+        BeforeAll { $null = New-TestSimHost -SetDefault }
+        AfterAll { Remove-AllTestHosts }
+
+        It 'exports the config a domain carries, overrides included' {
+            $null = New-XenDomain "$ExamplesDir/test1.cfg" memory=384
+            $dir = Join-Path $TestDrive 'from-domains'
+            $null = New-Item -ItemType Directory $dir
+            $f = Get-XenDomain test1 | Export-XenDomainConfig -Path $dir -PassThru
+            $f.Name | Should -Be 'test1.cfg'
+            (Import-XenDomainConfig $f.FullName).MemoryMiB | Should -Be 384
+        }
+
+        It 'writes into the current location without -Path' {
+            $dir = Join-Path $TestDrive 'cwd'
+            $null = New-Item -ItemType Directory $dir
+            Push-Location $dir
+            try { Get-XenDomain test1 | Export-XenDomainConfig } finally { Pop-Location }
+            (Import-XenDomainConfig (Join-Path $dir 'test1.cfg')).Name | Should -Be 'test1'
+        }
+
+        It 'says that Domain-0 carries no config, and exports the others' {
+            $dir = Join-Path $TestDrive 'all-domains'
+            $null = New-Item -ItemType Directory $dir
+            Get-XenDomain | Export-XenDomainConfig -Path $dir -ErrorVariable e -ErrorAction SilentlyContinue
+            $e.Count | Should -Be 1
+            $e[0].FullyQualifiedErrorId | Should -Be 'DomainHasNoConfig,XenPS.Commands.ExportXenDomainConfigCommand'
+            $e[0].TargetObject.Name | Should -Be 'Domain-0'
+            (Get-ChildItem $dir).Name | Should -Be 'test1.cfg'
+        }
     }
 
     It 'chooses YAML from the extension' {

@@ -44,6 +44,14 @@ Describe 'Connect-XenConsole (scripted)' {
         { Connect-XenConsole test1 -Until '(' } | Should -Throw -ErrorId 'InvalidUntilPattern,XenPS.Commands.ConnectXenConsoleCommand'
     }
 
+    It 'says so when the domain shuts down while a scripted read waits' {
+        $null = New-XenDomain /dev/null 'name="goner"' 'sim.boot_seconds=0' 'sim.shutdown_seconds=0'
+        $null = Connect-XenConsole goner -Until 'login:'
+        Connect-XenConsole goner -Send 'poweroff' -Until 'never-printed' -Timeout 20 -ErrorVariable e -ErrorAction SilentlyContinue
+        $e[0].FullyQualifiedErrorId | Should -Be 'DomainNotFound,XenPS.Commands.ConnectXenConsoleCommand'
+        $e[0].Exception.Message | Should -Be "goner has shut down; console closed. No line matched 'never-printed' before it did."
+    }
+
     It 'reports an unknown domain' {
         Connect-XenConsole nosuch -Until x -ErrorVariable e -ErrorAction SilentlyContinue
         $e[0].FullyQualifiedErrorId | Should -Be 'DomainNotFound,XenPS.Commands.ConnectXenConsoleCommand'

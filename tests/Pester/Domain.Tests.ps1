@@ -24,6 +24,21 @@ Describe 'New-XenDomain' {
         $d.Config.Kernel | Should -Be '/boot/vmlinuz-2.6.12.6-xenU'
     }
 
+    It 'takes everything after the first = of an unquoted override as the value, as xm did' {
+        $d = New-XenDomain "$ExamplesDir/test1.cfg" 'extra=console=hvc0 quiet' 'root=/dev/xvda2 ro'
+        $d.Config.Settings['extra'] | Should -Be 'console=hvc0 quiet'
+        $d.Config.Cmdline | Should -Be 'root=/dev/xvda2 ro console=hvc0 quiet'
+        (Connect-XenConsole test1 -Until 'Command line:') | Select-Object -Last 1 |
+            Should -Match 'Command line: root=/dev/xvda2 ro console=hvc0 quiet$'
+    }
+
+    It 'ignores a disk given as a single string, as xl does and as its warning says' {
+        $d = New-XenDomain /dev/null 'name="onedisk"' 'disk=phy:/dev/vg/x,xvda,w' -WarningVariable w -WarningAction SilentlyContinue
+        ($w -join "`n") | Should -Match 'disk is a single string, not a list: xl ignores it, and so does XenPS'
+        $d.Config.Disks | Should -BeNullOrEmpty
+        (Get-XenDomain onedisk).Config.Disks | Should -BeNullOrEmpty
+    }
+
     It 'creates from configs on the pipeline' {
         $c = Import-XenDomainConfig "$ExamplesDir/web.yaml"
         $d = $c | New-XenDomain

@@ -191,9 +191,11 @@ namespace XenPS.Config
                 string code = key == "disk" ? "DiskSpecInvalid" : "VifSpecInvalid";
                 if (value is string single)
                 {
-                    Add(DiagnosticSeverity.Warning, "ListExpected", key, $"{key} is a single string; xl expects a list and ignores it.",
-                        $"Write {key} = [ '{single}' ] (YAML: a sequence).");
-                    Check(key, code, single, -1);
+                    // xl warns "parameter `disk' is a single value but should be a list" and builds the domain without it.
+                    string what = key == "disk" ? "disk" : "network interface";
+                    Add(DiagnosticSeverity.Warning, "ListExpected", key,
+                        $"{key} is a single string, not a list: xl ignores it, and so does XenPS. The domain gets no {what} from it.",
+                        $"Write {key} = [ '{single}' ] (on the command line: \"{key}=['{single}']\"; YAML: a sequence).");
                     return;
                 }
                 var items = (object[])value;

@@ -23,8 +23,10 @@ namespace XenPS.Config
     /// newline one line early; XenPS reports the real line.</item>
     /// <item>Overrides (<c>xl create FILE key=value ...</c>) are parsed after the file, as xl does, but each is its own
     /// source: diagnostics name File "&lt;override&gt;" with line and column inside the override. An override that is not
-    /// valid xl but has the shape <c>key=word</c> (no quotes, brackets) is taken as a literal string, as xm did
-    /// (<c>OverrideLiteral</c> information), so <c>kernel=/boot/vmlinuz</c> works on the command line.</item>
+    /// valid xl but has the shape <c>key=value</c> takes everything after the first '=' as a literal string, spaces and
+    /// '=' included, as xm did (<c>OverrideLiteral</c> information), so <c>kernel=/boot/vmlinuz</c> and
+    /// <c>extra=console=hvc0 quiet</c> work on the command line; a value that starts with a quote or '[' is xl syntax
+    /// and its errors are reported.</item>
     /// <item>Legacy xm with <see cref="ConfigReadOptions.AllowLegacyXm"/>: True/False become "1"/"0"; a value of None omits
     /// the setting; integer arithmetic on literals (+ - * / // % ** and parentheses, Python 2 floor division) and string
     /// concatenation are evaluated, negative results kept as decimal text ("-1"); upper-case or hyphenated keys are
@@ -83,53 +85,55 @@ namespace XenPS.Config
                 return;
             }
 
-            // Not valid xl. xm accepted name=value with an unquoted value: take such pieces literally.
-            if (text!.IndexOfAny(new[] { '"', '\'', '[', ']', '#', '\n' }) < 0)
+            // Not valid xl. xm took `name=value` with everything after the first '=' as the value (spaces and '='
+            // included: extra=console=hvc0 quiet): take such pieces literally. First piece by piece (';' separates
+            // assignments, as in xl), else the whole override as one assignment, as xm read one argument.
+            var pieces = new List<(string piece, int column)>();
+            int col = 1;
+            foreach (string piece in text!.Split(';'))
             {
-                var pieces = new List<(string piece, int column)>();
-                int col = 1;
-                foreach (string piece in text.Split(';'))
+                pieces.Add((piece, col));
+                col += piece.Length + 1;
+            }
+            var plan = new List<(string piece, int column, string? key, string? literal)>();
+            foreach (var (piece, column) in pieces)
+            {
+                var pd = new List<XenDiagnostic>();
+                ParseSegment(ctx.Fork(pd), piece, OverrideSource, text, warnTrailingComment: false);
+                if (CountErrors(pd) == 0) { plan.Add((piece, column, null, null)); continue; }
+                if (TrySplitLiteral(piece, out string key, out string literal)) { plan.Add((piece, column, key, literal)); continue; }
+                plan = null;
+                break;
+            }
+            if (plan == null && pieces.Count > 1 && TrySplitLiteral(text, out string wholeKey, out string wholeLiteral))
+                plan = new List<(string, int, string?, string?)> { (text, 1, wholeKey, wholeLiteral) };
+            if (plan != null)
+            {
+                foreach (var (piece, column, key, literal) in plan)
                 {
-                    pieces.Add((piece, col));
-                    col += piece.Length + 1;
-                }
-                bool allOk = true;
-                var plan = new List<(string piece, int column, string? key, string? literal)>();
-                foreach (var (piece, column) in pieces)
-                {
-                    var pd = new List<XenDiagnostic>();
-                    ParseSegment(ctx.Fork(pd), piece, OverrideSource, text, warnTrailingComment: false);
-                    if (CountErrors(pd) == 0) { plan.Add((piece, column, null, null)); continue; }
-                    if (TrySplitLiteral(piece, out string key, out string literal)) { plan.Add((piece, column, key, literal)); continue; }
-                    allOk = false;
-                    break;
-                }
-                if (allOk)
-                {
-                    foreach (var (piece, column, key, literal) in plan)
+                    if (key is null)
                     {
-                        if (key is null)
-                        {
-                            ParseSegment(ctx, piece, OverrideSource, text, warnTrailingComment: false, column - 1);
-                        }
-                        else
-                        {
-                            int kcol = column + piece.IndexOf(key, StringComparison.Ordinal);
-                            var pos = new SourcePosition(OverrideSource, 1, kcol);
-                                            ctx.Diagnostics.Add(new XenDiagnostic(DiagnosticSeverity.Information, "OverrideLiteral",
-                                $"Override `{text}': the value of '{key}' is not quoted; XenPS takes it as the string \"{literal}\" (as xm did; xl would report a syntax error).",
-                                OverrideSource, 1, kcol, $"Quote it for xl: {key}=\"{literal}\"."));
-                            ctx.Assign(key, literal!, append: false, pos);
-                        }
+                        ParseSegment(ctx, piece, OverrideSource, text, warnTrailingComment: false, column - 1);
+                        continue;
                     }
-                    return;
+                    int kcol = column + piece.IndexOf(key, StringComparison.Ordinal);
+                    var pos = new SourcePosition(OverrideSource, 1, kcol);
+                    ctx.Diagnostics.Add(new XenDiagnostic(DiagnosticSeverity.Information, "OverrideLiteral",
+                        $"Override `{text}': the value of '{key}' is not quoted; XenPS takes everything after the first '=' as the string \"{literal}\" (as xm did; xl would report a syntax error).",
+                        OverrideSource, 1, kcol, $"Quote it for xl: {key}={QuoteForXl(literal!)}."));
+                    ctx.Assign(key, literal!, append: false, pos);
                 }
+                return;
             }
             // Report the real errors, positioned inside the override.
             ParseSegment(ctx, text, OverrideSource, text, warnTrailingComment: false);
         }
 
-        /// <summary>key=value where key is a valid xl key and value is a non-empty unquoted word without spaces.</summary>
+        /// <summary>
+        /// key=value where key is a valid xl key and value, everything after the first '=' (trimmed, as xm did), is not
+        /// empty, holds no control character, and does not start like an xl string or list (a quote or '[': then the
+        /// override meant xl syntax, and its real error is reported).
+        /// </summary>
         private static bool TrySplitLiteral(string piece, out string key, out string literal)
         {
             key = literal = "";
@@ -139,12 +143,16 @@ namespace XenPS.Config
             string v = piece.Substring(eq + 1).Trim(' ', '\t');
             if (k.EndsWith("+", StringComparison.Ordinal)) return false;
             if (!IsValidKey(k) || v.Length == 0) return false;
+            if (v[0] == '"' || v[0] == '\'' || v[0] == '[') return false;
             foreach (char c in v)
-                if (c < ' ' || c == '\u007f' || c == ' ' || c == '\t') return false;
+                if ((c < ' ' && c != '\t') || c == '\u007f') return false;
             key = k;
             literal = v;
             return true;
         }
+
+        private static string QuoteForXl(string value) =>
+            "\"" + value.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
 
         /// <summary>True when <paramref name="key"/> matches libxlu's key token [a-z][._0-9a-z]*.</summary>
         public static bool IsValidKey(string? key)

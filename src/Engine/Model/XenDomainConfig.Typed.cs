@@ -87,10 +87,10 @@ namespace XenPS
         public long? VCpus => ParseXlInteger(GetString("vcpus"));
         public long? MaxVCpus => ParseXlInteger(GetString("maxvcpus"));
 
-        /// <summary>disk= entries, parsed.</summary>
+        /// <summary>disk= entries, parsed. A single string is no entry: xl ignores it (it wants a list; ListExpected warns).</summary>
         public IReadOnlyList<DiskSpec> Disks => ListOfStrings("disk").Select(s => DiskSpec.Parse(s)).ToList();
 
-        /// <summary>vif= entries, parsed.</summary>
+        /// <summary>vif= entries, parsed; a single string is ignored, as xl does.</summary>
         public IReadOnlyList<VifSpec> Vifs => ListOfStrings("vif").Select(s => VifSpec.Parse(s)).ToList();
 
         public XenLifecycleAction OnPoweroff => Action("on_poweroff", XenLifecycleAction.Destroy);
@@ -102,7 +102,8 @@ namespace XenPS
         private IEnumerable<string> ListOfStrings(string key)
         {
             object? v = Get(key);
-            if (v is string s) return new[] { s };
+            // xl_parse.c reads disk and vif with xlu_cfg_get_list, which refuses a single string ("parameter `disk' is a
+            // single value but should be a list") and the domain is built without it.
             if (v is object[] arr) return arr.OfType<string>();
             return Array.Empty<string>();
         }

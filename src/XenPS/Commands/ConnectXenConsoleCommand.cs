@@ -22,6 +22,7 @@ namespace XenPS.Commands
     {
         private readonly ConsoleService _consoles = new ConsoleService();
         private const char DetachChar = '\x1d'; // Ctrl+]
+        private const char CtrlC = '\x03';
 
         [Parameter(Mandatory = true, Position = 0, ParameterSetName = NameSet, ValueFromPipelineByPropertyName = true)]
         [ArgumentCompleter(typeof(XenPS.Completers.XenDomainNameCompleter))]
@@ -95,13 +96,29 @@ namespace XenPS.Commands
                 if (!scripted && host.Backend is IXenTerminalConsole terminal)
                 {
                     // A real host: its own `xl console` (over ssh -t remotely) takes the terminal.
-                    RunInTerminal(terminal.TerminalConsoleCommand(t.Domain, CancelToken), domain, target);
+                    RunInTerminal(host, terminal.TerminalConsoleCommand(t.Domain, CancelToken), t.Domain.Id is int id ? id.ToString(CultureInfo.InvariantCulture) : domain, target);
                     return;
                 }
                 using IXenConsole console = _consoles.Open(t, CancelToken);
-                if (scripted)
-                    WriteObject(_consoles.ReadUntil(console, t.Description, until, Send, TimeSpan.FromSeconds(Timeout), CancelToken), enumerateCollection: true);
-                else RunInteractive(console, domain);
+                try
+                {
+                    if (scripted)
+                        WriteObject(_consoles.ReadUntil(console, t.Description, until, Send, TimeSpan.FromSeconds(Timeout), CancelToken), enumerateCollection: true);
+                    else RunInteractive(console, domain);
+                }
+                catch (XenDomainNotFoundException e)
+                {
+                    // The console was open, so the domain went away while attached (powered off, crashed, destroyed).
+                    string name = DomainName(e.Domain, domain);
+                    if (!scripted)
+                    {
+                        Host.UI.WriteLine();
+                        Host.UI.WriteLine(ShutDownMessage(name));
+                        return;
+                    }
+                    string message = ShutDownMessage(name) + (Until != null ? $" No line matched '{Until}' before it did." : "");
+                    WriteXenError(new XenDomainNotFoundException(e.Domain, message), target);
+                }
             }
             catch (OperationCanceledException)
             {
@@ -134,20 +151,66 @@ namespace XenPS.Commands
             }
         }
 
-        private void RunInTerminal(IReadOnlyList<string> argv, string domain, object target)
+        private static string ShutDownMessage(string name) => $"{name} has shut down; console closed.";
+
+        // The name to tell the user: the backend's (a console opened by domid knows the name), else what was typed.
+        private static string DomainName(string? reported, string domain) =>
+            !string.IsNullOrEmpty(reported) && !reported!.All(char.IsAsciiDigit) ? reported : domain;
+
+        // Whether the host could list its domains, and the one that `domain` (a name, or a domid when all digits, as
+        // xl reads it) names now (null: not listed).
+        private (bool known, XenDomain? domain) FindListed(XenHostConnection host, string domain, bool byName)
         {
+            IReadOnlyList<XenDomain> list;
+            try { list = host.Backend.ListDomains(CancelToken); }
+            catch (XenPSException) { return (false, null); }
+            if (!byName && domain.Length > 0 && domain.All(char.IsAsciiDigit) &&
+                int.TryParse(domain, NumberStyles.None, CultureInfo.InvariantCulture, out int id))
+                return (true, list.FirstOrDefault(d => d.Id == id));
+            return (true, list.FirstOrDefault(d => string.Equals(d.Name, domain, StringComparison.Ordinal)));
+        }
+
+        /// <summary>
+        /// Runs the host's console program (`xl console`, or `ssh -t ... xl console`) in this terminal until it ends.
+        /// The child owns the terminal meanwhile: xl console (xenconsole) and ssh -t put it in raw mode, so Ctrl+C is
+        /// a key that travels to the guest, as with xm console. Like a shell waiting for a foreground job, the cmdlet
+        /// does not kill the child when PowerShell sees an interrupt (a Ctrl+C typed before the child set raw mode
+        /// reaches the child too, which decides); it waits, then says why the session ended.
+        /// </summary>
+        private void RunInTerminal(XenHostConnection host, IReadOnlyList<string> argv, string domain, object target)
+        {
+            XenDomain? attached = FindListed(host, domain, byName: false).domain;
+            string name = attached?.Name ?? domain;
             var psi = new System.Diagnostics.ProcessStartInfo(argv[0]) { UseShellExecute = false };
             foreach (string a in argv.Skip(1)) psi.ArgumentList.Add(a);
             Host.UI.WriteLine($"Connected to the console of {domain}. Press Ctrl+] to detach.");
-            using var process = System.Diagnostics.Process.Start(psi)!;
-            using (CancelToken.Register(() => { try { process.Kill(entireProcessTree: true); } catch (InvalidOperationException) { } }))
+            int exitCode;
+            using (var process = System.Diagnostics.Process.Start(psi)!)
+            {
                 process.WaitForExit();
-            CancelToken.ThrowIfCancellationRequested();
+                exitCode = process.ExitCode;
+            }
             Host.UI.WriteLine();
-            if (process.ExitCode != 0)
+            CancelToken.ThrowIfCancellationRequested();
+
+            // xenconsole exits 0 both on Ctrl+] and when the domain goes away: ask the host which it was (when it can
+            // answer: a lost ssh connection is reported by the exit code below, not as a shut-down domain).
+            var (known, now) = FindListed(host, name, byName: true);
+            if (known && now == null && attached != null)
+            {
+                Host.UI.WriteLine(ShutDownMessage(name));
+                return;
+            }
+            if (now != null && attached != null && now.Id != attached.Id)
+            {
+                Host.UI.WriteLine($"{name} was restarted (now domain {now.IdText}); console closed. " +
+                                  $"Run Connect-XenConsole {name} to attach to it again.");
+                return;
+            }
+            if (exitCode != 0)
                 WriteItemError(new XenCommandException(
-                        $"The console of {domain} ended with exit code {process.ExitCode} ({argv[0]} {string.Join(" ", argv.Skip(1).Take(1))} ...).",
-                        process.ExitCode, ""),
+                        $"The console of {domain} ended with exit code {exitCode} ({argv[0]} {string.Join(" ", argv.Skip(1).Take(1))} ...).",
+                        exitCode, ""),
                     "ConsoleFailed", ErrorCategory.ConnectionError, target);
             else
                 Host.UI.WriteLine($"Detached from the console of {domain}.");
@@ -155,9 +218,34 @@ namespace XenPS.Commands
 
         private void RunInteractive(IXenConsole console, string domain)
         {
+            Host.UI.WriteLine($"Connected to the console of {domain}. Press Ctrl+] to detach.");
+            // Ctrl+C is a key for the guest (xm console passes it on), not an interrupt that would stop the cmdlet
+            // and leave the user typing guest commands into the local shell.
+            bool? treatCtrlC = null;
+            try
+            {
+                treatCtrlC = Console.TreatControlCAsInput;
+                Console.TreatControlCAsInput = true;
+            }
+            catch (Exception e) when (e is System.IO.IOException || e is PlatformNotSupportedException || e is InvalidOperationException) { }
+            try
+            {
+                Pump(console, domain);
+            }
+            finally
+            {
+                if (treatCtrlC.HasValue)
+                {
+                    try { Console.TreatControlCAsInput = treatCtrlC.Value; }
+                    catch (Exception e) when (e is System.IO.IOException || e is PlatformNotSupportedException || e is InvalidOperationException) { }
+                }
+            }
+        }
+
+        private void Pump(IXenConsole console, string domain)
+        {
             var ui = Host.UI;
             var raw = ui.RawUI;
-            ui.WriteLine($"Connected to the console of {domain}. Press Ctrl+] to detach.");
             while (true)
             {
                 CancelToken.ThrowIfCancellationRequested();
@@ -165,7 +253,7 @@ namespace XenPS.Commands
                 if (text.Length > 0) ui.Write(text);
                 while (raw.KeyAvailable)
                 {
-                    KeyInfo key = raw.ReadKey(ReadKeyOptions.NoEcho | ReadKeyOptions.IncludeKeyDown);
+                    KeyInfo key = raw.ReadKey(ReadKeyOptions.NoEcho | ReadKeyOptions.IncludeKeyDown | ReadKeyOptions.AllowCtrlC);
                     if (!key.KeyDown) continue;
                     bool ctrl = (key.ControlKeyState & (ControlKeyStates.LeftCtrlPressed | ControlKeyStates.RightCtrlPressed)) != 0;
                     // Ctrl+] is GS (0x1d). Terminals on Unix deliver it as the '5' key with no character (.NET's
@@ -176,6 +264,11 @@ namespace XenPS.Commands
                         ui.WriteLine();
                         ui.WriteLine($"Detached from the console of {domain}.");
                         return;
+                    }
+                    if (ctrl && key.Character == '\0' && key.VirtualKeyCode == 'C')
+                    {
+                        console.Write(CtrlC.ToString(), CancelToken);
+                        continue;
                     }
                     if (key.Character != '\0') console.Write(key.Character == '\n' ? "\r" : key.Character.ToString(), CancelToken);
                 }

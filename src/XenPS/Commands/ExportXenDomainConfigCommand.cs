@@ -8,20 +8,30 @@ namespace XenPS.Commands
 {
     /// <summary>
     /// Export-XenDomainConfig: writes configs to files (xl.cfg, or YAML for .yaml/.yml or -Format Yaml). A folder
-    /// path gets one file per domain, named after it. Never overwrites without -Force; writes atomically.
+    /// path (the current location by default) gets one file per domain, named after it. Takes configs, or domains
+    /// (their Config). Never overwrites without -Force; writes atomically.
     /// </summary>
-    [Cmdlet(VerbsData.Export, "XenDomainConfig", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+    [Cmdlet(VerbsData.Export, "XenDomainConfig", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium,
+        DefaultParameterSetName = ConfigSet)]
     [OutputType(typeof(FileInfo))]
     public sealed class ExportXenDomainConfigCommand : XenCmdletBase
     {
-        [Parameter(Mandatory = true, ValueFromPipeline = true)]
+        private const string ConfigSet = "Config";
+        private const string DomainSet = "Domain";
+
+        [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = ConfigSet)]
         [ValidateNotNull]
         public XenDomainConfig InputObject { get; set; } = null!;
 
-        /// <summary>A file, or an existing folder (then the file is NAME.cfg or NAME.yaml in it).</summary>
-        [Parameter(Mandatory = true, Position = 0)]
+        /// <summary>A domain (Get-XenDomain): its Config, the config it was created with, is written.</summary>
+        [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = DomainSet)]
+        [ValidateNotNull]
+        public XenDomain Domain { get; set; } = null!;
+
+        /// <summary>A file, or an existing folder (then the file is NAME.cfg or NAME.yaml in it). Default: the current location.</summary>
+        [Parameter(Position = 0)]
         [ValidateNotNullOrEmpty]
-        public string Path { get; set; } = null!;
+        public string? Path { get; set; }
 
         /// <summary>Default: Yaml for a .yaml/.yml path, else Xl.</summary>
         [Parameter]
@@ -35,25 +45,36 @@ namespace XenPS.Commands
 
         protected override void ProcessRecord()
         {
-            string target = SessionState.Path.GetUnresolvedProviderPathFromPSPath(Path);
+            XenDomainConfig? config = ParameterSetName == DomainSet ? Domain.Config : InputObject;
+            if (config == null)
+            {
+                WriteItemError(new ArgumentException(
+                        $"The domain '{Domain.Name}' (id {Domain.Id}) carries no config to export: Domain-0 has none, and a real host's domain " +
+                        "has none when `xl list -l` did not return it. Export the config file it was created from instead."),
+                    "DomainHasNoConfig", ErrorCategory.InvalidArgument, Domain);
+                return;
+            }
+            string target = Path != null
+                ? SessionState.Path.GetUnresolvedProviderPathFromPSPath(Path)
+                : SessionState.Path.CurrentFileSystemLocation.ProviderPath;
             ConfigFormat format = Format;
             if (Directory.Exists(target))
             {
-                if (string.IsNullOrEmpty(InputObject.Name))
+                if (string.IsNullOrEmpty(config.Name))
                 {
                     WriteItemError(new ArgumentException("The config has no name, so no file name can be made for it in a folder. Give -Path a file name."),
-                        "ConfigHasNoName", ErrorCategory.InvalidArgument, InputObject);
+                        "ConfigHasNoName", ErrorCategory.InvalidArgument, config);
                     return;
                 }
-                string n = InputObject.Name!;
+                string n = config.Name!;
                 if (n == "." || n == ".." || n.IndexOfAny(System.IO.Path.GetInvalidFileNameChars()) >= 0 || n.Contains('/') || n.Contains('\\'))
                 {
                     WriteItemError(new ArgumentException($"The domain name '{n}' cannot be used as a file name. Give -Path a file name instead of a folder."),
-                        "ConfigNameNotAFileName", ErrorCategory.InvalidArgument, InputObject);
+                        "ConfigNameNotAFileName", ErrorCategory.InvalidArgument, config);
                     return;
                 }
                 if (format == ConfigFormat.Auto) format = ConfigFormat.Xl;
-                target = System.IO.Path.Combine(target, InputObject.Name + (format == ConfigFormat.Yaml ? ".yaml" : ".cfg"));
+                target = System.IO.Path.Combine(target, config.Name + (format == ConfigFormat.Yaml ? ".yaml" : ".cfg"));
             }
             if (format == ConfigFormat.Auto)
             {
@@ -64,11 +85,11 @@ namespace XenPS.Commands
             string text;
             try
             {
-                text = format == ConfigFormat.Yaml ? YamlConfigWriter.Write(InputObject) : XlConfigWriter.Write(InputObject);
+                text = format == ConfigFormat.Yaml ? YamlConfigWriter.Write(config) : XlConfigWriter.Write(config);
             }
             catch (XenConfigException e)
             {
-                WriteXenError(e, InputObject, "ConfigNotRepresentable");
+                WriteXenError(e, config, "ConfigNotRepresentable");
                 return;
             }
 
@@ -78,7 +99,7 @@ namespace XenPS.Commands
                     "ConfigFileExists", ErrorCategory.ResourceExists, target);
                 return;
             }
-            if (!ShouldProcess(target, $"Write {format} config of domain '{InputObject.Name}'")) return;
+            if (!ShouldProcess(target, $"Write {format} config of domain '{config.Name}'")) return;
 
             string? dir = System.IO.Path.GetDirectoryName(target);
             if (!string.IsNullOrEmpty(dir) && !Directory.Exists(dir))
@@ -99,7 +120,25 @@ namespace XenPS.Commands
                 WriteItemError(e, "ConfigFileWriteFailed", ErrorCategory.WriteError, target);
                 return;
             }
-            if (PassThru) WriteObject(new FileInfo(target));
+            if (PassThru) WriteFileItem(target);
+        }
+
+        // The file as Get-Item gives it: a FileInfo with the provider's PSPath, PSParentPath, PSIsContainer... so that
+        // it formats, pipes to Remove-Item or Copy-Item, and compares like any other file object.
+        private void WriteFileItem(string target)
+        {
+            System.Collections.ObjectModel.Collection<PSObject> items;
+            try
+            {
+                items = InvokeProvider.Item.Get(new[] { target }, force: true, literalPath: true);
+            }
+            catch (Exception e) when (e is ProviderInvocationException || e is ItemNotFoundException || e is IOException ||
+                                      e is UnauthorizedAccessException || e is NotSupportedException)
+            {
+                WriteObject(new FileInfo(target));
+                return;
+            }
+            foreach (PSObject item in items) WriteObject(item);
         }
     }
 }

@@ -379,12 +379,41 @@ namespace XenPS.Tests
             Assert.Equal(new[] { 1, 10 }, d.Where(x => x.Code == "OverrideLiteral").Select(x => x.Column));
         }
 
+        [Fact]
+        public void EverythingAfterTheFirstEqualsOfAnUnquotedOverrideIsTheValueAsInXm()
+        {
+            var (c, d) = Parse("name = 'x'\n", null, "extra=console=hvc0 quiet", "root = /dev/xvda1 ro ");
+            Assert.Equal("name=\"x\";extra=\"console=hvc0 quiet\";root=\"/dev/xvda1 ro\";", ShowSettings(c!));
+            var info = d.First(x => x.Code == "OverrideLiteral");
+            Assert.Contains("\"console=hvc0 quiet\"", info.Message);
+            Assert.Equal("Quote it for xl: extra=\"console=hvc0 quiet\".", info.Hint);
+        }
+
+        [Fact]
+        public void AnUnquotedValueMayHoldQuotesAfterItsStart()
+        {
+            var (c, d) = Parse("", null, "extra=init=\"/bin/sh\" quiet");
+            Assert.Equal("extra=\"init=\\\"/bin/sh\\\" quiet\";", ShowSettings(c!));
+            Assert.Equal("Quote it for xl: extra=\"init=\\\"/bin/sh\\\" quiet\".", d.Single(x => x.Code == "OverrideLiteral").Hint);
+        }
+
+        [Fact]
+        public void SemicolonsStillSeparateAssignmentsUnlessOnlyTheWholeOverrideMakesSense()
+        {
+            var (c, _) = Parse("", null, "extra=console=hvc0 quiet; memory=128", "name=\"web\";kernel=/boot/x y");
+            Assert.Equal("extra=\"console=hvc0 quiet\";memory=\"128\";name=\"web\";kernel=\"/boot/x y\";", ShowSettings(c!));
+            // "b c" alone is no assignment: the override is one xm variable, ';' and all.
+            var (c2, _) = Parse("", null, "extra=a;b c");
+            Assert.Equal("extra=\"a;b c\";", ShowSettings(c2!));
+        }
+
         [Theory]
         [InlineData("memory=[1,,2]", "EmptyListItem", 11)]
         [InlineData("name=\"abc", "UnterminatedString", 6)]
         [InlineData("Memory=64", "InvalidKey", 1)]
         [InlineData("memory=", "MissingValue", 8)]
-        [InlineData("kernel=/boot/a b", "BareWord", 8)]
+        [InlineData("kernel=\"/boot/a\" b", "PythonVariable", 18)]
+        [InlineData("extra=[console=hvc0", "UnterminatedList", 7)]
         public void OverrideErrorsArePositionedInsideTheOverride(string ov, string code, int column)
         {
             var (c, d) = Parse("name = 'x'\nmemory = 5\n", null, ov);

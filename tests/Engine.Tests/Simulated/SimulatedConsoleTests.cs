@@ -86,6 +86,21 @@ namespace XenPS.Tests
         }
 
         [Fact]
+        public void CtrlCAbandonsTheTypedLineAndPromptsAgain()
+        {
+            using var b = _h.Open();
+            b.CreateDomain(SimTestHost.Config("web1"), new CreateDomainOptions(), None);
+            _h.Advance(2);
+            using var con = b.OpenConsole("web1", None);
+            con.Read(TimeSpan.Zero, None);
+            con.Write("poweroff\x03", None);
+            Assert.Equal("poweroff^C\nroot@web1:~# ", con.Read(TimeSpan.Zero, None));
+            con.Write("hostname\r", None);
+            Assert.Equal("hostname\nweb1\nroot@web1:~# ", con.Read(TimeSpan.Zero, None));
+            Assert.Contains(b.ListDomains(None), d => d.Name == "web1");
+        }
+
+        [Fact]
         public void PoweroffShutsDownAndTheConsoleReportsTheDomainGone()
         {
             using var b = _h.Open();

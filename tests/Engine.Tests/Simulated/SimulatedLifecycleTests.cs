@@ -127,7 +127,7 @@ namespace XenPS.Tests
             Assert.Throws<XenInvalidOperationException>(() => b.DestroyDomain("Domain-0", None));
             Assert.Throws<XenInvalidOperationException>(() => b.ShutdownDomain("0", false, None));
             Assert.Throws<XenInvalidOperationException>(() => b.PauseDomain("Domain-0", None));
-            b.UnpauseDomain("0", None); // it is running: nothing to do
+            Assert.Equal(XenErrorReason.Domain0Refused, Assert.Throws<XenInvalidOperationException>(() => b.UnpauseDomain("0", None)).Reason);
             Assert.Equal("r-----", b.ListDomains(None)[0].StateFlags);
         }
 

@@ -268,6 +268,8 @@ namespace XenPS.Tests
             Assert.Equal("second\n", con.Clean("-01 20:10:03] second\n"));
             Assert.Equal("", con.Clean("[2026-12-01 20:10:04] Logfile Op"));
             Assert.Equal("third\n", con.Clean("ened\n[2026-12-01 20:10:05] third\n"));
+            // the marker xenconsoled appends to an unfinished line (one needs-timestamp flag for all guests)
+            Assert.Equal("/ # \n", con.Clean("[2026-12-01 20:10:06] / # Logfile Opened\n"));
             // a log without timestamps passes through unchanged
             Assert.Equal("[    0.000000] Linux version\n", con.Clean("[    0.000000] Linux version\n"));
         }
@@ -285,8 +287,8 @@ namespace XenPS.Tests
                 System.IO.File.SetUnixFileMode(xl, System.IO.UnixFileMode.UserRead | System.IO.UnixFileMode.UserWrite | System.IO.UnixFileMode.UserExecute);
                 // Two runs of the same name, as xenconsoled --log=guest --timestamp=guest appends them.
                 System.IO.File.WriteAllText(System.IO.Path.Combine(dir, "guest-web.log"),
-                    "[2026-12-01 20:00:00] Logfile Opened\n[2026-12-01 20:00:01] old boot\n[2026-12-01 20:00:02] login: \n" +
-                    "[2026-12-01 20:05:00] Logfile Opened\n[2026-12-01 20:05:01] new boot\n");
+                    "Logfile Opened\n[2026-12-01 20:00:01] old boot\n[2026-12-01 20:00:02] / # " +
+                    "Logfile Opened\n[2026-12-01 20:05:01] new boot\n"); // as Xen 4.17's xenconsoled wrote it in the lab
                 using var b = new XlBackend(new LocalCommandRunner(), "xl:///", new XlBackendOptions { XlPath = xl, ConsoleLogDirectory = dir });
                 using var con = b.OpenConsole(new XenDomain { Name = "web", Id = 7 }, default);
                 Assert.Equal("new boot\n", con.Read(TimeSpan.Zero, default));

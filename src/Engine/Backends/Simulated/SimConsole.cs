@@ -7,7 +7,8 @@ namespace XenPS.Backends.Simulated
 {
     /// <summary>
     /// A console attached to one simulated guest (followed by uuid, so it survives an on_reboot=restart).
-    /// Read returns the log from where the last Read stopped (the whole history first); Write feeds keys to the
+    /// Read returns the log from where the last Read stopped (first: the domain's current boot from its start, never
+    /// an earlier run of the same name or the boot before a reboot); Write feeds keys to the
     /// guest's shell, a line at a time.
     /// </summary>
     internal sealed class SimConsole : IXenConsole
@@ -22,11 +23,12 @@ namespace XenPS.Backends.Simulated
         private bool _gone;
         private bool _disposed;
 
-        public SimConsole(SimulatedXenBackend backend, string uuid, string name)
+        public SimConsole(SimulatedXenBackend backend, string uuid, string name, long start)
         {
             _backend = backend;
             _uuid = uuid;
             _name = name;
+            _offset = start;
         }
 
         public string Read(TimeSpan wait, CancellationToken cancellationToken)
@@ -77,6 +79,17 @@ namespace XenPS.Backends.Simulated
                     else if (c == '\b' || c == '\x7f')
                     {
                         if (_typed.Length > 0) _typed.Length--;
+                    }
+                    else if (c == '\x03')
+                    {
+                        // Ctrl+C: the guest's shell (the terminal's SIGINT) abandons the line being typed
+                        string line = _typed.ToString();
+                        _typed.Clear();
+                        if (!_backend.ConsoleInterrupt(_uuid, line, cancellationToken))
+                        {
+                            _gone = true;
+                            throw Gone();
+                        }
                     }
                     else if (c == '\x1d')
                     {

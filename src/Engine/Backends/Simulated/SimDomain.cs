@@ -55,6 +55,8 @@ namespace XenPS.Backends.Simulated
 
         /// <summary>Boot-log lines already written to the console log.</summary>
         public int ConsoleLines;
+        /// <summary>Where this boot's output starts in the name's console log (bytes): a console opens there.</summary>
+        public long ConsoleStart;
         /// <summary>HVM guest without PV drivers: it cannot be asked to shut down, only given the ACPI power button.</summary>
         public bool NoPvDrivers;
 
@@ -165,6 +167,7 @@ namespace XenPS.Backends.Simulated
                 w.WriteNumber("shutup", ShutUptime);
             }
             if (ConsoleLines != 0) w.WriteNumber("con", ConsoleLines);
+            if (ConsoleStart != 0) w.WriteNumber("constart", ConsoleStart);
             if (NoPvDrivers) w.WriteBoolean("nopv", true);
             w.WritePropertyName("config");
             w.WriteRawValue(ConfigJson, skipInputValidation: true);
@@ -197,6 +200,7 @@ namespace XenPS.Backends.Simulated
             if (e.TryGetProperty("reason", out p)) d.Reason = (XenShutdownReason)p.GetInt32();
             if (e.TryGetProperty("shutup", out p)) d.ShutUptime = p.GetDouble();
             if (e.TryGetProperty("con", out p)) d.ConsoleLines = p.GetInt32();
+            if (e.TryGetProperty("constart", out p)) d.ConsoleStart = p.GetInt64();
             if (e.TryGetProperty("nopv", out p)) d.NoPvDrivers = p.GetBoolean();
             return d;
         }

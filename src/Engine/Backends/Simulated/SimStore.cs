@@ -472,6 +472,13 @@ namespace XenPS.Backends.Simulated
             fs.Write(bytes, 0, bytes.Length);
         }
 
+        /// <summary>The console log's length in bytes (0 before anything was written).</summary>
+        public long ConsoleLength(string name)
+        {
+            var f = new FileInfo(ConsolePath(name));
+            return f.Exists ? f.Length : 0;
+        }
+
         /// <summary>Reads a console log from a byte offset; advances the offset.</summary>
         public string ReadConsole(string name, ref long offset, CancellationToken ct)
         {

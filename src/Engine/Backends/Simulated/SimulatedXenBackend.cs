@@ -100,6 +100,7 @@ namespace XenPS.Backends.Simulated
                 }
                 var d = proto.Copy();
                 d.Id = _store.AllocateDomid();
+                d.ConsoleStart = _store.ConsoleLength(d.Name); // the log holds earlier runs of the name
                 d.CreatedMs = now;
                 d.ActiveSinceMs = paused ? (long?)null : now;
                 _store.Put(d);
@@ -146,8 +147,8 @@ namespace XenPS.Backends.Simulated
 
         public void UnpauseDomain(XenDomain domain, CancellationToken cancellationToken) => Locked(cancellationToken, now =>
         {
-            var d = Find(domain, null);
-            if (d == null || d.Shut || !d.Paused) return 0; // Domain-0 runs; idempotent
+            var d = Find(domain, "Not unpausing domain 0: it is the control domain, which is never paused.");
+            if (d.Shut || !d.Paused) return 0; // idempotent, as xl unpause
             var nd = d.Copy();
             nd.ActiveSinceMs = now;
             _store.Put(nd);
@@ -158,7 +159,7 @@ namespace XenPS.Backends.Simulated
         public IXenConsole OpenConsole(XenDomain domain, CancellationToken cancellationToken) => Locked(cancellationToken, now =>
         {
             var d = Find(domain, "Domain-0's console is the host's own serial console; the simulated host does not provide it.");
-            return (IXenConsole)new SimConsole(this, d.Uuid, d.Name);
+            return (IXenConsole)new SimConsole(this, d.Uuid, d.Name, d.ConsoleStart);
         });
 
         public void Dispose()
@@ -204,6 +205,19 @@ namespace XenPS.Backends.Simulated
             if (request != SimRequest.None) RequestShutdown(d, request, fromGuest: true, now);
             _store.Commit(ct);
             Advance(now, ct);
+            _store.Commit(ct);
+            return true;
+        });
+
+        /// <summary>Ctrl+C at the console: the shell drops the line being typed, echoes it with ^C, and prompts again.</summary>
+        internal bool ConsoleInterrupt(string uuid, string typed, CancellationToken ct) => Locked(ct, now =>
+        {
+            var d = _store.ByUuid(uuid);
+            if (d == null) return false;
+            if (d.Shut) return true;
+            MaterializeConsole(d, d.Uptime(now), ct);
+            d = _store.ById(d.Id)!;
+            _store.AppendConsole(d.Name, typed + "^C\n" + SimGuest.Prompt(d), ct);
             _store.Commit(ct);
             return true;
         });
@@ -351,6 +365,7 @@ namespace XenPS.Backends.Simulated
             nd.RequestUptime = 0;
             nd.Shut = false;
             nd.ConsoleLines = 0;
+            nd.ConsoleStart = _store.ConsoleLength(nd.Name); // after the shutdown lines of the boot before
             _store.Put(nd);
             return nd;
         }

@@ -11,10 +11,13 @@ namespace XenPS.Backends.Xl
     /// /etc/default/xen, then restart xenconsoled). xenconsoled APPENDS to that file for every domain of the
     /// same name, so the console must find where the CURRENT boot starts: for a domain this backend created, the
     /// log's size just before the create; for any other (created elsewhere, or rebuilt by on_reboot=restart), the
-    /// last "Logfile Opened" line that xenconsoled writes each time it opens the log for a new domain when it runs
-    /// with --timestamp=guest (XENCONSOLED_ARGS="--log=guest --timestamp=guest"). Without timestamps there is no
-    /// such marker and the console starts at the top of the file (earlier runs of that name included).
-    /// xenconsoled's "[YYYY-MM-DD HH:MM:SS] " line prefixes and its "Logfile Opened" lines are not guest output:
+    /// last "Logfile Opened" that xenconsoled writes each time it opens the log for a new domain when it runs
+    /// with --timestamp=guest (XENCONSOLED_ARGS="--log=guest --timestamp=guest"). Measured on Xen 4.17: the marker
+    /// gets a timestamp only when the last write to ANY guest log ended a line (xenconsoled keeps one "needs a
+    /// timestamp" flag for all guests), so it may follow the previous run's last prompt on the same line
+    /// ("/ # Logfile Opened"): the boot starts right after it. Without timestamps there is no marker and the
+    /// console starts at the top of the file (earlier runs of that name included).
+    /// xenconsoled's "[YYYY-MM-DD HH:MM:SS] " line prefixes and its "Logfile Opened" markers are not guest output:
     /// they are removed from what Read returns.
     /// Write runs `xl console` under a pseudo-terminal (`script`, from util-linux, which every Debian dom0 has),
     /// feeds the keys, then detaches with Ctrl+]: `xl console` wants a tty; without one keys do not reach the guest.
@@ -31,7 +34,8 @@ namespace XenPS.Backends.Xl
         internal const string ReadScript =
             "xl=\"$1\"; \"$xl\" domid \"$2\" >/dev/null 2>&1 || { echo '" + Gone + "'; exit 0; }; f=\"$3\"; off=\"$4\"; "
             + "if [ -f \"$f\" ]; then sz=$(wc -c < \"$f\"); else sz=0; fi; "
-            + "if [ \"$off\" = -1 ]; then off=$(grep -a -b -e '^\\[[0-9: -]*\\] Logfile Opened$' \"$f\" 2>/dev/null | tail -n 1 | cut -d: -f1); [ -n \"$off\" ] || off=0; fi; "
+            + "if [ \"$off\" = -1 ]; then off=$(grep -a -b -o 'Logfile Opened$' \"$f\" 2>/dev/null | tail -n 1 | cut -d: -f1); "
+            + "if [ -n \"$off\" ]; then off=$((off + 15)); else off=0; fi; fi; "
             + "[ \"$sz\" -lt \"$off\" ] && off=0; "
             + "echo \"$sz $off\"; [ \"$sz\" -gt \"$off\" ] && tail -c +$((off + 1)) \"$f\" | head -c $((sz - off)); exit 0";
 
@@ -132,7 +136,11 @@ namespace XenPS.Backends.Xl
                 }
                 int nl = text.IndexOf('\n', i);
                 int end = nl < 0 ? text.Length : nl + 1;
-                sb.Append(text, i, end - i);
+                // the marker after an unfinished line ("/ # Logfile Opened"): the line ends there, not in the guest's text
+                if (nl >= 0 && nl - i >= OpenedLine.Length - 1 && string.CompareOrdinal(text, nl - (OpenedLine.Length - 1), OpenedLine, 0, OpenedLine.Length) == 0)
+                    sb.Append(text, i, nl - (OpenedLine.Length - 1) - i).Append('\n');
+                else
+                    sb.Append(text, i, end - i);
                 _atLineStart = nl >= 0;
                 i = end;
             }

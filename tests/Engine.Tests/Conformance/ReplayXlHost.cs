@@ -1,0 +1,341 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using System.Text;
+using System.Text.RegularExpressions;
+using System.Threading;
+using XenPS.Backends;
+using XenPS.Backends.Xl;
+
+namespace XenPS.Tests.Conformance
+{
+    /// <summary>One recorded command: what xl printed and returned.</summary>
+    internal sealed class Recording
+    {
+        public Recording(string id, int rc, string stdout, string stderr)
+        {
+            Id = id;
+            ExitCode = rc;
+            StandardOutput = stdout;
+            StandardError = stderr;
+        }
+
+        public string Id { get; }
+        public int ExitCode { get; }
+        public string StandardOutput { get; }
+        public string StandardError { get; }
+
+        public CommandResult Result() => new CommandResult(ExitCode, StandardOutput, StandardError);
+    }
+
+    /// <summary>The real captures in the repository (Conformance/Captures, then Xl/Fixtures).</summary>
+    internal static class Captures
+    {
+        private static readonly string[] Dirs =
+        {
+            Path.Combine(AppContext.BaseDirectory, "Conformance", "Captures"),
+            Path.Combine(AppContext.BaseDirectory, "Xl", "Fixtures"),
+        };
+
+        private static string? Find(string file) =>
+            Dirs.Select(d => Path.Combine(d, file)).FirstOrDefault(File.Exists);
+
+        /// <summary>A recorded command. Its .rc must be in the repository; an absent .stdout/.stderr was an empty one.</summary>
+        public static Recording Load(string id)
+        {
+            string rcPath = Find(id + ".rc") ?? throw new FileNotFoundException($"Capture {id}.rc is not in the repository (copy it from shared/xen/captures).");
+            int rc = int.Parse(File.ReadAllText(rcPath).Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture);
+            string Part(string ext) => Find(id + ext) is string p ? File.ReadAllText(p) : "";
+            return new Recording(id, rc, Part(".stdout"), Part(".stderr"));
+        }
+
+        public static string Config(string name) =>
+            File.ReadAllText(Find(Path.Combine("configs", name)) ?? throw new FileNotFoundException($"configs/{name} is not in the repository."));
+    }
+
+    /// <summary>A command the fake host has no recording for: the backend sent something the captures never showed.</summary>
+    internal sealed class UnrecordedCommandException : Exception
+    {
+        public UnrecordedCommandException(string message) : base(message) { }
+    }
+
+    /// <summary>
+    /// A small stateful fake Xen host that answers the xl backend with the REAL captures (see Captures/README.md).
+    /// It knows one guest, test1 (the only guest captured with both its `xl list` row and its `xl list -l` config
+    /// in a full listing), in the states the captures show: absent, running, paused, shutting down. Every command
+    /// it has no recording for fails the test (it is thrown as a non-XenPS exception, so no engine code can
+    /// swallow it, and kept in <see cref="Unrecorded"/> for a final check).
+    ///
+    /// What is the backend's own constant shell script (ListScript, CreateScript, the console ReadScript) is
+    /// carried out here the way sh would (markers, `wc -c`, `tail -c`); what xl prints inside it is replayed.
+    /// </summary>
+    internal sealed class ReplayXlHost : ICommandRunner
+    {
+        private enum Guest { Absent, Running, Paused, ShuttingDown }
+
+        public const string Xl = "xl";
+        public const string UnknownName = "nosuchdom";
+        private const string GoneMarker = "@@XENPS-DOMAIN-GONE@@"; // what XlConsole.ReadScript echoes when `xl domid` fails
+
+        private readonly object _lock = new object();
+        private readonly string _guestName;
+        private readonly string _guestId;
+        private readonly RecordedConfig _guestConfig;
+        private readonly RecordedConfig _tooBigConfig;
+        private readonly long _freeMemoryMiB;
+        private readonly TimeSpan _shutdownTakes;
+        private Guest _guest = Guest.Absent;
+        private TimeSpan _sinceShutdown;
+        private byte[]? _consoleLog; // null: xenconsoled has not created guest-test1.log yet
+
+        public ReplayXlHost()
+        {
+            // test1's row in 15-list: "test1   1   128   1   -b----   6.5"
+            var row = Captures.Load("15-list").StandardOutput.Split('\n').Skip(1)
+                .Select(l => l.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries)).Single(c => c.Length >= 6 && c[0] != "Domain-0");
+            _guestName = row[0];
+            _guestId = row[1];
+            _guestConfig = RecordedConfig.Parse(Captures.Config("test1.cfg"));
+            _tooBigConfig = RecordedConfig.Parse(Captures.Config("bad-toomuchmem.cfg"));
+            if (_guestConfig.Name != _guestName) throw new InvalidOperationException("15-list does not list the guest of configs/test1.cfg.");
+            _freeMemoryMiB = long.Parse(Regex.Match(Captures.Load("02-info").StandardOutput, @"^free_memory\s*:\s*(\d+)", RegexOptions.Multiline).Groups[1].Value, CultureInfo.InvariantCulture);
+            // 50-shutdown-w: "xl shutdown -w took 3.30s": how long test1 took from the request to being gone.
+            var took = Regex.Match(Captures.Load("50-shutdown-w").StandardError, @"took (\d+\.\d+)s");
+            _shutdownTakes = TimeSpan.FromSeconds(double.Parse(took.Groups[1].Value, CultureInfo.InvariantCulture));
+        }
+
+        /// <summary>Every command received, as one line each (arguments joined by spaces; scripts by name).</summary>
+        public List<string> Calls { get; } = new List<string>();
+
+        /// <summary>Commands that had no recording (each also failed its call).</summary>
+        public List<string> Unrecorded { get; } = new List<string>();
+
+        public string Description => "replayed captures of a Xen 4.17.7 host";
+
+        /// <summary>Lets time pass on the host: a guest asked to shut down is gone once it has had as long as test1 took.</summary>
+        public void Elapse(TimeSpan t)
+        {
+            lock (_lock)
+            {
+                if (_guest != Guest.ShuttingDown) return;
+                _sinceShutdown += t;
+                if (_sinceShutdown >= _shutdownTakes) _guest = Guest.Absent; // on_poweroff = "destroy" in test1.cfg
+            }
+        }
+
+        public CommandResult Run(IReadOnlyList<string> arguments, string? standardInput, TimeSpan timeout, CancellationToken cancellationToken)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            lock (_lock)
+            {
+                string shown = Show(arguments);
+                Calls.Add(shown);
+                return Answer(arguments, standardInput) ?? throw Unrecord(shown, "no capture answers it in state " + _guest);
+            }
+        }
+
+        public IReadOnlyList<string> TerminalCommand(IReadOnlyList<string> arguments) => arguments.ToList();
+
+        public void Dispose() { }
+
+        // ------------------------------------------------------------------ answers
+
+        private CommandResult? Answer(IReadOnlyList<string> a, string? stdin)
+        {
+            if (a.Count == 5 && a[0] == "sh" && a[1] == "-c" && a[2] == XlBackend.ListScript && a[3] == "sh" && a[4] == Xl)
+                return Listing();
+            if (a.Count >= 6 && a[0] == "sh" && a[1] == "-c" && a[2] == XlBackend.CreateScript && a[3] == "sh" && a[4] == Xl)
+                return Create(a[5], a.Skip(6).ToList(), stdin ?? "");
+            if (a.Count == 8 && a[0] == "sh" && a[1] == "-c" && a[2] == XlConsole.ReadScript && a[3] == "sh" && a[4] == Xl)
+                return ConsoleRead(a[5], a[6], a[7]);
+            if (a.Count < 2 || a[0] != Xl) return null;
+
+            bool present = _guest != Guest.Absent;
+            bool isGuest = a.Count == 3 && present && (a[2] == _guestId || a[2] == _guestName);
+            bool unknown = a.Count == 3 && a[2] == UnknownName;
+            bool goneByName = a.Count == 3 && !present && a[2] == _guestName;
+            switch (a[1])
+            {
+                case "info" when a.Count == 2:
+                    return Captures.Load(present ? "29-info-with-domu" : "02-info").Result();
+                case "list":
+                    return null; // the backend lists through ListScript only
+                case "shutdown":
+                    // There is no capture of a plain `xl shutdown test1` that succeeded: 50-shutdown-w ran `xl shutdown -w
+                    // test1`. Without -w xl prints the same first stderr line and returns at once with the same rc 0
+                    // (xl_vmcontrol.c main_shutdown); the backend reads only the rc, so 50's recording is replayed.
+                    if (isGuest && _guest == Guest.Running)
+                    {
+                        _guest = Guest.ShuttingDown;
+                        _sinceShutdown = TimeSpan.Zero;
+                        return Captures.Load("50-shutdown-w").Result();
+                    }
+                    if (goneByName) return Captures.Load("53-shutdown-gone").Result();
+                    if (unknown) return Captures.Load("86-err-shutdown-nodom").Result();
+                    return null;
+                case "destroy":
+                    if (isGuest)
+                    {
+                        _guest = Guest.Absent;
+                        return Captures.Load("58-destroy").Result();
+                    }
+                    if (goneByName) return Captures.Load("59-destroy-gone").Result();
+                    if (unknown) return Captures.Load("87-err-destroy-nodom").Result();
+                    return null;
+                case "pause":
+                    if (isGuest && _guest == Guest.Running)
+                    {
+                        _guest = Guest.Paused;
+                        return Captures.Load("35-pause").Result();
+                    }
+                    if (unknown) return Captures.Load("88-err-pause-nodom").Result();
+                    return null;
+                case "unpause":
+                    if (isGuest && _guest == Guest.Paused)
+                    {
+                        _guest = Guest.Running;
+                        return Captures.Load("39-unpause").Result();
+                    }
+                    if (unknown) return Captures.Load("89-err-unpause-nodom").Result();
+                    return null;
+                case "domname":
+                    return isGuest && a[2] == _guestId ? Captures.Load("24-domname").Result() : null;
+                case "domid":
+                    if (isGuest && a[2] == _guestName) return Captures.Load("23-domid").Result();
+                    if (unknown) return Captures.Load("91-err-domid-nodom").Result();
+                    return null;
+                default:
+                    return null;
+            }
+        }
+
+        /// <summary>ListScript: `xl list`, the marker line, `xl list -l`.</summary>
+        private CommandResult Listing()
+        {
+            string table, json;
+            switch (_guest)
+            {
+                case Guest.Absent:
+                    table = Captures.Load("04-list-dom0").StandardOutput;
+                    json = Captures.Load("05-list-l-dom0").StandardOutput;
+                    break;
+                case Guest.Paused:
+                    // No full `xl list` was captured while test1 alone was paused; 36-list-paused is `xl list test1` taken
+                    // then. xl prints the same header and the same per-domain row format with or without a domain argument
+                    // (xl_info.c list_domains), so the listing is 15-list with test1's row replaced by 36's paused row.
+                    // The config (xl list -l) does not change with pausing: 16-list-l.
+                    string pausedRow = Captures.Load("36-list-paused").StandardOutput.Split('\n')
+                        .Single(l => l.StartsWith(_guestName + " ", StringComparison.Ordinal));
+                    table = string.Join("\n", Captures.Load("15-list").StandardOutput.Split('\n')
+                        .Select(l => l.StartsWith(_guestName + " ", StringComparison.Ordinal) ? pausedRow : l));
+                    json = Captures.Load("16-list-l").StandardOutput;
+                    break;
+                default:
+                    // Running, and shutting down: until it has gone the guest is listed as it ran (15-list was taken
+                    // while it ran; no listing was captured inside the 3.3 s of its shutdown).
+                    table = Captures.Load("15-list").StandardOutput;
+                    json = Captures.Load("16-list-l").StandardOutput;
+                    break;
+            }
+            return new CommandResult(0, table + XlBackend.ListMarker + "\n" + json, "");
+        }
+
+        /// <summary>CreateScript: prints the console log's size (the new boot's start), then runs `xl create`.</summary>
+        private CommandResult? Create(string logPath, List<string> options, string configText)
+        {
+            var sent = RecordedConfig.Parse(configText);
+            bool paused = options.SequenceEqual(new[] { "-p" });
+            if (!paused && options.Count != 0) return null;
+            if (logPath != "/var/log/xen/console/guest-" + sent.Name + ".log") return null;
+            string offset = XlBackend.ConsoleOffsetMarker + " " + (_consoleLog?.Length ?? 0).ToString(CultureInfo.InvariantCulture) + "\n";
+
+            Recording r;
+            if (sent.SameAs(_guestConfig))
+            {
+                if (_guest != Guest.Absent) r = Captures.Load("49-create-dup-name");
+                else
+                {
+                    r = Captures.Load(paused ? "62-create-paused" : "54-create-again");
+                    _guest = paused ? Guest.Paused : Guest.Running;
+                    // xenconsoled appends each run of a name to guest-<name>.log; by the time the console is read the
+                    // guest has booted: 31-console-log is that log after test1's boot.
+                    var boot = Encoding.UTF8.GetBytes(Captures.Load("31-console-log").StandardOutput);
+                    _consoleLog = (_consoleLog ?? Array.Empty<byte>()).Concat(boot).ToArray();
+                }
+            }
+            else if (sent.SameAs(_tooBigConfig) && sent.MemoryMiB > _freeMemoryMiB && !paused)
+                r = Captures.Load("80-err-toomuchmem");
+            else
+                return null;
+            return new CommandResult(r.ExitCode, offset + r.StandardOutput, r.StandardError);
+        }
+
+        /// <summary>XlConsole.ReadScript: gone marker when `xl domid` fails, else "&lt;size&gt;\n" and the bytes after the offset.</summary>
+        private CommandResult? ConsoleRead(string name, string logPath, string offsetText)
+        {
+            if (name != _guestName || logPath != "/var/log/xen/console/guest-" + name + ".log") return null;
+            if (!long.TryParse(offsetText, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long off) || off < -1) return null;
+            // `xl domid test1` inside the script: 23-domid (rc 0) while it exists; rc 1 once gone, as 91-err-domid-nodom shows
+            // for a name that does not exist.
+            if (_guest == Guest.Absent) return new CommandResult(0, GoneMarker + "\n", "");
+            byte[] log = _consoleLog ?? Array.Empty<byte>();
+            long size = log.Length;
+            if (off == -1)
+            {
+                // the script's grep -b -o for the last "Logfile Opened" (then past it); the recorded log (31) has none: 0
+                string text = Encoding.UTF8.GetString(log);
+                int at = text.LastIndexOf("Logfile Opened\n", StringComparison.Ordinal);
+                off = at >= 0 ? Encoding.UTF8.GetByteCount(text.Substring(0, at)) + 15 : 0;
+            }
+            if (size < off) off = 0;
+            string data = size > off ? Encoding.UTF8.GetString(log, (int)off, (int)(size - off)) : "";
+            return new CommandResult(0, size.ToString(CultureInfo.InvariantCulture) + " " + off.ToString(CultureInfo.InvariantCulture) + "\n" + data, "");
+        }
+
+        // ------------------------------------------------------------------ helpers
+
+        private UnrecordedCommandException Unrecord(string shown, string why)
+        {
+            Unrecorded.Add(shown);
+            return new UnrecordedCommandException($"The fake xl host has no recording for `{shown}` ({why}). " +
+                "Either the backend sends a command the captures never showed, or a capture is missing: see Conformance/Captures/README.md.");
+        }
+
+        private static string Show(IReadOnlyList<string> a)
+        {
+            string Name(string s) =>
+                s == XlBackend.ListScript ? "<ListScript>"
+                : s == XlBackend.CreateScript ? "<CreateScript>"
+                : s == XlConsole.ReadScript ? "<ReadScript>"
+                : s == XlConsole.WriteScript ? "<WriteScript>"
+                : s.Contains('\n') || s.Contains(' ') ? "'" + s.Replace("\n", "\\n") + "'" : s;
+            return string.Join(" ", a.Select(Name));
+        }
+
+        /// <summary>The few values of an xl config that decide which recording answers a create.</summary>
+        private sealed class RecordedConfig
+        {
+            public string? Name;
+            public long MemoryMiB = 32;   // xl's defaults
+            public long VCpus = 1;
+            public string? Kernel;
+            public string? Ramdisk;
+
+            public static RecordedConfig Parse(string text)
+            {
+                string? Str(string key) => Regex.Match(text, @"^\s*" + key + @"\s*=\s*""([^""]*)""", RegexOptions.Multiline) is { Success: true } m ? m.Groups[1].Value : null;
+                long? Num(string key) => Regex.Match(text, @"^\s*" + key + @"\s*=\s*(\d+)", RegexOptions.Multiline) is { Success: true } m
+                    ? long.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture) : null;
+                var c = new RecordedConfig { Name = Str("name"), Kernel = Str("kernel"), Ramdisk = Str("ramdisk") };
+                c.MemoryMiB = Num("memory") ?? c.MemoryMiB;
+                c.VCpus = Num("vcpus") ?? c.VCpus;
+                return c;
+            }
+
+            public bool SameAs(RecordedConfig o) =>
+                Name == o.Name && MemoryMiB == o.MemoryMiB && VCpus == o.VCpus && Kernel == o.Kernel && Ramdisk == o.Ramdisk;
+        }
+    }
+}

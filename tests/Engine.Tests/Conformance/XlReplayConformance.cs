@@ -1,0 +1,73 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Text.RegularExpressions;
+using XenPS.Backends;
+using XenPS.Backends.Xl;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace XenPS.Tests.Conformance
+{
+    /// <summary>
+    /// The conformance suite against the xl backend, talking to <see cref="ReplayXlHost"/>: a fake host that answers
+    /// only with real captures of Xen 4.17.7 and fails the test on any command it has no recording for. The live lab
+    /// (XlLabTests, tests/XenLab) stays the final truth for xl; a skip below names the capture that is missing.
+    /// </summary>
+    public sealed class XlReplayConformance : BackendConformance
+    {
+        private readonly ReplayXlHost _xl = new ReplayXlHost();
+        private readonly ITestOutputHelper _out;
+
+        public XlReplayConformance(ITestOutputHelper output) => _out = output;
+
+        protected override IXenBackend OpenBackend() =>
+            new XlBackend(_xl, "ssh://root@xenlab-dom0", new XlBackendOptions { ConsolePollInterval = TimeSpan.FromMilliseconds(5) },
+                ownsRunner: false, backendName: "xl over ssh");
+
+        protected override void Elapse(TimeSpan time) => _xl.Elapse(time);
+
+        protected override IReadOnlyCollection<Type> Capabilities { get; } =
+            new[] { typeof(IXenHostFacts), typeof(IXenPowerControl), typeof(IXenConsoleAccess), typeof(IXenTerminalConsole) };
+
+        /// <summary>Every command reaches the host through the runner.</summary>
+        protected override string HostFootprint() => _xl.Calls.Count.ToString(CultureInfo.InvariantCulture);
+
+        /// <summary>The lab guest's init prints XENPS-GUEST-UP (with its uuid) once it is up (31-console-log).</summary>
+        protected override Regex BootFinished { get; } = new Regex("XENPS-GUEST-UP");
+
+        private const string NoStaleDomid =
+            "No capture of xl acting on a domid that no longer exists: the backend addresses a listed domain by its domid, " +
+            "53-shutdown-gone/59-destroy-gone named the gone domain and 84..91 a name never used. xl's find_domain() takes " +
+            "an all-digit argument as a domid without checking it, so what xl prints and returns there needs a lab capture.";
+
+        [Fact(Skip = "No capture of a guest kept after shutting down: every captured guest had on_poweroff = \"destroy\" " +
+                     "(configs/test1.cfg, test2.cfg), so no listing shows a preserved, shut-down domain.")]
+        public override void ShutdownOfAGuestThatPreservesItKeepsItHalted() { }
+
+        [Fact(Skip = "No capture lists two guests with their config: 63-list-created-p has test3 and test1 in the xl list " +
+                     "table, but no xl list -l was taken then.")]
+        public override void StopWithWaitStopsSeveralGuests() { }
+
+        [Fact(Skip = NoStaleDomid + " (here: xl domname <old domid>)")]
+        public override void OpeningTheConsoleOfADomainThatHasGoneIsNotFound() { }
+
+        [Fact(Skip = NoStaleDomid)]
+        public override void ADomainThatHasGoneIsNotFoundForEveryPowerAction() { }
+
+        [Fact(Skip = "No xl list -l of test1's second domain (54-create-again) was captured, so the replay cannot give the " +
+                     "recreated guest a uuid of its own; XlOperationTests covers the console offset of a created domain.")]
+        public override void TheConsoleOfARecreatedDomainShowsOnlyItsOwnBoot() { }
+
+        [Fact(Skip = "No capture of typing at the console the way the backend does (its WriteScript; 33-console-tty ran " +
+                     "another command) and no xl list -l after 56-reboot, so neither the reboot nor the rebooted guest can be replayed.")]
+        public override void TheConsoleOpenedAfterARebootShowsOnlyTheNewBoot() { }
+
+        public override void Dispose()
+        {
+            base.Dispose();
+            foreach (string c in _xl.Calls) _out.WriteLine(c);
+            Assert.True(_xl.Unrecorded.Count == 0, "commands without a recording: " + string.Join("; ", _xl.Unrecorded));
+        }
+    }
+}
