@@ -94,6 +94,19 @@ namespace XenPS.Tests
             Assert.Equal("console=hvc0 quiet", cfg.GetString("extra"));
         }
 
+        [Fact]
+        public void AConfigValueThatIsNotUnicodeIsRefusedAndNothingIsWritten()
+        {
+            using var a = _h.Open();
+            var c = SimTestHost.Config("bad");
+            c.Set("disk", new object[] { "ok", new object[] { "console=hvc0 \ud800x" } });
+            var ex = Assert.Throws<XenConfigException>(() => a.CreateDomain(c, new CreateDomainOptions(), None));
+            Assert.Contains("disk: the setting holds text that is not valid Unicode", ex.Message);
+            Assert.Single(a.ListDomains(None));
+            Assert.Equal(1, Create(a, "good").Id);
+            Assert.Equal(2, Lines(Journal(_h.Folder)).Length);
+        }
+
         // ---- damage is detected, located and explained ----
 
         [Fact]

@@ -61,6 +61,12 @@ namespace XenPS.Backends.Simulated
 
         private XenDomainConfig? _config;
 
+        /// <summary>
+        /// <see cref="ConfigJson"/> is known to decode: it was checked before it was first written, or read from a
+        /// checksummed format-2 line (which such a writer wrote). Copies share the string, and so the fact.
+        /// </summary>
+        public bool ConfigChecked;
+
         public bool Paused => ActiveSinceMs == null;
 
         public double Uptime(long nowMs)
@@ -201,6 +207,7 @@ namespace XenPS.Backends.Simulated
             if (format >= 2)
             {
                 d.ConfigJson = config.GetRawText();
+                d.ConfigChecked = true;
             }
             else
             {
@@ -271,6 +278,38 @@ namespace XenPS.Backends.Simulated
                 else w.WriteStringValue(Leaf(list[next]));
             }
             w.WriteEndArray();
+        }
+
+        /// <summary>The first key whose name or value holds an unpaired UTF-16 surrogate (JSON cannot carry it), or null.</summary>
+        public static string? FindInvalidText(XenDomainConfig config)
+        {
+            var stack = new Stack<object?>();
+            foreach (DictionaryEntry kv in config.Settings)
+            {
+                string key = (string)kv.Key;
+                if (!IsValidText(key)) return key;
+                stack.Clear();
+                stack.Push(kv.Value);
+                int tokens = 0;
+                while (stack.Count > 0 && ++tokens <= MaxConfigTokens)
+                {
+                    var v = stack.Pop();
+                    if (v is object[] list) foreach (var x in list) stack.Push(x);
+                    else if (v is string text && !IsValidText(text)) return key;
+                }
+            }
+            return null;
+        }
+
+        private static bool IsValidText(string s)
+        {
+            for (int i = 0; i < s.Length; i++)
+            {
+                char c = s[i];
+                if (char.IsHighSurrogate(c) && i + 1 < s.Length && char.IsLowSurrogate(s[i + 1])) i++;
+                else if (char.IsSurrogate(c)) return false;
+            }
+            return true;
         }
 
         /// <summary>Decodes a format-2 config (see above); throws SimFormatException when it is not well formed.</summary>

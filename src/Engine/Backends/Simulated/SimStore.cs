@@ -158,10 +158,12 @@ namespace XenPS.Backends.Simulated
         private long _journalLines;
 
         // ---- pending writes of the current operation ----
-        private readonly List<Action<Utf8JsonWriter>> _pending = new List<Action<Utf8JsonWriter>>();
+        private readonly List<(Action<Utf8JsonWriter> body, SimDomain? domain)> _pending = new List<(Action<Utf8JsonWriter>, SimDomain?)>();
         private readonly List<int> _pendingLogDeletes = new List<int>();
         private readonly ArrayBufferWriter<byte> _lines = new ArrayBufferWriter<byte>(4096);
         private readonly ArrayBufferWriter<byte> _record = new ArrayBufferWriter<byte>(1024);
+        private Utf8JsonWriter? _writer;
+        private bool _consoleFolderMade;
 
         /// <summary>What the store noticed and handled (a torn last line dropped, leftovers removed, a migration); drained by the backend.</summary>
         public readonly List<string> Warnings = new List<string>();
@@ -817,17 +819,17 @@ namespace XenPS.Backends.Simulated
         public void Put(SimDomain d)
         {
             ApplyPut(d);
-            _pending.Add(w =>
+            _pending.Add((w =>
             {
                 w.WritePropertyName("put");
                 d.Write(w);
-            });
+            }, d));
         }
 
         public void Delete(int id)
         {
             ApplyDel(id, local: true);
-            _pending.Add(w => w.WriteNumber("del", id));
+            _pending.Add((w => w.WriteNumber("del", id), null));
         }
 
         public int AllocateDomid() => NextDomid++;
@@ -840,21 +842,28 @@ namespace XenPS.Backends.Simulated
         {
             if (id >= NextDomid) NextDomid = id + 1;
             int next = NextDomid;
-            _pending.Add(w => w.WriteNumber("next", next));
+            _pending.Add((w => w.WriteNumber("next", next), null));
         }
 
         /// <summary>Writes one record (the body writes one JSON value) as a framed line, after checking it reads back.</summary>
-        private void AppendRecord(ArrayBufferWriter<byte> output, Action<Utf8JsonWriter> body, LineKind kind)
+        private void AppendRecord(ArrayBufferWriter<byte> output, Action<Utf8JsonWriter> body, LineKind kind, SimDomain? domain = null)
         {
             _record.Clear();
-            using (var w = new Utf8JsonWriter(_record)) body(w);
+            if (_writer == null) _writer = new Utf8JsonWriter(_record);
+            else _writer.Reset(_record);
+            body(_writer);
+            _writer.Flush();
             int start = output.WrittenCount;
             SimLine.Write(output, _record.WrittenSpan);
-            VerifyLine(output.WrittenMemory.Slice(start, output.WrittenCount - start - 1), kind);
+            VerifyLine(output.WrittenMemory.Slice(start, output.WrittenCount - start - 1), kind, domain == null || !domain.ConfigChecked);
+            if (domain != null) domain.ConfigChecked = true;
         }
 
-        /// <summary>Decodes a line exactly as a reader will; a line that would not read back is never written.</summary>
-        private static void VerifyLine(ReadOnlyMemory<byte> line, LineKind kind)
+        /// <summary>
+        /// Decodes a line exactly as a reader will (a line that would not read back is never written); the config of a
+        /// domain is decoded too unless it is known to decode (<see cref="SimDomain.ConfigChecked"/>).
+        /// </summary>
+        private static void VerifyLine(ReadOnlyMemory<byte> line, LineKind kind, bool checkConfig = true)
         {
             try
             {
@@ -867,13 +876,14 @@ namespace XenPS.Backends.Simulated
                     case LineKind.JournalHeader:
                         var e = DecodeEntry(r, 2);
                         if (e.IsHeader != (kind == LineKind.JournalHeader)) throw new SimFormatException("the line is of the wrong kind");
-                        if (e.Put != null) SimDomain.ParseConfig(e.Put.ConfigJson);
+                        if (e.Put != null && checkConfig) SimDomain.ParseConfig(e.Put.ConfigJson);
                         break;
                     case LineKind.SnapshotHeader:
                         DecodeSnapshotHeader(r);
                         break;
                     case LineKind.Domain:
-                        SimDomain.ParseConfig(SimDomain.Read(r, 2).ConfigJson);
+                        var d = SimDomain.Read(r, 2);
+                        if (checkConfig) SimDomain.ParseConfig(d.ConfigJson);
                         break;
                     default:
                         SimHostFacts.Read(r);
@@ -897,7 +907,7 @@ namespace XenPS.Backends.Simulated
             {
                 long seq = _seq + i + 1;
                 bool more = i < count - 1;
-                var body = _pending[i];
+                var (body, domain) = _pending[i];
                 AppendRecord(_lines, w =>
                 {
                     w.WriteStartObject();
@@ -905,7 +915,7 @@ namespace XenPS.Backends.Simulated
                     body(w);
                     if (more) w.WriteBoolean("more", true);
                     w.WriteEndObject();
-                }, LineKind.Change);
+                }, LineKind.Change, domain);
             }
             using (var fs = new FileStream(JournalPath, FileMode.Open, FileAccess.Write, FileShare.Read | FileShare.Delete, 1, FileOptions.None))
             {
@@ -1009,7 +1019,7 @@ namespace XenPS.Backends.Simulated
                 int n = 0;
                 foreach (var d in Domains.Values)
                 {
-                    AppendRecord(_lines, d.Write, LineKind.Domain);
+                    AppendRecord(_lines, d.Write, LineKind.Domain, d);
                     if (_lines.WrittenCount > 1 << 16)
                     {
                         fs.Write(_lines.WrittenSpan);
@@ -1078,10 +1088,23 @@ namespace XenPS.Backends.Simulated
         {
             if (text.Length == 0) return;
             ct.ThrowIfCancellationRequested();
-            Directory.CreateDirectory(ConsoleFolder);
+            if (!_consoleFolderMade)
+            {
+                Directory.CreateDirectory(ConsoleFolder);
+                _consoleFolderMade = true;
+            }
             byte[] bytes = Encoding.UTF8.GetBytes(text);
-            using var fs = new FileStream(ConsolePath(domid), FileMode.Append, FileAccess.Write, FileShare.Read | FileShare.Delete, 1, FileOptions.None);
-            fs.Write(bytes, 0, bytes.Length);
+            FileStream fs;
+            try
+            {
+                fs = new FileStream(ConsolePath(domid), FileMode.Append, FileAccess.Write, FileShare.Read | FileShare.Delete, 1, FileOptions.None);
+            }
+            catch (DirectoryNotFoundException)
+            {
+                Directory.CreateDirectory(ConsoleFolder);
+                fs = new FileStream(ConsolePath(domid), FileMode.Append, FileAccess.Write, FileShare.Read | FileShare.Delete, 1, FileOptions.None);
+            }
+            using (fs) fs.Write(bytes, 0, bytes.Length);
         }
 
         /// <summary>Reads a boot's console log from a byte offset; advances the offset. "" when the log is gone.</summary>

@@ -321,7 +321,7 @@ namespace XenPS.Backends.Simulated
                 {
                     long t = cur.NextEventWallMs();
                     if (t > now) break;
-                    cur = Transition(cur, ct);
+                    cur = Transition(cur, unseen: i > 0, ct);
                 }
             }
             long next = long.MaxValue;
@@ -333,8 +333,12 @@ namespace XenPS.Backends.Simulated
             _store.NextEventMs = next;
         }
 
-        /// <summary>Fires the next event of a running domain; returns the domain that carries on (restart), or null.</summary>
-        private SimDomain? Transition(SimDomain d, CancellationToken ct)
+        /// <summary>
+        /// Fires the next event of a running domain; returns the domain that carries on (restart), or null.
+        /// <paramref name="unseen"/>: the boot began in this same catch-up, so no console can be attached to it; when it
+        /// is removed now, its console output is not written (a crash loop does not churn through log files).
+        /// </summary>
+        private SimDomain? Transition(SimDomain d, bool unseen, CancellationToken ct)
         {
             var ev = d.NextEvent()!.Value;
             double at = ev.at;
@@ -348,8 +352,12 @@ namespace XenPS.Backends.Simulated
                 XenShutdownReason.Reboot => cfg.OnReboot,
                 _ => cfg.OnPoweroff,
             };
-            d = MaterializeConsole(d, at, ct);
-            _store.AppendConsole(d.Id, SimGuest.ShutdownText(reason, at), ct);
+            bool kept = action == XenLifecycleAction.Preserve || action == XenLifecycleAction.RenameRestart;
+            if (kept || !unseen)
+            {
+                d = MaterializeConsole(d, at, ct);
+                _store.AppendConsole(d.Id, SimGuest.ShutdownText(reason, at), ct);
+            }
 
             switch (action)
             {
@@ -465,6 +473,8 @@ namespace XenPS.Backends.Simulated
             void Err(string key, string code, string msg) =>
                 diags.Add(new XenDiagnostic(DiagnosticSeverity.Error, code, msg, config.SourcePath, config.GetPosition(key)?.Line ?? 0, config.GetPosition(key)?.Column ?? 0));
 
+            if (SimDomain.FindInvalidText(config) is string badText)
+                Err(badText, "InvalidText", $"{badText}: the setting holds text that is not valid Unicode (an unpaired UTF-16 surrogate), which the simulated host cannot store.");
             string? name = config.Name;
             if (string.IsNullOrEmpty(name)) Err("name", "MissingName", "Domain name must be specified.");
             else if (IsAllDigits(name!)) Err("name", "InvalidName", $"Domain name '{name}' is all digits: xl would take it for a domid.");
