@@ -185,7 +185,7 @@ namespace XenPS.Tests
             Directory.CreateDirectory(_h.Folder);
             var report = Repair();
             Assert.False(report.WasDamaged);
-            Assert.Empty(Directory.GetFileSystemEntries(_h.Folder).Where(f => Path.GetFileName(f) != ".lock"));
+            Assert.DoesNotContain(Directory.GetFileSystemEntries(_h.Folder), f => Path.GetFileName(f) != ".lock");
             Assert.Throws<XenPSException>(() => SimulatedXenBackend.Repair(Path.Combine(_h.Folder, "nope")));
         }
     }

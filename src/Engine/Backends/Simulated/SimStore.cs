@@ -165,6 +165,14 @@ namespace XenPS.Backends.Simulated
         private Utf8JsonWriter? _writer;
         private bool _consoleFolderMade;
 
+        /// <summary>
+        /// Test hook (null in normal use): called at the moments a crash is most harmful - "commit-torn" (half of a
+        /// journal group written), "compact-header" (next journal written, no snapshot yet), "compact-tmp" (snapshot temp
+        /// file written, not renamed) and "compact-renamed" (snapshot in place, old journal not deleted). The
+        /// multi-process tests kill the process there.
+        /// </summary>
+        internal static Action<string>? TestCrashPoint;
+
         /// <summary>What the store noticed and handled (a torn last line dropped, leftovers removed, a migration); drained by the backend.</summary>
         public readonly List<string> Warnings = new List<string>();
 
@@ -216,7 +224,7 @@ namespace XenPS.Backends.Simulated
                     throw new XenTimeoutException($"Timed out after {_lockTimeout.TotalSeconds:0.#} s waiting for the lock of the simulated host state '{_folder}' (file '{_lockPath}' is held by another process).");
                 int ms = delay + rnd.Next(delay + 1);
                 if (ct.WaitHandle.WaitOne(ms)) ct.ThrowIfCancellationRequested();
-                delay = Math.Min(delay * 2, 32);
+                delay = Math.Min(delay * 2, 2); // short waits: the lock is held for well under a millisecond
             }
         }
 
@@ -922,7 +930,15 @@ namespace XenPS.Backends.Simulated
                 // anything past what we applied is a torn group left by a killed writer: cut it off
                 if (fs.Length != _journalOffset) fs.SetLength(_journalOffset);
                 fs.Seek(_journalOffset, SeekOrigin.Begin);
-                fs.Write(_lines.WrittenSpan);
+                if (TestCrashPoint != null)
+                {
+                    int half = _lines.WrittenCount / 2;
+                    fs.Write(_lines.WrittenSpan.Slice(0, half));
+                    fs.Flush(false);
+                    TestCrashPoint("commit-torn");
+                    fs.Write(_lines.WrittenSpan.Slice(half));
+                }
+                else fs.Write(_lines.WrittenSpan);
                 fs.Flush(false);
             }
             _journalOffset += _lines.WrittenCount;
@@ -956,9 +972,17 @@ namespace XenPS.Backends.Simulated
             string oldJournal = JournalPath;
             string newJournal = JournalPathFor(gen);
             // 1. the next journal, holding only its header: without a snapshot of its generation it is a leftover
+            if (File.Exists(newJournal))
+            {
+                if (HoldsChanges(newJournal, ct))
+                    throw Damaged(newJournal, 0, $"it follows the snapshot of generation {gen.ToString(CultureInfo.InvariantCulture)}, but {SnapshotFileName} is generation {_gen.ToString(CultureInfo.InvariantCulture)}: the snapshot is older than the journal (was it replaced or restored from a backup?)");
+                Note($"replaced {Path.GetFileName(newJournal)}, left over by an interrupted compaction (it held no changes)");
+            }
             long headerLength = WriteJournalStart(newJournal, gen, _seq, NextDomid);
+            TestCrashPoint?.Invoke("compact-header");
             // 2. the snapshot, replaced atomically
             WriteSnapshot(gen, ct);
+            TestCrashPoint?.Invoke("compact-renamed");
             // 3. the old journal is now in the snapshot
             _gen = gen;
             _journalOffset = headerLength;
@@ -1050,6 +1074,7 @@ namespace XenPS.Backends.Simulated
                     ct.ThrowIfCancellationRequested();
                     fs.Flush(true);
                 }
+                if (path == _snapshotPath) TestCrashPoint?.Invoke("compact-tmp");
                 File.Move(tmp, path, overwrite: true);
             }
             catch
