@@ -192,4 +192,28 @@ namespace XenPS
     {
         public XenArgumentException(string message) : base(message, null, XenErrorReason.InvalidArgument) { }
     }
+
+    /// <summary>
+    /// The persisted state of a simulated host is damaged (a record fails its checksum or cannot be read, a file is
+    /// missing or truncated, files do not belong together). Nothing was changed; the message says what is damaged,
+    /// where, and how to recover (SimulatedXenBackend.Repair keeps every intact record and backs up the rest).
+    /// </summary>
+    public sealed class XenStateDamagedException : XenPSException
+    {
+        public XenStateDamagedException(string message, string folder, string? file, long line, Exception? inner = null) : base(message, inner, XenErrorReason.StateDamaged)
+        {
+            Folder = folder;
+            File = file;
+            Line = line;
+        }
+
+        /// <summary>The state folder of the simulated host.</summary>
+        public string Folder { get; }
+
+        /// <summary>The damaged file (full path), or null when the damage is not in one file.</summary>
+        public string? File { get; }
+
+        /// <summary>The damaged line (1-based), or 0 when the damage is not one line.</summary>
+        public long Line { get; }
+    }
 }

@@ -66,14 +66,14 @@ namespace XenPS.Backends
         private int _cpus = 4;
         private long _dom0 = 1024;
 
-        /// <summary>Total host memory of a NEW simulated host, MiB (256 .. 16 TiB).</summary>
-        public long TotalMemoryMiB { get => _total; set => _total = Range(value, 256, 16L * 1024 * 1024, nameof(TotalMemoryMiB)); }
+        /// <summary>Total host memory of a NEW simulated host, MiB (at least 256).</summary>
+        public long TotalMemoryMiB { get => _total; set => _total = Range(value, 256, 1L << 42, nameof(TotalMemoryMiB)); }
 
         /// <summary>Physical CPUs of a NEW simulated host (Domain-0 gets as many vCPUs).</summary>
         public int CpuCount { get => _cpus; set => _cpus = (int)Range(value, 1, 4096, nameof(CpuCount)); }
 
         /// <summary>Domain-0's memory on a NEW simulated host, MiB.</summary>
-        public long Dom0MemoryMiB { get => _dom0; set => _dom0 = Range(value, 64, 16L * 1024 * 1024, nameof(Dom0MemoryMiB)); }
+        public long Dom0MemoryMiB { get => _dom0; set => _dom0 = Range(value, 64, 1L << 42, nameof(Dom0MemoryMiB)); }
 
         /// <summary>How long to wait for the state folder's lock before XenTimeoutException.</summary>
         public TimeSpan LockTimeout { get; set; } = TimeSpan.FromSeconds(30);

@@ -41,7 +41,7 @@ namespace XenPS.Tests
                 for (int i = 0; i < 50; i += 2) a.DestroyDomain("vm" + i, None);
                 a.PauseDomain("vm1", None);
             }
-            Assert.True(File.Exists(Path.Combine(_h.Folder, "snapshot.json")));
+            Assert.True(File.Exists(Path.Combine(_h.Folder, "snapshot.jsonl")));
             Assert.True(Directory.GetFiles(_h.Folder, "journal-*.log").Length <= 1);
             using var b = _h.Open();
             var list = b.ListDomains(None);
@@ -114,15 +114,15 @@ namespace XenPS.Tests
         }
 
         [Fact]
-        public void ADamagedJournalLineIsSkipped()
+        public void ADamagedJournalLineIsReportedNotSkipped()
         {
             using (var a = _h.Open()) a.CreateDomain(SimTestHost.Config("vm0"), new CreateDomainOptions(), None);
             string journal = Directory.GetFiles(_h.Folder, "journal-*.log").Single();
             File.AppendAllText(journal, "garbage{{\n", Encoding.UTF8);
-            using var b = _h.Open();
-            b.CreateDomain(SimTestHost.Config("vm1"), new CreateDomainOptions(), None);
-            using var c = _h.Open();
-            Assert.Equal(3, c.ListDomains(None).Count);
+            var ex = Assert.Throws<XenStateDamagedException>(() => _h.Open());
+            Assert.Contains("journal-0.log:3: ", ex.Message);
+            Assert.Equal(journal, ex.File);
+            Assert.Equal(3, ex.Line);
         }
 
         [Fact]

@@ -7,9 +7,10 @@ namespace XenPS.Backends.Simulated
 {
     /// <summary>
     /// A console attached to one simulated guest (followed by uuid, so it survives an on_reboot=restart).
-    /// Read returns the log from where the last Read stopped (first: the domain's current boot from its start, never
-    /// an earlier run of the same name or the boot before a reboot); Write feeds keys to the
-    /// guest's shell, a line at a time.
+    /// It starts at the guest's current boot: the first Read returns that boot's history (never an earlier boot's, nor
+    /// the output of an earlier domain of the same name), then each Read what came since. After a restart it finishes
+    /// the boot it was on and goes on with the new boot from its start. Write feeds keys to the guest's shell, a line
+    /// at a time.
     /// </summary>
     internal sealed class SimConsole : IXenConsole
     {
@@ -19,16 +20,17 @@ namespace XenPS.Backends.Simulated
         private readonly object _gate = new object();
         private readonly StringBuilder _typed = new StringBuilder();
         private string _name;
+        private int _boot;   // the domid of the boot whose log is being read
         private long _offset;
         private bool _gone;
         private bool _disposed;
 
-        public SimConsole(SimulatedXenBackend backend, string uuid, string name, long start)
+        public SimConsole(SimulatedXenBackend backend, string uuid, string name, int boot)
         {
             _backend = backend;
             _uuid = uuid;
             _name = name;
-            _offset = start;
+            _boot = boot;
         }
 
         public string Read(TimeSpan wait, CancellationToken cancellationToken)
@@ -39,7 +41,8 @@ namespace XenPS.Backends.Simulated
                 var sw = Stopwatch.StartNew();
                 while (true)
                 {
-                    var (text, exists, nextDue) = _backend.ConsoleFetch(_uuid, _name, ref _offset, cancellationToken);
+                    var (text, exists, nextDue, name) = _backend.ConsoleFetch(_uuid, _name, ref _boot, ref _offset, cancellationToken);
+                    _name = name;
                     if (!exists) _gone = true;
                     if (text.Length > 0) return text; // final text first; the next Read reports the domain gone
                     if (!exists) throw Gone();

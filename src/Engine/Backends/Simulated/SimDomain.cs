@@ -1,4 +1,5 @@
 using System;
+using System.Buffers;
 using System.Collections;
 using System.Collections.Generic;
 using System.Globalization;
@@ -31,7 +32,7 @@ namespace XenPS.Backends.Simulated
         public long MemoryMiB;
         public long MaxMemoryMiB;
         public int VCpus;
-        /// <summary>The config settings as JSON (an object of string / nested arrays), kept verbatim.</summary>
+        /// <summary>The config settings as JSON in the flat encoding (see ConfigToJson), kept verbatim.</summary>
         public string ConfigJson = "{}";
 
         public long CreatedMs;
@@ -55,12 +56,16 @@ namespace XenPS.Backends.Simulated
 
         /// <summary>Boot-log lines already written to the console log.</summary>
         public int ConsoleLines;
-        /// <summary>Where this boot's output starts in the name's console log (bytes): a console opens there.</summary>
-        public long ConsoleStart;
         /// <summary>HVM guest without PV drivers: it cannot be asked to shut down, only given the ACPI power button.</summary>
         public bool NoPvDrivers;
 
         private XenDomainConfig? _config;
+
+        /// <summary>
+        /// <see cref="ConfigJson"/> is known to decode: it was checked before it was first written, or read from a
+        /// checksummed format-2 line (which such a writer wrote). Copies share the string, and so the fact.
+        /// </summary>
+        public bool ConfigChecked;
 
         public bool Paused => ActiveSinceMs == null;
 
@@ -167,85 +172,214 @@ namespace XenPS.Backends.Simulated
                 w.WriteNumber("shutup", ShutUptime);
             }
             if (ConsoleLines != 0) w.WriteNumber("con", ConsoleLines);
-            if (ConsoleStart != 0) w.WriteNumber("constart", ConsoleStart);
             if (NoPvDrivers) w.WriteBoolean("nopv", true);
             w.WritePropertyName("config");
             w.WriteRawValue(ConfigJson, skipInputValidation: true);
             w.WriteEndObject();
         }
 
-        public static SimDomain Read(JsonElement e)
+        /// <summary>
+        /// Reads a domain record strictly (a missing or mistyped field is a SimFormatException naming it).
+        /// Format 2 keeps the config in its flat encoding (decoded when first used); format 1 stored it as nested JSON,
+        /// which is converted here.
+        /// </summary>
+        public static SimDomain Read(JsonElement e, int format)
         {
             var d = new SimDomain
             {
-                Id = e.GetProperty("id").GetInt32(),
-                Name = e.GetProperty("name").GetString() ?? "",
-                Uuid = e.GetProperty("uuid").GetString() ?? "",
-                Type = (XenDomainType)e.GetProperty("type").GetInt32(),
-                MemoryMiB = e.GetProperty("mem").GetInt64(),
-                MaxMemoryMiB = e.GetProperty("maxmem").GetInt64(),
-                VCpus = e.GetProperty("vcpus").GetInt32(),
-                CreatedMs = e.GetProperty("created").GetInt64(),
-                BootSeconds = e.GetProperty("boot").GetDouble(),
-                ShutdownSeconds = e.GetProperty("shutdelay").GetDouble(),
-                UptimeAccum = e.GetProperty("upacc").GetDouble(),
-                ConfigJson = e.GetProperty("config").GetRawText(),
+                Id = SimJson.Int(e, "id"),
+                Name = SimJson.Str(e, "name"),
+                Uuid = SimJson.Str(e, "uuid"),
+                Type = (XenDomainType)SimJson.Int(e, "type"),
+                MemoryMiB = SimJson.Long(e, "mem"),
+                MaxMemoryMiB = SimJson.Long(e, "maxmem"),
+                VCpus = SimJson.Int(e, "vcpus"),
+                CreatedMs = SimJson.Long(e, "created"),
+                BootSeconds = SimJson.Dbl(e, "boot"),
+                ShutdownSeconds = SimJson.Dbl(e, "shutdelay"),
+                UptimeAccum = SimJson.Dbl(e, "upacc"),
             };
-            if (e.TryGetProperty("ignoreshut", out var p)) d.IgnoreShutdown = p.GetBoolean();
-            if (e.TryGetProperty("crashafter", out p)) d.CrashAfterSeconds = p.GetDouble();
-            if (e.TryGetProperty("active", out p)) d.ActiveSinceMs = p.GetInt64();
-            if (e.TryGetProperty("req", out p)) d.Request = (SimRequest)p.GetInt32();
-            if (e.TryGetProperty("requp", out p)) d.RequestUptime = p.GetDouble();
-            if (e.TryGetProperty("shut", out p)) d.Shut = p.GetBoolean();
-            if (e.TryGetProperty("reason", out p)) d.Reason = (XenShutdownReason)p.GetInt32();
-            if (e.TryGetProperty("shutup", out p)) d.ShutUptime = p.GetDouble();
-            if (e.TryGetProperty("con", out p)) d.ConsoleLines = p.GetInt32();
-            if (e.TryGetProperty("constart", out p)) d.ConsoleStart = p.GetInt64();
-            if (e.TryGetProperty("nopv", out p)) d.NoPvDrivers = p.GetBoolean();
+            if (d.Id < 1) throw new SimFormatException($"the domain record has domid {d.Id} (domids of guests start at 1)");
+            if (d.Name.Length == 0) throw new SimFormatException($"domain {d.Id} has an empty name");
+            if (!Guid.TryParse(d.Uuid, out _)) throw new SimFormatException($"domain {d.Id} has the uuid '{d.Uuid}', which is not a UUID");
+            var config = SimJson.Req(e, "config");
+            if (config.ValueKind != JsonValueKind.Object) throw new SimFormatException($"domain {d.Id}'s \"config\" is not an object");
+            if (format >= 2)
+            {
+                d.ConfigJson = config.GetRawText();
+                d.ConfigChecked = true;
+            }
+            else
+            {
+                d._config = ReadNestedConfig(config);
+                d.ConfigJson = ConfigToJson(d._config);
+            }
+            if (e.TryGetProperty("ignoreshut", out var p)) d.IgnoreShutdown = SimJson.Bool(p, "ignoreshut");
+            if (e.TryGetProperty("crashafter", out p)) d.CrashAfterSeconds = SimJson.AsDbl(p, "crashafter");
+            if (e.TryGetProperty("active", out p)) d.ActiveSinceMs = SimJson.AsLong(p, "active");
+            if (e.TryGetProperty("req", out p)) d.Request = (SimRequest)SimJson.AsInt(p, "req");
+            if (e.TryGetProperty("requp", out p)) d.RequestUptime = SimJson.AsDbl(p, "requp");
+            if (e.TryGetProperty("shut", out p)) d.Shut = SimJson.Bool(p, "shut");
+            if (e.TryGetProperty("reason", out p)) d.Reason = (XenShutdownReason)SimJson.AsInt(p, "reason");
+            if (e.TryGetProperty("shutup", out p)) d.ShutUptime = SimJson.AsDbl(p, "shutup");
+            if (e.TryGetProperty("con", out p)) d.ConsoleLines = SimJson.AsInt(p, "con");
+            if (e.TryGetProperty("nopv", out p)) d.NoPvDrivers = SimJson.Bool(p, "nopv");
             return d;
         }
 
+        // ---- config encoding ----
+        //
+        // The config is an object of key -> value. A string value is a JSON string. A list is a FLAT JSON array of tokens
+        // in pre-order: a list of n items is the number n followed by its items, a string item is a JSON string. So
+        // ["a", ["b", []]] is [2,"a",2,"b",0]. The JSON depth of a record is the same whatever the config's nesting, so
+        // no reader depth limit can refuse a line the writer produced, and neither side recurses.
+
+        /// <summary>Upper bound on list tokens in one config (guards against a list that contains itself).</summary>
+        private const int MaxConfigTokens = 1 << 24;
+
         public static string ConfigToJson(XenDomainConfig config)
         {
-            using var ms = new MemoryStream();
-            using (var w = new Utf8JsonWriter(ms))
+            var buf = new ArrayBufferWriter<byte>(256);
+            using (var w = new Utf8JsonWriter(buf))
             {
                 w.WriteStartObject();
                 foreach (DictionaryEntry kv in config.Settings)
                 {
                     w.WritePropertyName((string)kv.Key);
-                    WriteValue(w, kv.Value);
+                    if (kv.Value is object[] list) WriteFlatList(w, list);
+                    else w.WriteStringValue(Leaf(kv.Value));
                 }
                 w.WriteEndObject();
             }
-            return Encoding.UTF8.GetString(ms.GetBuffer(), 0, (int)ms.Length);
+            return Encoding.UTF8.GetString(buf.WrittenSpan);
         }
 
-        private static void WriteValue(Utf8JsonWriter w, object? v)
+        private static string Leaf(object? v) => v as string ?? Convert.ToString(v, CultureInfo.InvariantCulture) ?? "";
+
+        private static void WriteFlatList(Utf8JsonWriter w, object[] root)
         {
-            if (v is object[] arr)
+            w.WriteStartArray();
+            w.WriteNumberValue(root.Length);
+            var stack = new Stack<(object[] list, int next)>();
+            stack.Push((root, 0));
+            int tokens = 1;
+            while (stack.Count > 0)
             {
-                w.WriteStartArray();
-                foreach (var x in arr) WriteValue(w, x);
-                w.WriteEndArray();
+                var (list, next) = stack.Pop();
+                if (next == list.Length) continue;
+                stack.Push((list, next + 1));
+                if (++tokens > MaxConfigTokens)
+                    throw new XenPSException($"The domain configuration has more than {MaxConfigTokens} list items (or a list that contains itself); the simulated host does not store it.");
+                if (list[next] is object[] sub)
+                {
+                    w.WriteNumberValue(sub.Length);
+                    stack.Push((sub, 0));
+                }
+                else w.WriteStringValue(Leaf(list[next]));
             }
-            else w.WriteStringValue(v as string ?? Convert.ToString(v, CultureInfo.InvariantCulture) ?? "");
+            w.WriteEndArray();
         }
 
+        /// <summary>The first key whose name or value holds an unpaired UTF-16 surrogate (JSON cannot carry it), or null.</summary>
+        public static string? FindInvalidText(XenDomainConfig config)
+        {
+            var stack = new Stack<object?>();
+            foreach (DictionaryEntry kv in config.Settings)
+            {
+                string key = (string)kv.Key;
+                if (!IsValidText(key)) return key;
+                stack.Clear();
+                stack.Push(kv.Value);
+                int tokens = 0;
+                while (stack.Count > 0 && ++tokens <= MaxConfigTokens)
+                {
+                    var v = stack.Pop();
+                    if (v is object[] list) foreach (var x in list) stack.Push(x);
+                    else if (v is string text && !IsValidText(text)) return key;
+                }
+            }
+            return null;
+        }
+
+        private static bool IsValidText(string s)
+        {
+            for (int i = 0; i < s.Length; i++)
+            {
+                char c = s[i];
+                if (char.IsHighSurrogate(c) && i + 1 < s.Length && char.IsLowSurrogate(s[i + 1])) i++;
+                else if (char.IsSurrogate(c)) return false;
+            }
+            return true;
+        }
+
+        /// <summary>Decodes a format-2 config (see above); throws SimFormatException when it is not well formed.</summary>
         public static XenDomainConfig ParseConfig(string json)
         {
             var c = new XenDomainConfig();
             using var doc = JsonDocument.Parse(json);
-            foreach (var p in doc.RootElement.EnumerateObject()) c.Set(p.Name, ReadValue(p.Value));
+            if (doc.RootElement.ValueKind != JsonValueKind.Object) throw new SimFormatException("the config is not a JSON object");
+            foreach (var p in doc.RootElement.EnumerateObject())
+            {
+                if (p.Value.ValueKind == JsonValueKind.String) c.Set(p.Name, p.Value.GetString()!);
+                else if (p.Value.ValueKind == JsonValueKind.Array) c.Set(p.Name, ReadFlatList(p.Value, p.Name));
+                else throw new SimFormatException($"config key '{p.Name}' is neither a string nor a list");
+            }
             return c;
         }
 
-        private static object ReadValue(JsonElement e)
+        private static object[] ReadFlatList(JsonElement array, string key)
+        {
+            int total = array.GetArrayLength();
+            int used = 0;
+            object[]? root = null;
+            var stack = new Stack<(object[] list, int next)>();
+            SimFormatException Bad(string why) => new SimFormatException($"config key '{key}': the stored list is not well formed ({why})");
+            foreach (var t in array.EnumerateArray())
+            {
+                used++;
+                object item;
+                object[]? sub = null;
+                if (t.ValueKind == JsonValueKind.Number)
+                {
+                    if (!t.TryGetInt32(out int n) || n < 0 || n > total - used) throw Bad("a list length is out of range");
+                    item = sub = new object[n];
+                }
+                else if (t.ValueKind == JsonValueKind.String)
+                {
+                    if (root == null) throw Bad("it does not start with a length");
+                    item = t.GetString()!;
+                }
+                else throw Bad("a token is neither a length nor a string");
+
+                if (root == null) root = sub!;
+                else
+                {
+                    if (stack.Count == 0) throw Bad("tokens after the end of the list");
+                    var (list, next) = stack.Pop();
+                    list[next] = item;
+                    if (next + 1 < list.Length) stack.Push((list, next + 1));
+                }
+                if (sub != null && sub.Length > 0) stack.Push((sub, 0));
+            }
+            if (root == null) throw Bad("it is empty");
+            if (stack.Count > 0) throw Bad("it ends before its last list is complete");
+            return root;
+        }
+
+        /// <summary>Format 1 stored lists as nested JSON arrays.</summary>
+        private static XenDomainConfig ReadNestedConfig(JsonElement obj)
+        {
+            var c = new XenDomainConfig();
+            foreach (var p in obj.EnumerateObject()) c.Set(p.Name, ReadNestedValue(p.Value));
+            return c;
+        }
+
+        private static object ReadNestedValue(JsonElement e)
         {
             if (e.ValueKind == JsonValueKind.Array)
             {
                 var list = new List<object>();
-                foreach (var x in e.EnumerateArray()) list.Add(ReadValue(x));
+                foreach (var x in e.EnumerateArray()) list.Add(ReadNestedValue(x));
                 return list.ToArray();
             }
             return e.ValueKind == JsonValueKind.String ? e.GetString() ?? "" : e.GetRawText();

@@ -39,7 +39,11 @@ namespace XenPS.Backends.Simulated
             {
                 Directory.CreateDirectory(folder);
                 using (_store.AcquireLock(CancellationToken.None))
-                    return _store.LoadOrCreateHost(hostName, options, NowMs, CancellationToken.None);
+                {
+                    var facts = _store.LoadOrCreateHost(hostName, options, NowMs, create: true, CancellationToken.None)!;
+                    _store.Sync(CancellationToken.None); // damaged state is reported when connecting, not at some later command
+                    return facts;
+                }
             });
         }
 
@@ -51,6 +55,44 @@ namespace XenPS.Backends.Simulated
         public string StateFolder => _store.Folder;
 
         internal long NowMs => _clock().ToUnixTimeMilliseconds();
+
+        /// <summary>
+        /// Returns and forgets what the host noticed and handled in its state since the last call: an incomplete last
+        /// journal line dropped after a crash, leftovers of an interrupted compaction removed, a migration from an older
+        /// format. Meant for a verbose stream; none of it is an error.
+        /// </summary>
+        public IReadOnlyList<string> TakeWarnings()
+        {
+            lock (_gate)
+            {
+                var list = _store.Warnings.ToArray();
+                _store.Warnings.Clear();
+                return list;
+            }
+        }
+
+        /// <summary>
+        /// Repairs the damaged state of a simulated host (see "Simulated host state and recovery" in about_XenPS): keeps every
+        /// record that verifies, copies every state file it replaces into a new backup folder inside <paramref name="folder"/>,
+        /// and writes a consistent state. Domids are never handed out again, even those of domains that were lost. An
+        /// intact state is left as it is. Takes the folder lock, so it is safe while other sessions use the host.
+        /// </summary>
+        /// <param name="folder">The host's state folder (sim:///path: that path; sim://NAME: $XENPS_SIM_ROOT/NAME or the per-user …/XenPS/sim/NAME).</param>
+        /// <param name="options">Lock timeout, and the host facts to use if neither host.json nor any copy of it can be read.</param>
+        public static XenStateRepairReport Repair(string folder, SimHostOptions? options = null, CancellationToken cancellationToken = default)
+        {
+            if (string.IsNullOrWhiteSpace(folder)) throw new XenPSException("Repair needs the state folder of a simulated host.");
+            options ??= new SimHostOptions();
+            string full = Path.GetFullPath(folder);
+            if (!Directory.Exists(full)) throw new XenPSException($"'{full}' does not exist: there is no simulated host state to repair.");
+            var clock = options.Clock ?? (() => DateTimeOffset.UtcNow);
+            var store = new SimStore(full, options.LockTimeout, options.CompactAfterLines);
+            return GuardIn(full, () =>
+            {
+                using (store.AcquireLock(cancellationToken))
+                    return store.Repair(Path.GetFileName(full.TrimEnd('/', '\\')), options, clock(), cancellationToken);
+            });
+        }
 
         // =========================== IXenBackend ===========================
 
@@ -100,7 +142,7 @@ namespace XenPS.Backends.Simulated
                 }
                 var d = proto.Copy();
                 d.Id = _store.AllocateDomid();
-                d.ConsoleStart = _store.ConsoleLength(d.Name); // the log holds earlier runs of the name
+                _store.ResetConsole(d.Id);
                 d.CreatedMs = now;
                 d.ActiveSinceMs = paused ? (long?)null : now;
                 _store.Put(d);
@@ -159,7 +201,7 @@ namespace XenPS.Backends.Simulated
         public IXenConsole OpenConsole(XenDomain domain, CancellationToken cancellationToken) => Locked(cancellationToken, now =>
         {
             var d = Find(domain, "Domain-0's console is the host's own serial console; the simulated host does not provide it.");
-            return (IXenConsole)new SimConsole(this, d.Uuid, d.Name, d.ConsoleStart);
+            return (IXenConsole)new SimConsole(this, d.Uuid, d.Name, d.Id);
         });
 
         public void Dispose()
@@ -169,10 +211,15 @@ namespace XenPS.Backends.Simulated
 
         // =========================== console plumbing ===========================
 
-        /// <summary>New console text for the domain with that uuid; exists=false once it has gone.</summary>
-        internal (string text, bool exists, long nextDueMs) ConsoleFetch(string uuid, string name, ref long offset, CancellationToken ct)
+        /// <summary>
+        /// New console text for the domain with that uuid; exists=false once it has gone. A console reads the log of one
+        /// boot (<paramref name="boot"/> = its domid); when the guest has restarted since (new domid), it reads the rest of
+        /// that boot's log, if it is still kept, then moves on to the current boot from its start.
+        /// </summary>
+        internal (string text, bool exists, long nextDueMs, string name) ConsoleFetch(string uuid, string name, ref int boot, ref long offset, CancellationToken ct)
         {
             long off = offset;
+            int on = boot;
             var r = Locked(ct, now =>
             {
                 var d = _store.ByUuid(uuid);
@@ -182,12 +229,24 @@ namespace XenPS.Backends.Simulated
                     name = d.Name;
                     if (!d.Shut) MaterializeConsole(d, d.Uptime(now), ct);
                     _store.Commit(ct);
-                    next = NextConsoleLineMs(_store.ById(d.Id)!, now);
+                    d = _store.ById(d.Id)!;
+                    next = NextConsoleLineMs(d, now);
                 }
-                string text = _store.ReadConsole(name, ref off, ct);
-                return (text, d != null, next);
+                string text = "";
+                if (d == null || d.Id != on)
+                {
+                    text = _store.ReadConsole(on, ref off, ct); // the end of the boot this console was on
+                    if (d != null)
+                    {
+                        on = d.Id;
+                        off = 0;
+                    }
+                }
+                if (d != null) text += _store.ReadConsole(on, ref off, ct);
+                return (text, d != null, next, name);
             });
             offset = off;
+            boot = on;
             return r;
         }
 
@@ -201,7 +260,7 @@ namespace XenPS.Backends.Simulated
             d = _store.ById(d.Id)!;
             var (output, request) = SimGuest.Answer(d, line);
             string text = line + "\n" + output + (request == SimRequest.None ? SimGuest.Prompt(d) : "");
-            _store.AppendConsole(d.Name, text, ct);
+            _store.AppendConsole(d.Id, text, ct);
             if (request != SimRequest.None) RequestShutdown(d, request, fromGuest: true, now);
             _store.Commit(ct);
             Advance(now, ct);
@@ -217,7 +276,7 @@ namespace XenPS.Backends.Simulated
             if (d.Shut) return true;
             MaterializeConsole(d, d.Uptime(now), ct);
             d = _store.ById(d.Id)!;
-            _store.AppendConsole(d.Name, typed + "^C\n" + SimGuest.Prompt(d), ct);
+            _store.AppendConsole(d.Id, typed + "^C\n" + SimGuest.Prompt(d), ct);
             _store.Commit(ct);
             return true;
         });
@@ -240,7 +299,7 @@ namespace XenPS.Backends.Simulated
             var sb = new System.Text.StringBuilder();
             while (k < lines.Count && lines[k].at <= uptime + 1e-9) sb.Append(lines[k++].text);
             if (k == d.ConsoleLines) return d;
-            _store.AppendConsole(d.Name, sb.ToString(), ct);
+            _store.AppendConsole(d.Id, sb.ToString(), ct);
             var nd = d.Copy();
             nd.ConsoleLines = k;
             _store.Put(nd);
@@ -278,7 +337,7 @@ namespace XenPS.Backends.Simulated
                 {
                     long t = cur.NextEventWallMs();
                     if (t > now) break;
-                    cur = Transition(cur, ct);
+                    cur = Transition(cur, unseen: i > 0, ct);
                 }
             }
             long next = long.MaxValue;
@@ -290,8 +349,12 @@ namespace XenPS.Backends.Simulated
             _store.NextEventMs = next;
         }
 
-        /// <summary>Fires the next event of a running domain; returns the domain that carries on (restart), or null.</summary>
-        private SimDomain? Transition(SimDomain d, CancellationToken ct)
+        /// <summary>
+        /// Fires the next event of a running domain; returns the domain that carries on (restart), or null.
+        /// <paramref name="unseen"/>: the boot began in this same catch-up, so no console can be attached to it; when it
+        /// is removed now, its console output is not written (a crash loop does not churn through log files).
+        /// </summary>
+        private SimDomain? Transition(SimDomain d, bool unseen, CancellationToken ct)
         {
             var ev = d.NextEvent()!.Value;
             double at = ev.at;
@@ -305,8 +368,12 @@ namespace XenPS.Backends.Simulated
                 XenShutdownReason.Reboot => cfg.OnReboot,
                 _ => cfg.OnPoweroff,
             };
-            d = MaterializeConsole(d, at, ct);
-            _store.AppendConsole(d.Name, SimGuest.ShutdownText(reason, at), ct);
+            bool kept = action == XenLifecycleAction.Preserve || action == XenLifecycleAction.RenameRestart;
+            if (kept || !unseen)
+            {
+                d = MaterializeConsole(d, at, ct);
+                _store.AppendConsole(d.Id, SimGuest.ShutdownText(reason, at), ct);
+            }
 
             switch (action)
             {
@@ -330,7 +397,7 @@ namespace XenPS.Backends.Simulated
                     if (d.MemoryMiB > free)
                     {
                         _store.ConsumeDomid(_store.AllocateDomid());
-                        _store.AppendConsole(d.Name, "[XenPS sim] restart failed: xc_dom_boot_mem_init: can't allocate low memory for domain: Out of memory\n", ct);
+                        _store.AppendConsole(d.Id, "[XenPS sim] restart failed: xc_dom_boot_mem_init: can't allocate low memory for domain: Out of memory\n", ct);
                         return null;
                     }
                     return Rebuilt(d, wall);
@@ -358,6 +425,7 @@ namespace XenPS.Backends.Simulated
         {
             var nd = d.Copy();
             nd.Id = _store.AllocateDomid();
+            _store.ResetConsole(nd.Id);
             nd.CreatedMs = wall;
             nd.ActiveSinceMs = wall;
             nd.UptimeAccum = 0;
@@ -365,7 +433,6 @@ namespace XenPS.Backends.Simulated
             nd.RequestUptime = 0;
             nd.Shut = false;
             nd.ConsoleLines = 0;
-            nd.ConsoleStart = _store.ConsoleLength(nd.Name); // after the shutdown lines of the boot before
             _store.Put(nd);
             return nd;
         }
@@ -419,6 +486,8 @@ namespace XenPS.Backends.Simulated
             void Err(string key, string code, string msg) =>
                 diags.Add(new XenDiagnostic(DiagnosticSeverity.Error, code, msg, config.SourcePath, config.GetPosition(key)?.Line ?? 0, config.GetPosition(key)?.Column ?? 0));
 
+            if (SimDomain.FindInvalidText(config) is string badText)
+                Err(badText, "InvalidText", $"{badText}: the setting holds text that is not valid Unicode (an unpaired UTF-16 surrogate), which the simulated host cannot store.");
             string? name = config.Name;
             if (string.IsNullOrEmpty(name)) Err("name", "NameRequired", "Domain name must be specified.");
             else if (IsAllDigits(name!)) Err("name", "NameInvalid", $"Domain name '{name}' is all digits: xl would take it for a domid.");
@@ -509,7 +578,10 @@ namespace XenPS.Backends.Simulated
             }
         });
 
-        private T Guard<T>(Func<T> body)
+        private T Guard<T>(Func<T> body) => GuardIn(_store.Folder, body);
+
+        /// <summary>Only XenPSException subclasses leave the engine: file-system and format errors are mapped here.</summary>
+        private static T GuardIn<T>(string folder, Func<T> body)
         {
             try
             {
@@ -517,19 +589,18 @@ namespace XenPS.Backends.Simulated
             }
             catch (IOException ex)
             {
-                throw new XenConnectionException($"The simulated host state in '{_store.Folder}' could not be read or written: {ex.Message}", ex);
+                throw new XenConnectionException($"The simulated host state in '{folder}' could not be read or written: {ex.Message}", ex);
             }
             catch (UnauthorizedAccessException ex)
             {
-                throw new XenConnectionException($"The simulated host state in '{_store.Folder}' is not accessible: {ex.Message}", ex);
+                throw new XenConnectionException($"The simulated host state in '{folder}' is not accessible: {ex.Message}", ex);
             }
-            catch (JsonException ex)
+            catch (Exception ex) when (ex is JsonException || ex is SimFormatException || ex is KeyNotFoundException || ex is InvalidOperationException || ex is FormatException)
             {
-                throw new XenConnectionException($"The simulated host state in '{_store.Folder}' is damaged: {ex.Message}", ex);
-            }
-            catch (Exception ex) when (ex is KeyNotFoundException || ex is InvalidOperationException || ex is FormatException)
-            {
-                throw new XenConnectionException($"The simulated host state in '{_store.Folder}' is damaged: {ex.Message}", ex);
+                throw new XenStateDamagedException(
+                    $"The simulated host state in '{folder}' is damaged: {ex.Message}. " +
+                    "To keep every intact record and move the damaged files to a backup folder, repair the state (see 'Simulated host state and recovery' in about_XenPS).",
+                    folder, null, 0, ex);
             }
         }
     }
