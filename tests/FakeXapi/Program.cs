@@ -97,8 +97,8 @@ namespace FakeXapi
             if (certDir.Length > 0)
             {
                 Directory.CreateDirectory(certDir);
-                File.WriteAllText(Path.Combine(certDir, "master.pem"), cert1.ExportCertificatePem());
-                if (cert2 != null) File.WriteAllText(Path.Combine(certDir, "supporter.pem"), cert2.ExportCertificatePem());
+                File.WriteAllText(Path.Combine(certDir, "master.pem"), cert1.ExportCertificatePem() + "\n");
+                if (cert2 != null) File.WriteAllText(Path.Combine(certDir, "supporter.pem"), cert2.ExportCertificatePem() + "\n");
             }
             master.Run(stop.Token);
             second?.Run(stop.Token);

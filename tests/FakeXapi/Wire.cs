@@ -43,7 +43,7 @@ namespace FakeXapi
             JsonValueKind.String => e.GetString(),
             JsonValueKind.True => true,
             JsonValueKind.False => false,
-            JsonValueKind.Number => e.TryGetInt64(out long l) && !e.GetRawText().Contains('.') ? l : e.GetDouble(),
+            JsonValueKind.Number => e.TryGetInt64(out long l) && !e.GetRawText().Contains('.') ? (object)l : e.GetDouble(),
             JsonValueKind.Array => e.EnumerateArray().Select(Convert).ToList(),
             JsonValueKind.Object => e.EnumerateObject().GroupBy(p => p.Name).ToDictionary(g => g.Key, g => Convert(g.Last().Value)),
             _ => null,
