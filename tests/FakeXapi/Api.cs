@@ -41,6 +41,13 @@ namespace FakeXapi
             string body = Encoding.UTF8.GetString(req.Body);
             if (req.Path == "/fake/control") return Control(body);
             bool json = req.Path == "/jsonrpc" && !LegacyXmlRpcOnly;
+            if (req.Path == "/jsonrpc" && LegacyXmlRpcOnly && !body.TrimStart().StartsWith("<", StringComparison.Ordinal))
+            {
+                // A host without JSON-RPC: /jsonrpc reaches the XML-RPC handler, which answers in text/xml (how XO tells).
+                // [I] What such a host puts in the body is not verified; only the content type is.
+                return HttpResponse.Of(200, "OK", "text/xml", XmlRpc.Response(M(("Status", "Failure"),
+                    ("ErrorDescription", L("INTERNAL_ERROR", "Xmlrpc.Parse_error: not XML-RPC"))), new WireStyle()));
+            }
             string method;
             List<object?> ps;
             object? id = null;
