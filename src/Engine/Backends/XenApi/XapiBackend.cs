@@ -44,6 +44,12 @@ namespace XenPS.Backends.XenApi
             var vms = XapiRecord.All(Call("VM.get_all_records", "Listing the pool's VMs", null, cancellationToken), "VM.get_all_records");
             if (vms.Any(v => !XapiValue.IsNullRef(v.Str("resident_on")) && !_hosts.ContainsKey(v.Str("resident_on"))))
                 RefreshHosts(cancellationToken);
+            return Domains(vms);
+        }
+
+        /// <summary>The domains of a VM.get_all_records answer: no templates, no snapshots; control domains first.</summary>
+        internal IReadOnlyList<XenDomain> Domains(IReadOnlyList<XapiRecord> vms)
+        {
             var list = new List<XenDomain>(vms.Count);
             foreach (var vm in vms)
             {
@@ -57,6 +63,12 @@ namespace XenPS.Backends.XenApi
                 .ThenBy(d => d.IsControlDomain ? d.ResidentOn ?? "" : d.Name, StringComparer.Ordinal)
                 .ThenBy(d => d.Uuid, StringComparer.Ordinal)
                 .ToList();
+        }
+
+        /// <summary>Host records to name resident hosts by (tests feed recorded ones).</summary>
+        internal void KnowHosts(IEnumerable<XapiRecord> hosts)
+        {
+            foreach (var h in hosts) _hosts[h.Ref] = h;
         }
 
         internal XenDomain ToDomain(XapiRecord vm)
