@@ -70,7 +70,7 @@ namespace FakeXapi
 
             var cert1 = MakeCert("xcp-host1", IPAddress.Loopback);
             var cert2 = supporter ? MakeCert("xcp-host2", IPAddress.Parse("127.0.0.2")) : null;
-            using var stop = new CancellationTokenSource();
+            var stop = new CancellationTokenSource(); // not disposed: ProcessExit may cancel it after Main returns
             HttpEndpoint? master = null, second = null;
             FakeHost? h1 = null, h2 = null;
             for (int attempt = 0; attempt < 20 && second == null; attempt++)
