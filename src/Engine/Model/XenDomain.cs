@@ -74,6 +74,8 @@ namespace XenPS
         public string Host { get; set; } = "";
         /// <summary>The URI of that host (so a domain can find its host again).</summary>
         public string HostUri { get; set; } = "";
+        /// <summary>For a pool (xapi://): the name of the pool member the domain is resident on; null when not running or on a single host.</summary>
+        public string? ResidentOn { get; set; }
         /// <summary>The domain's configuration as the host knows it, or null.</summary>
         public XenDomainConfig? Config { get; set; }
 

@@ -8,7 +8,7 @@ using XenPS.Backends.Xl;
 
 namespace XenPS.Backends
 {
-    /// <summary>The provider registry: one provider per URI scheme (sim, xl, ssh built in; more by Register).</summary>
+    /// <summary>The provider registry: one provider per URI scheme (sim, xl, ssh, xapi built in; more by Register).</summary>
     public static class XenBackendFactory
     {
         public const string SimRootVariable = "XENPS_SIM_ROOT";
@@ -20,6 +20,7 @@ namespace XenPS.Backends
                 ["sim"] = new SimProvider(),
                 ["xl"] = new XlLocalProvider(),
                 ["ssh"] = new SshProvider(),
+                ["xapi"] = new XenApi.XapiProvider(),
             };
 
         /// <summary>Every registered provider, by scheme.</summary>

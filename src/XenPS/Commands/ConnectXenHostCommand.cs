@@ -6,7 +6,7 @@ using XenPS.Infrastructure;
 
 namespace XenPS.Commands
 {
-    /// <summary>Connect-XenHost: opens a connection to a Xen host (sim://, sim:///path, xl:///, ssh://).</summary>
+    /// <summary>Connect-XenHost: opens a connection to a Xen host (sim://, sim:///path, xl:///, ssh://, xapi://).</summary>
     [Cmdlet(VerbsCommunications.Connect, "XenHost", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
     [OutputType(typeof(XenHostConnection))]
     public sealed class ConnectXenHostCommand : XenCmdletBase
@@ -57,6 +57,21 @@ namespace XenPS.Commands
         [ValidateRange(1, 3600)]
         public int CommandTimeout { get; set; } = 60;
 
+        /// <summary>xapi://: the user name and password to log in to the pool with (never written anywhere).</summary>
+        [Parameter]
+        [Credential]
+        [ValidateNotNull]
+        public PSCredential? Credential { get; set; }
+
+        /// <summary>xapi://: the SHA-256 thumbprint the host's TLS certificate must have (64 hex digits, colons allowed).</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? CertificateThumbprint { get; set; }
+
+        /// <summary>xapi://: do not check the host's TLS certificate at all (as Invoke-WebRequest -SkipCertificateCheck).</summary>
+        [Parameter]
+        public SwitchParameter SkipCertificateCheck { get; set; }
+
         /// <summary>
         /// Further options of the URI's backend, by name: a hashtable (@{ ConnectTimeout = 5 }) or the backend's own
         /// options object ([XenPS.Backends.SshHostOptions]). Each backend lists what it takes in the error for a wrong name.
@@ -66,7 +81,8 @@ namespace XenPS.Commands
         public object? Option { get; set; }
 
         // The backend parameters above, by the option each one sets.
-        private static readonly string[] BackendParameters = { nameof(TotalMemoryMiB), nameof(CpuCount), nameof(KeyFile), nameof(KnownHostsFile), nameof(AcceptNewHostKey), nameof(CommandTimeout) };
+        private static readonly string[] BackendParameters = { nameof(TotalMemoryMiB), nameof(CpuCount), nameof(KeyFile), nameof(KnownHostsFile), nameof(AcceptNewHostKey), nameof(CommandTimeout),
+            nameof(Credential), nameof(CertificateThumbprint), nameof(SkipCertificateCheck) };
 
         protected override void ProcessRecord()
         {
@@ -156,7 +172,7 @@ namespace XenPS.Commands
                 if (opt is System.Collections.IDictionary table)
                 {
                     foreach (System.Collections.DictionaryEntry e in table)
-                        options.Set(e.Key?.ToString() ?? "", e.Value is PSObject v ? v.BaseObject : e.Value, provider.Scheme);
+                        options.Set(e.Key?.ToString() ?? "", Unwrap(e.Value is PSObject v ? v.BaseObject : e.Value), provider.Scheme);
                 }
                 else if (opt != null)
                     throw new XenArgumentException($"-Option takes a hashtable of {provider.Scheme}:// options or a {provider.CreateOptions().GetType().Name}.");
@@ -167,11 +183,18 @@ namespace XenPS.Commands
                 if (!options.OptionNames.Any(n => string.Equals(n, param, StringComparison.OrdinalIgnoreCase)))
                     throw new XenArgumentException($"-{param} does not apply to {provider.Scheme}:// hosts. Their options: {string.Join(", ", options.OptionNames)}.");
                 if (value is SwitchParameter sw) value = sw.IsPresent;
+                value = Unwrap(value);
                 if (param == nameof(KeyFile) || param == nameof(KnownHostsFile))
                     value = SessionState.Path.GetUnresolvedProviderPathFromPSPath((string)value!);
                 options.Set(param, value, provider.Scheme);
             }
+            if (options is XapiHostOptions x && x.SkipCertificateCheck)
+                WriteWarning($"The TLS certificate of {Uri} will not be checked (-SkipCertificateCheck): anyone on the network path can pose as the host and read the password. Pin the certificate with -CertificateThumbprint instead.");
             return options;
         }
+
+        /// <summary>A PSCredential becomes the engine's XenCredential (the engine has no PowerShell types).</summary>
+        private static object? Unwrap(object? value) =>
+            value is PSCredential c ? new XenCredential(c.UserName, c.Password) : value;
     }
 }

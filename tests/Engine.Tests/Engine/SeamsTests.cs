@@ -39,7 +39,8 @@ namespace XenPS.Tests
         [Fact]
         public void ProvidersAreKeyedBySchemeWithTheirOwnOptions()
         {
-            Assert.Equal(new[] { "sim", "ssh", "xl" }, XenBackendFactory.Providers.Select(p => p.Scheme).ToArray());
+            Assert.Equal(new[] { "sim", "ssh", "xapi", "xl" }, XenBackendFactory.Providers.Select(p => p.Scheme).ToArray());
+            Assert.IsType<XapiHostOptions>(XenBackendFactory.ProviderFor("xapi://pool1").CreateOptions());
             Assert.IsType<SimHostOptions>(XenBackendFactory.ProviderFor("sim://a").CreateOptions());
             Assert.IsType<SshHostOptions>(XenBackendFactory.ProviderFor("SSH://root@h").CreateOptions());
             Assert.Equal("h:2222", XenBackendFactory.Parse("ssh://root@h:2222").DefaultName);
