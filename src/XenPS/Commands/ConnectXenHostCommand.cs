@@ -88,9 +88,9 @@ namespace XenPS.Commands
             {
                 backend = XenBackendFactory.Open(Uri, options);
             }
-            catch (XenConnectionException e)
+            catch (Exception e) when (e is XenConnectionException || e is XenStateDamagedException)
             {
-                WriteXenError(e, Uri, "XenHostConnectionFailed");
+                WriteXenError((XenPSException)e, Uri, "XenHostConnectionFailed");
                 return;
             }
             catch (XenPSException e)
