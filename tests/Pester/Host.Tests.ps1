@@ -49,6 +49,18 @@ Describe 'Connect-XenHost, Get-XenHostConnection, Disconnect-XenHost' {
         $e[0].Exception.Message | Should -Match 'sim://'
     }
 
+    It 'reports damaged simulated host state as XenHostConnectionFailed, naming the file and line' {
+        $h = New-TestSimHost -Name 'damaged'
+        $null = New-XenDomain /dev/null 'name="vm1"' memory=64 -XenHost $h
+        Disconnect-XenHost damaged
+        $journal = Get-ChildItem (Join-Path $TestDrive 'damaged') -Filter 'journal-*.log'
+        (Get-Content -Raw $journal).Replace('"mem":64', '"mem":65') | Set-Content -NoNewline $journal
+        Connect-XenHost "sim://$(Join-Path $TestDrive 'damaged')" -Name damaged -ErrorVariable e -ErrorAction SilentlyContinue
+        $e[0].FullyQualifiedErrorId | Should -Be 'XenHostConnectionFailed,XenPS.Commands.ConnectXenHostCommand'
+        $e[0].Exception.Message | Should -Match 'journal-0\.log:2: checksum mismatch'
+        Get-XenHostConnection damaged -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+    }
+
     It 'reports an ssh host that does not answer as XenHostConnectionFailed, quickly' -Skip:(-not (Get-Command ssh -ErrorAction SilentlyContinue)) {
         # Port 9 on the loopback: nothing listens there.
         $sw = [Diagnostics.Stopwatch]::StartNew()

@@ -244,6 +244,30 @@ namespace XenPS.Tests
         }
 
         [Fact]
+        public void UntakenWarningsAreBounded()
+        {
+            using var b = (SimulatedXenBackend)_h.Open();
+            Create(b, "vm0");
+            for (int i = 0; i < SimStore.MaxWarnings + 20; i++)
+            {
+                File.AppendAllText(Journal(_h.Folder), "{\"c\":\"torn" + i);
+                using var other = _h.Open(); // its first look cuts the torn line and notes it
+            }
+            var warnings = b.TakeWarnings();
+            Assert.Empty(warnings); // the notes belong to the instance that handled them
+            using var last = (SimulatedXenBackend)_h.Open();
+            File.AppendAllText(Journal(_h.Folder), "{\"c\":\"torn");
+            for (int i = 0; i < SimStore.MaxWarnings + 20; i++)
+            {
+                File.AppendAllText(Journal(_h.Folder), "x");
+                last.ListDomains(None);
+            }
+            warnings = last.TakeWarnings();
+            Assert.Equal(SimStore.MaxWarnings, warnings.Count);
+            Assert.All(warnings, w => Assert.Contains("dropped an incomplete last line", w));
+        }
+
+        [Fact]
         public void ADeletedHostJsonIsDamageNotANewHost()
         {
             using (var a = _h.Open(_h.Options(totalMiB: 4096))) Create(a, "vm0");

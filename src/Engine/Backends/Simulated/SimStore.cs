@@ -194,7 +194,14 @@ namespace XenPS.Backends.Simulated
         /// <summary>Domids of the last ended boots, oldest first (their console logs are still kept).</summary>
         public IReadOnlyCollection<int> Ended => _ended;
 
-        private void Note(string message) => Warnings.Add("Simulated host state in '" + _folder + "': " + message);
+        /// <summary>At most this many notes are kept for <see cref="Warnings"/> (the oldest are dropped).</summary>
+        public const int MaxWarnings = 100;
+
+        private void Note(string message)
+        {
+            if (Warnings.Count >= MaxWarnings) Warnings.RemoveAt(0);
+            Warnings.Add("Simulated host state in '" + _folder + "': " + message);
+        }
 
         // =========================== lock ===========================
 
@@ -400,7 +407,6 @@ namespace XenPS.Backends.Simulated
             _loaded = false;
             Clear();
             ct.ThrowIfCancellationRequested();
-            RemoveStaleTempFiles();
             var journals = ListJournals();
             bool snap = File.Exists(_snapshotPath);
             if (!snap && (_hostFormat == 1 || File.Exists(OldSnapshotPath)))
@@ -446,6 +452,7 @@ namespace XenPS.Backends.Simulated
                 Note($"removed {OldSnapshotFileName}, left over by the migration to format 2 (its domains are in {SnapshotFileName})");
             }
             if (_hostFormat != Format) WriteHostFile(ct); // a migration interrupted before its last step
+            RemoveStaleTempFiles(); // only now: damaged state is refused with nothing changed
             _snapStamp = SnapshotStamp();
             _loaded = true;
         }

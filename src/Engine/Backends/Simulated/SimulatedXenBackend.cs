@@ -59,7 +59,7 @@ namespace XenPS.Backends.Simulated
         /// <summary>
         /// Returns and forgets what the host noticed and handled in its state since the last call: an incomplete last
         /// journal line dropped after a crash, leftovers of an interrupted compaction removed, a migration from an older
-        /// format. Meant for a verbose stream; none of it is an error.
+        /// format. Meant for a verbose stream; none of it is an error. The last 100 notes are kept until taken.
         /// </summary>
         public IReadOnlyList<string> TakeWarnings()
         {
