@@ -129,3 +129,41 @@ Describe 'Tab completion' {
         $r.CompletionMatches.CompletionText | Should -Be @('comp-host')
     }
 }
+
+Describe 'Damaged simulated host state: detected, explained, repairable' {
+    AfterEach { Remove-AllTestHosts }
+
+    It 'refuses damage with the file and line and the repair command; -Option Repair keeps what verifies, with a backup' {
+        $dir = Join-Path $TestDrive 'torepair'
+        $h = Connect-XenHost "sim://$dir" -Name torepair -PassThru
+        $null = New-XenDomain /dev/null 'name="keep1"' memory=64 -XenHost $h
+        $null = New-XenDomain /dev/null 'name="lost2"' memory=64 -XenHost $h
+        Disconnect-XenHost torepair
+        $journal = Get-ChildItem $dir -Filter 'journal-*.log'
+        (Get-Content -Raw $journal).Replace('"mem":64,"maxmem":64,"vcpus":1,"config":{"name":"lost2"', '"mem":65,"maxmem":64,"vcpus":1,"config":{"name":"lost2"').Replace('lost2', 'lost3') |
+            Set-Content -NoNewline $journal
+        Connect-XenHost "sim://$dir" -Name torepair -ErrorVariable e -ErrorAction SilentlyContinue
+        $e[0].Exception.Message | Should -Match 'journal-\d+\.log:\d+: checksum mismatch'
+        $e[0].Exception.Message | Should -Match 'Repair = \$true'
+        $h = Connect-XenHost "sim://$dir" -Name torepair -Option @{ Repair = $true } -PassThru -WarningVariable w -WarningAction SilentlyContinue
+        ($w -join "`n") | Should -Match 'Repaired the simulated host state'
+        ($w -join "`n") | Should -Match 'backup-'
+        (Get-XenDomain -XenHost $h).Name | Should -Contain 'keep1'
+        @(Get-ChildItem $dir -Directory -Filter 'backup-*').Count | Should -Be 1
+        (New-XenDomain /dev/null 'name="after"' memory=64 -XenHost $h).Id | Should -BeGreaterThan 2 -Because 'a domid is never handed out again'
+    }
+
+    It 'a torn last write (a crash mid-write) is dropped and said in verbose output' {
+        $dir = Join-Path $TestDrive 'torn'
+        $h = Connect-XenHost "sim://$dir" -Name torn -PassThru
+        $null = New-XenDomain /dev/null 'name="t1"' memory=64 -XenHost $h
+        Disconnect-XenHost torn
+        $journal = Get-ChildItem $dir -Filter 'journal-*.log'
+        [IO.File]::AppendAllText($journal.FullName, '{"c":"0badc0de","r":{"s":')
+        $out = Connect-XenHost "sim://$dir" -Name torn -PassThru -Verbose 4>&1
+        $h = $out | Where-Object { $_ -is [XenPS.XenHostConnection] }
+        $verbose = $out | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] }
+        ($verbose.Message -join "`n") | Should -Match '(?m)^torn: .*journal-0\.log:\d+: dropped an incomplete last line'
+        (Get-XenDomain t1 -XenHost $h).Name | Should -Be 't1'
+    }
+}

@@ -89,6 +89,28 @@ namespace XenPS.Backends
         void Write(string text, CancellationToken cancellationToken);
     }
 
+    /// <summary>A note a backend has for the user: what it noticed or did on its own (a torn journal line dropped, a repair).</summary>
+    public sealed class XenBackendNote
+    {
+        public XenBackendNote(string text, bool isWarning = false)
+        {
+            Text = text;
+            IsWarning = isWarning;
+        }
+
+        public string Text { get; }
+        /// <summary>True for what the user must see (a warning); false for verbose output.</summary>
+        public bool IsWarning { get; }
+        public override string ToString() => Text;
+    }
+
+    /// <summary>A backend that collects notes for the user; cmdlets take them after acting and write them.</summary>
+    public interface IXenBackendNotes
+    {
+        /// <summary>The notes since the last call (each is returned once).</summary>
+        IReadOnlyList<XenBackendNote> TakeNotes();
+    }
+
     /// <summary>Capability discovery: what a backend can do, found at run time.</summary>
     public static class XenCapabilities
     {

@@ -106,7 +106,9 @@ namespace XenPS.Backends
             public IXenBackend Open(XenHostAddress address, XenHostOptions options, CancellationToken cancellationToken)
             {
                 var a = (SimAddress)address;
-                return new SimulatedXenBackend(a.Uri, a.Folder, a.DefaultName, (SimHostOptions)options);
+                var o = (SimHostOptions)options;
+                return o.Repair ? SimulatedXenBackend.OpenRepaired(a.Uri, a.Folder, a.DefaultName, o, cancellationToken)
+                    : new SimulatedXenBackend(a.Uri, a.Folder, a.DefaultName, o);
             }
         }
 

@@ -78,6 +78,12 @@ namespace XenPS.Backends
         /// <summary>How long to wait for the state folder's lock before XenTimeoutException.</summary>
         public TimeSpan LockTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
+        /// <summary>
+        /// Repair the host's state before opening it (the recovery path for HostStateDamaged): every record that
+        /// verifies is kept, replaced files go to a backup folder, and the report is written as warnings.
+        /// </summary>
+        public bool Repair { get; set; }
+
         /// <summary>Test hook: the wall clock the simulated host lives by (defaults to the system clock).</summary>
         internal Func<DateTimeOffset>? Clock { get; set; }
 

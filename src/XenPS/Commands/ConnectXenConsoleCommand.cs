@@ -96,7 +96,7 @@ namespace XenPS.Commands
                 if (!scripted && host.Backend is IXenTerminalConsole terminal)
                 {
                     // A real host: its own `xl console` (over ssh -t remotely) takes the terminal.
-                    RunInTerminal(host, terminal.TerminalConsoleCommand(t.Domain, CancelToken), t.Domain.Id is int id ? id.ToString(CultureInfo.InvariantCulture) : domain, target);
+                    RunInTerminal(host, terminal.TerminalConsoleCommand(t.Domain, CancelToken), domain, target);
                     return;
                 }
                 using IXenConsole console = _consoles.Open(t, CancelToken);

@@ -139,6 +139,7 @@ namespace XenPS.Commands
                 if (backend is IXenHostFacts facts) facts.GetHostInfo(CancelToken);
                 else backend.ListDomains(CancelToken);
                 HostRegistry.Add(connection, SetDefault.IsPresent);
+                WriteBackendNotes(connection);
             }
             catch (OperationCanceledException)
             {

@@ -77,6 +77,7 @@ namespace XenPS.Commands
             try
             {
                 WriteObject(_lifecycle.Create(host, config, new CreateDomainOptions { Paused = Paused.IsPresent }, CancelToken));
+                WriteBackendNotes(host);
             }
             catch (OperationCanceledException)
             {

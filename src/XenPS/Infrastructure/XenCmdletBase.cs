@@ -88,6 +88,17 @@ namespace XenPS.Commands
             return result;
         }
 
+        /// <summary>Writes what a host's backend noticed or did on its own: warnings, and the rest as verbose output.</summary>
+        protected void WriteBackendNotes(XenHostConnection host)
+        {
+            if (host.Backend is not XenPS.Backends.IXenBackendNotes notes) return;
+            foreach (var n in notes.TakeNotes())
+            {
+                if (n.IsWarning) WriteWarning($"{host.Name}: {n.Text}");
+                else WriteVerbose($"{host.Name}: {n.Text}");
+            }
+        }
+
         /// <summary>Releases what the invocation opened; PowerShell disposes a cmdlet however its pipeline ends.</summary>
         protected virtual void OnDispose() { }
 

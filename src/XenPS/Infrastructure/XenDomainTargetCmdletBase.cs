@@ -107,6 +107,7 @@ namespace XenPS.Commands
                 }
                 foreach (var (h, l, e) in got)
                 {
+                    WriteBackendNotes(h);
                     if (e != null)
                     {
                         _failed.Add(h);

@@ -242,8 +242,8 @@ namespace XenPS.Backends.Simulated
             string where = Path.GetFileName(path) + (line > 0 ? ":" + line.ToString(CultureInfo.InvariantCulture) : "");
             var ex = new XenStateDamagedException(
                 $"The simulated host state in '{_folder}' is damaged: {where}: {what}. Nothing was changed. " +
-                "To keep every intact record and move the damaged files to a backup folder, repair the state " +
-                "(see 'Simulated host state and recovery' in about_XenPS).",
+                "To keep every intact record and move the damaged files to a backup folder, repair it: " +
+                "Connect-XenHost <uri> -Option @{ Repair = $true } (see 'Simulated host state and recovery' in about_XenPS).",
                 _folder, path, line);
             ex.Data["XenPS.Damage"] = where + ": " + what;
             return ex;

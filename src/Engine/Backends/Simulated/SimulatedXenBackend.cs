@@ -15,7 +15,7 @@ namespace XenPS.Backends.Simulated
     /// sim.ignore_shutdown (0), sim.crash_after_seconds (none), sim.pv_drivers (1; 0 on an HVM guest = shutdown needs
     /// the ACPI fallback, like xl shutdown -F).
     /// </summary>
-    public sealed partial class SimulatedXenBackend : IXenBackend, IXenHostFacts, IXenPowerControl, IXenConsoleAccess
+    public sealed partial class SimulatedXenBackend : IXenBackend, IXenHostFacts, IXenPowerControl, IXenConsoleAccess, IXenBackendNotes
     {
         public const string XenVersion = "4.17.7-sim";
         public const string Dom0Uuid = "00000000-0000-0000-0000-000000000000";
@@ -69,6 +69,40 @@ namespace XenPS.Backends.Simulated
                 _store.Warnings.Clear();
                 return list;
             }
+        }
+
+        /// <summary>The store's notes (verbose), and once the report of a repair run when the host was opened (warnings).</summary>
+        public IReadOnlyList<XenBackendNote> TakeNotes()
+        {
+            var notes = new List<XenBackendNote>();
+            lock (_gate)
+            {
+                if (_repair is XenStateRepairReport r)
+                {
+                    _repair = null;
+                    if (r.WasDamaged)
+                    {
+                        notes.Add(new XenBackendNote($"Repaired the simulated host state in {r.Folder}: kept {r.KeptDomains.Count} domain(s); " +
+                            $"the replaced files are in {r.BackupFolder}.", isWarning: true));
+                        foreach (string p in r.Problems) notes.Add(new XenBackendNote("Repair found: " + p, isWarning: true));
+                        foreach (string a in r.Actions) notes.Add(new XenBackendNote("Repair did: " + a));
+                    }
+                    else notes.Add(new XenBackendNote($"The simulated host state in {r.Folder} is intact; the repair changed nothing."));
+                }
+            }
+            foreach (string w in TakeWarnings()) notes.Add(new XenBackendNote(w));
+            return notes;
+        }
+
+        private XenStateRepairReport? _repair;
+
+        /// <summary>Opens with <see cref="SimHostOptions.Repair"/>: repairs the folder first, and keeps the report for TakeNotes.</summary>
+        internal static SimulatedXenBackend OpenRepaired(string uri, string folder, string hostName, SimHostOptions options, CancellationToken ct)
+        {
+            XenStateRepairReport? report = Directory.Exists(folder) ? Repair(folder, options, ct) : null;
+            var b = new SimulatedXenBackend(uri, folder, hostName, options);
+            b._repair = report;
+            return b;
         }
 
         /// <summary>
@@ -599,7 +633,8 @@ namespace XenPS.Backends.Simulated
             {
                 throw new XenStateDamagedException(
                     $"The simulated host state in '{folder}' is damaged: {ex.Message}. " +
-                    "To keep every intact record and move the damaged files to a backup folder, repair the state (see 'Simulated host state and recovery' in about_XenPS).",
+                    "To keep every intact record and move the damaged files to a backup folder, repair it: " +
+                    "Connect-XenHost <uri> -Option @{ Repair = $true } (see 'Simulated host state and recovery' in about_XenPS).",
                     folder, null, 0, ex);
             }
         }
