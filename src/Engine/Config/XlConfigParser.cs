@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Threading;
 
 namespace XenPS.Config
 {
@@ -38,31 +39,62 @@ namespace XenPS.Config
         public const string OverrideSource = "<override>";
 
         /// <summary>Parses xl.cfg text followed by overrides; null when there was any error (diagnostics say why).</summary>
-        public static XenDomainConfig? Parse(string text, string fileName, IReadOnlyList<string> overrides, ConfigReadOptions options, List<XenDiagnostic> diagnostics)
+        public static XenDomainConfig? Parse(string text, string fileName, IReadOnlyList<string> overrides, ConfigReadOptions options, List<XenDiagnostic> diagnostics) =>
+            Parse(text, fileName, overrides, options, diagnostics, CancellationToken.None);
+
+        /// <summary>Parses xl.cfg text followed by overrides, honouring <paramref name="cancellationToken"/>; null when there was any error.</summary>
+        public static XenDomainConfig? Parse(string text, string fileName, IReadOnlyList<string> overrides, ConfigReadOptions options, List<XenDiagnostic> diagnostics,
+            CancellationToken cancellationToken)
+        {
+            var budget = new DiagnosticBudget();
+            var config = Parse(text, fileName, overrides, options, diagnostics, budget, cancellationToken);
+            budget.AddSummary(diagnostics, fileName);
+            return config;
+        }
+
+        internal static XenDomainConfig? Parse(string text, string fileName, IReadOnlyList<string> overrides, ConfigReadOptions options, List<XenDiagnostic> diagnostics,
+            DiagnosticBudget budget, CancellationToken cancellationToken)
         {
             if (text is null) throw new ArgumentNullException(nameof(text));
             if (diagnostics is null) throw new ArgumentNullException(nameof(diagnostics));
             options ??= new ConfigReadOptions();
             overrides ??= Array.Empty<string>();
+            cancellationToken.ThrowIfCancellationRequested();
             var config = new XenDomainConfig();
-            var ctx = new ParseContext(config, options, diagnostics);
-            int before = CountErrors(diagnostics);
+            var ctx = new ParseContext(config, options, diagnostics, budget, cancellationToken);
+            int before = budget.Errors;
             ParseSegment(ctx, text, fileName ?? "<config>", overrideText: null, warnTrailingComment: overrides.Count == 0);
             foreach (string o in overrides) ApplyOverride(ctx, o);
             ctx.Finish();
-            return CountErrors(diagnostics) > before ? null : config;
+            return budget.Errors > before ? null : config;
         }
 
         /// <summary>Applies name=value overrides (xl syntax, several per string separated by ';') onto a config already read.</summary>
-        public static void ApplyOverrides(XenDomainConfig config, IReadOnlyList<string> overrides, ConfigReadOptions options, List<XenDiagnostic> diagnostics)
+        public static void ApplyOverrides(XenDomainConfig config, IReadOnlyList<string> overrides, ConfigReadOptions options, List<XenDiagnostic> diagnostics) =>
+            ApplyOverrides(config, overrides, options, diagnostics, CancellationToken.None);
+
+        /// <summary>Applies name=value overrides onto a config already read, honouring <paramref name="cancellationToken"/>.</summary>
+        public static void ApplyOverrides(XenDomainConfig config, IReadOnlyList<string> overrides, ConfigReadOptions options, List<XenDiagnostic> diagnostics,
+            CancellationToken cancellationToken)
+        {
+            var budget = new DiagnosticBudget();
+            ApplyOverrides(config, overrides, options, diagnostics, budget, cancellationToken);
+            budget.AddSummary(diagnostics, OverrideSource);
+        }
+
+        internal static void ApplyOverrides(XenDomainConfig config, IReadOnlyList<string> overrides, ConfigReadOptions options, List<XenDiagnostic> diagnostics,
+            DiagnosticBudget budget, CancellationToken cancellationToken)
         {
             if (config is null) throw new ArgumentNullException(nameof(config));
             if (diagnostics is null) throw new ArgumentNullException(nameof(diagnostics));
             if (overrides is null) return;
-            var ctx = new ParseContext(config, options ?? new ConfigReadOptions(), diagnostics);
+            var ctx = new ParseContext(config, options ?? new ConfigReadOptions(), diagnostics, budget, cancellationToken);
             foreach (string o in overrides) ApplyOverride(ctx, o);
             ctx.Finish();
         }
+
+        /// <summary>User text as messages quote it (see <see cref="ConfigLimits.Excerpt(string?)"/>).</summary>
+        private static string Q(string? text) => ConfigLimits.Excerpt(text);
 
         private static int CountErrors(List<XenDiagnostic> diagnostics)
         {
@@ -116,9 +148,9 @@ namespace XenPS.Config
                         {
                             int kcol = column + piece.IndexOf(key, StringComparison.Ordinal);
                             var pos = new SourcePosition(OverrideSource, 1, kcol);
-                                            ctx.Diagnostics.Add(new XenDiagnostic(DiagnosticSeverity.Information, "OverrideLiteral",
-                                $"Override `{text}': the value of '{key}' is not quoted; XenPS takes it as the string \"{literal}\" (as xm did; xl would report a syntax error).",
-                                OverrideSource, 1, kcol, $"Quote it for xl: {key}=\"{literal}\"."));
+                                            ctx.Report(new XenDiagnostic(DiagnosticSeverity.Information, "OverrideLiteral",
+                                $"Override `{Q(text)}': the value of '{Q(key)}' is not quoted; XenPS takes it as the string \"{Q(literal)}\" (as xm did; xl would report a syntax error).",
+                                OverrideSource, 1, kcol, $"Quote it for xl: {Q(key)}=\"{Q(literal)}\"."));
                             ctx.Assign(key, literal!, append: false, pos);
                         }
                     }
@@ -170,15 +202,15 @@ namespace XenPS.Config
             int columnShift = 0)
         {
             var lexWarnings = new List<XenDiagnostic>();
-            var lexer = new XlLexer(text, file, lexWarnings);
+            var lexer = new XlLexer(text, file, lexWarnings, ctx.Cancel);
             lexer.Run();
-            var sink = ctx.Diagnostics;
             var parser = new SegmentParser(ctx, lexer, file, overrideText, columnShift);
-            foreach (var w in lexWarnings) sink.Add(parser.Locate(w));
+            foreach (var w in lexWarnings) ctx.Report(parser.Locate(w));
+            for (int i = 0; i < lexer.DroppedWarnings; i++) ctx.Budget.CountDropped(DiagnosticSeverity.Warning);
             parser.Run();
             if (warnTrailingComment && lexer.TrailingCommentLine > 0)
             {
-                sink.Add(new XenDiagnostic(DiagnosticSeverity.Warning, "CommentAtEndOfFile",
+                ctx.Report(new XenDiagnostic(DiagnosticSeverity.Warning, "CommentAtEndOfFile",
                     "The last line is a comment without a newline; xl 4.17 rejects that with a lexical error.",
                     file, lexer.TrailingCommentLine, lexer.TrailingCommentColumn,
                     "End the file with a newline."));
