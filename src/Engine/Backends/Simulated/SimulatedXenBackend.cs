@@ -405,8 +405,9 @@ namespace XenPS.Backends.Simulated
                 diags.Add(new XenDiagnostic(DiagnosticSeverity.Error, code, msg, config.SourcePath, config.GetPosition(key)?.Line ?? 0, config.GetPosition(key)?.Column ?? 0));
 
             string? name = config.Name;
-            if (string.IsNullOrEmpty(name)) Err("name", "MissingName", "Domain name must be specified.");
-            else if (IsAllDigits(name!)) Err("name", "InvalidName", $"Domain name '{name}' is all digits: xl would take it for a domid.");
+            var nameFindings = new List<XenDiagnostic>();
+            Config.ConfigValidator.ValidateName(config, nameFindings); // the one set of name rules and codes
+            foreach (var d in nameFindings) if (d.Severity == DiagnosticSeverity.Error) diags.Add(d);
 
             long? Num(string key, long dflt, long min)
             {
