@@ -51,6 +51,16 @@ namespace XenPS.Config
             return text.Substring(start, cut) + "… (" + length.ToString("N0", CultureInfo.InvariantCulture) + " characters)";
         }
 
+        /// <summary>The excerpt of a value being built (without copying all of it).</summary>
+        public static string Excerpt(StringBuilder text)
+        {
+            if (text is null) throw new ArgumentNullException(nameof(text));
+            if (text.Length <= MaxQuotedChars) return text.ToString();
+            int cut = MaxQuotedChars;
+            if (char.IsHighSurrogate(text[cut - 1])) cut--;
+            return text.ToString(0, cut) + "… (" + N(text.Length) + " characters)";
+        }
+
         /// <summary>A count as messages write it (1,000,000: invariant culture).</summary>
         internal static string N(long n) => n.ToString("N0", CultureInfo.InvariantCulture);
 

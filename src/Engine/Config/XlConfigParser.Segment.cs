@@ -44,8 +44,11 @@ namespace XenPS.Config
             public void Report(XenDiagnostic d) => Budget.Add(Diagnostics, d);
 
             /// <summary>A throw-away context over a copy of the config (to try a parse without side effects).</summary>
-            public ParseContext Fork(List<XenDiagnostic> sink) =>
-                new ParseContext(Config.Clone(), Options, sink, new HashSet<string>(_names, StringComparer.Ordinal), true, new DiagnosticBudget(), Cancel);
+            public ParseContext Fork(List<XenDiagnostic> sink)
+            {
+                Flush();
+                return new ParseContext(Config.Clone(), Options, sink, new HashSet<string>(_names, StringComparer.Ordinal), true, new DiagnosticBudget(), Cancel);
+            }
 
             /// <summary>Remembers a name assigned without becoming a setting (a legacy key spelling, a None value).</summary>
             public void NoteKey(string name) => _names.Add(name);
@@ -64,6 +67,7 @@ namespace XenPS.Config
 
             public void Finish()
             {
+                Flush();
                 if (_isFork || !_pythonSeen) return;
                 Report(new XenDiagnostic(DiagnosticSeverity.Information, "PythonDetected",
                     "Config file looks like it contains Python code. Arbitrary Python is no longer supported.",
@@ -73,28 +77,78 @@ namespace XenPS.Config
                         : "Rewrite it as literal key = value lines (see the errors), or read it with the legacy xm option to convert the literal subset (True/False, arithmetic, negative numbers, key spelling)."));
             }
 
+            /// <summary>A value being built by '+=': kept growable so that N appends cost O(total), not O(N²).</summary>
+            private sealed class Pending
+            {
+                public System.Text.StringBuilder? Text;
+                public List<object>? Items;
+                /// <summary>Whether <see cref="Text"/> matches the number token (for the AppendToNumber warning).</summary>
+                public bool Numeric;
+                public SourcePosition Position;
+            }
+
+            private readonly Dictionary<string, Pending> _pending = new Dictionary<string, Pending>(StringComparer.Ordinal);
+
+            /// <summary>Writes the values '+=' is building into the config (after each source, before a fork, at the end).</summary>
+            public void Flush()
+            {
+                if (_pending.Count == 0) return;
+                foreach (var e in _pending)
+                {
+                    object v = e.Value.Text != null ? e.Value.Text.ToString() : e.Value.Items!.ToArray();
+                    Config.Set(e.Key, v, e.Value.Position);
+                }
+                _pending.Clear();
+            }
+
+            private static bool AllNumberChars(string s)
+            {
+                foreach (char c in s)
+                    if (!XlLexer.IsNumberChar(c)) return false;
+                return true;
+            }
+
             /// <summary>'=' or '+=' with libxlu's rules; false (and an error) when += mixes a string and a list.</summary>
             public bool Assign(string key, object value, bool append, SourcePosition pos)
             {
                 var settings = Config.Settings;
-                if (!append || !settings.Contains(key))
+                _pending.TryGetValue(key, out var pending);
+                if (!append || (pending is null && !settings.Contains(key)))
                 {
+                    if (pending != null) _pending.Remove(key);
                     Config.Set(key, value, pos);
                     return true;
                 }
-                object existing = settings[key]!;
-                if (existing is string es)
+                if (pending is null)
+                {
+                    object existing = settings[key]!;
+                    pending = existing is string s
+                        ? new Pending { Text = new System.Text.StringBuilder(s), Numeric = IsNumberToken(s) }
+                        : new Pending { Items = new List<object>((object[])existing) };
+                    pending.Position = GetPositionOrDefault(key);
+                    _pending[key] = pending;
+                }
+                if (pending.Text != null)
                 {
                     if (value is string vs)
                     {
-                        if (IsNumberToken(es))
+                        bool wasEmpty = pending.Text.Length == 0, wasNumeric = pending.Numeric;
+                        bool warn = wasNumeric && !Budget.IsFull(DiagnosticSeverity.Warning);
+                        string? before = warn ? ConfigLimits.Excerpt(pending.Text) : null;
+                        pending.Text.Append(vs);
+                        pending.Numeric = wasEmpty ? IsNumberToken(vs) : wasNumeric && AllNumberChars(vs);
+                        pending.Position = pos;
+                        if (warn)
                         {
                             Report(new XenDiagnostic(DiagnosticSeverity.Warning, "AppendToNumber",
-                                $"'{Q(key)} += ...' on the number {Q(es)} makes the text \"{Q(es + vs)}\"; xl refuses += on numbers (\"can't use += with numbers\") when it reads one.",
+                                $"'{Q(key)} += ...' on the number {before} makes the text \"{ConfigLimits.Excerpt(pending.Text)}\"; xl refuses += on numbers (\"can't use += with numbers\") when it reads one.",
                                 pos.File, pos.Line, pos.Column,
                                 $"Write the final value with '=' instead, e.g. {Q(key)} = <total>."));
                         }
-                        Config.Set(key, es + vs, pos);
+                        else if (wasNumeric)
+                        {
+                            Budget.CountDropped(DiagnosticSeverity.Warning);
+                        }
                         return true;
                     }
                     Report(new XenDiagnostic(DiagnosticSeverity.Error, "AppendTypeMismatch",
@@ -103,13 +157,10 @@ namespace XenPS.Config
                         $"Use '=' to replace the value, or append a string: {Q(key)} += \"...\"."));
                     return false;
                 }
-                var list = (object[])existing;
                 if (value is object[] add)
                 {
-                    var joined = new object[list.Length + add.Length];
-                    Array.Copy(list, joined, list.Length);
-                    Array.Copy(add, 0, joined, list.Length, add.Length);
-                    Config.Set(key, joined, pos);
+                    pending.Items!.AddRange(add);
+                    pending.Position = pos;
                     return true;
                 }
                 Report(new XenDiagnostic(DiagnosticSeverity.Error, "AppendTypeMismatch",
@@ -118,6 +169,8 @@ namespace XenPS.Config
                     $"Append a list instead: {Q(key)} += [ \"...\" ]."));
                 return false;
             }
+
+            private SourcePosition GetPositionOrDefault(string key) => Config.GetPosition(key) ?? default;
         }
 
         /// <summary>Recursive descent over one source (the file, or one override), mirroring libxlu_cfg_y.y.</summary>

@@ -208,6 +208,7 @@ namespace XenPS.Config
             foreach (var w in lexWarnings) ctx.Report(parser.Locate(w));
             for (int i = 0; i < lexer.DroppedWarnings; i++) ctx.Budget.CountDropped(DiagnosticSeverity.Warning);
             parser.Run();
+            ctx.Flush();
             if (warnTrailingComment && lexer.TrailingCommentLine > 0)
             {
                 ctx.Report(new XenDiagnostic(DiagnosticSeverity.Warning, "CommentAtEndOfFile",

@@ -49,7 +49,7 @@ namespace XenPS.Tests
         private static T Within20Seconds<T>(Func<T> f)
         {
             var task = Task.Factory.StartNew(f, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
-            Assert.True(task.Wait(TimeSpan.FromSeconds(20)), "did not finish within 20 s (hangs, or works per alias expansion)");
+            Assert.True(task.Wait(TimeSpan.FromSeconds(20)), "did not finish within 20 s (it hangs, or its work grows faster than its input)");
             return task.Result;
         }
 
@@ -430,6 +430,44 @@ namespace XenPS.Tests
             Assert.Null(KnownKeys.SuggestKey("zzzzzzzz"));
             Assert.Null(KnownKeys.SuggestKey(new string('m', 10_000_000))); // was a 10M x 7 matrix per candidate
             Assert.Null(KnownKeys.Suggest("memory", Array.Empty<string>()));
+        }
+
+        // ---- '+=' in a loop ----
+
+        [Fact]
+        public void ManyAppendsCostTheirTotalNotItsSquare()
+        {
+            // 4 MB of 'cpus += [1]' (333,333 appends) and of 'extra += "a"': each append copied the whole value
+            // (1 MiB of list appends took 48 s); now the value grows in place and the read takes well under a second.
+            var lists = new StringBuilder("name = \"a\"\ncpus = []\n");
+            int n = 0;
+            for (; lists.Length < 4_000_000; n++) lists.Append("cpus += [1]\n");
+            var strings = new StringBuilder("name = \"a\"\n");
+            int m = 0;
+            for (; strings.Length < 4_000_000; m++) strings.Append("extra += \"a\"\n");
+            var (l, t) = Within20Seconds(() => (Analyze(lists.ToString()), Analyze(strings.ToString())));
+            Assert.False(l.HasErrors);
+            Assert.Equal(n, ((object[])l.Config!.Get("cpus")!).Length);
+            Assert.Equal(n + 2, l.Config.GetPosition("cpus")!.Value.Line); // the last +=
+            Assert.Equal(new string('a', m), t.Config!.GetString("extra"));
+        }
+
+        [Fact]
+        public void AppendsKeepLibxluMeaningAcrossOverridesAndTypes()
+        {
+            var r = Analyze("name = \"a\"\nextra = 1\nextra += 2\nextra += \"g\"\nextra += \"h\"\ncpus = [1]\ncpus += [2]\n", overrides: new[] { "cpus += [3]; extra += \"z\"" });
+            Assert.False(r.HasErrors, string.Join("\n", r.Diagnostics));
+            Assert.Equal("12ghz", r.Config!.GetString("extra"));
+            Assert.Equal(new object[] { "1", "2", "3" }, (object[])r.Config.Get("cpus")!);
+            var warnings = r.Diagnostics.Where(d => d.Code == "AppendToNumber").ToList();
+            Assert.Equal(new[] { 3, 4 }, warnings.Select(w => w.Line)); // on "1" and on "12", not after "g"
+            Assert.Equal("'extra += ...' on the number 12 makes the text \"12g\"; xl refuses += on numbers (\"can't use += with numbers\") when it reads one.", warnings[1].Message);
+
+            var bad = Analyze("name = \"a\"\nextra = \"a\"\nextra += \"b\"\nextra += [1]\n");
+            var e = SingleError(bad);
+            Assert.Equal(("AppendTypeMismatch", 4), (e.Code, e.Line));
+            var replaced = Analyze("name = \"a\"\nextra = \"a\"\nextra += \"b\"\nextra = [1]\nextra += [2]\n");
+            Assert.Equal(new object[] { "1", "2" }, (object[])replaced.Config!.Get("extra")!);
         }
 
         // ---- 6. domain names ----
