@@ -17,6 +17,8 @@ namespace XenPS.Config
     /// <item>Octal escapes <c>\ooo</c> (1–3 digits, value 1..255): stored as the character they name (C meaning),
     /// with an <c>OctalEscape</c> warning (libxlu 4.17 silently drops them). <c>\0</c> and values above 255 are errors.</item>
     /// <item>A NUL byte anywhere is an error (<c>NulByte</c>): libxlu aborts.</item>
+    /// <item>Lists nest at most <see cref="ConfigLimits.MaxNestingDepth"/> deep (<c>NestingTooDeep</c> at the first '[' too
+    /// many; libxlu's bison stack gives up at 4,997 with "memory exhausted"); recursion is bounded by that depth.</item>
     /// <item><c>+=</c> onto a value that looks like a number concatenates the text as libxlu does and warns
     /// (<c>AppendToNumber</c>): xl refuses it when it reads the number.</item>
     /// <item>Error recovery: after an error the rest of the statement is skipped up to the end of its line (including the

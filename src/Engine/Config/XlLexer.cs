@@ -196,7 +196,7 @@ namespace XenPS.Config
                     if (_pos < n && IsWordChar(s[_pos]) && s[_pos] != '-')
                         LexWordFrom(start);
                     else
-                        Add(XlTokenKind.Number, start, _pos - start, s.Substring(start, _pos - start));
+                        Add(XlTokenKind.Number, start, _pos - start, _pos - start == 1 ? Digits[c - '0'] : s.Substring(start, _pos - start));
                 }
                 else if (IsWordChar(c) && c != '-' && c != '.')
                 {
@@ -227,6 +227,9 @@ namespace XenPS.Config
                 _file, _line, _pos - _lineStart + 1,
                 "Convert the file to LF line endings (dos2unix) before handing it to xl."));
         }
+
+        /// <summary>The one-digit numbers (the commonest values: flags, counts), shared instead of one string per token.</summary>
+        private static readonly string[] Digits = { "0", "1", "2", "3", "4", "5", "6", "7", "8", "9" };
 
         internal static bool IsKeyChar(char c) => (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '.';
 
