@@ -58,10 +58,11 @@ namespace XenPS.Tests
         }
 
         [Fact]
-        public void NameWithSlashIsAWarning()
+        public void NameWithSlashIsAnError()
         {
-            var e = One(Validate(("name", "a/b")), "NameUnusual");
-            Assert.Equal(DiagnosticSeverity.Warning, e.Severity);
+            // '/' would put xl's console log guest-<name>.log in another folder (see HostileConfigTests for the rest).
+            var e = One(Validate(("name", "a/b")), "NameInvalid");
+            Assert.Equal(DiagnosticSeverity.Error, e.Severity);
         }
 
         [Theory]

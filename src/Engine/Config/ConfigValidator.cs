@@ -4,6 +4,7 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
 using System.Text.RegularExpressions;
+using System.Threading;
 
 namespace XenPS.Config
 {
@@ -29,11 +30,35 @@ namespace XenPS.Config
         private static readonly Regex UuidPattern = new Regex(
             "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\\z", RegexOptions.CultureInvariant);
 
-        public static void Validate(XenDomainConfig config, List<XenDiagnostic> diagnostics)
+        public static void Validate(XenDomainConfig config, List<XenDiagnostic> diagnostics) =>
+            Validate(config, diagnostics, CancellationToken.None);
+
+        /// <summary>Runs the checks, honouring <paramref name="cancellationToken"/>; at most <see cref="ConfigLimits.MaxDiagnostics"/>
+        /// warnings are reported, then one TooManyDiagnostics summary.</summary>
+        public static void Validate(XenDomainConfig config, List<XenDiagnostic> diagnostics, CancellationToken cancellationToken)
+        {
+            var budget = new DiagnosticBudget();
+            Validate(config, diagnostics, budget, cancellationToken);
+            budget.AddSummary(diagnostics, config?.SourcePath);
+        }
+
+        /// <summary>
+        /// Checks the domain name alone (what every backend checks before it creates a domain): NameRequired, NameInvalid
+        /// (a list, all digits, a control character or '/'), NameUnusual (bidirectional-override characters).
+        /// </summary>
+        public static void ValidateName(XenDomainConfig config, List<XenDiagnostic> diagnostics)
         {
             if (config is null) throw new ArgumentNullException(nameof(config));
             if (diagnostics is null) throw new ArgumentNullException(nameof(diagnostics));
-            var v = new Run(config, diagnostics);
+            new Run(config, diagnostics, new DiagnosticBudget(), CancellationToken.None).Name();
+        }
+
+        internal static void Validate(XenDomainConfig config, List<XenDiagnostic> diagnostics, DiagnosticBudget budget, CancellationToken cancellationToken)
+        {
+            if (config is null) throw new ArgumentNullException(nameof(config));
+            if (diagnostics is null) throw new ArgumentNullException(nameof(diagnostics));
+            cancellationToken.ThrowIfCancellationRequested();
+            var v = new Run(config, diagnostics, budget, cancellationToken);
             v.Name();
             v.Type();
             v.Actions();
@@ -49,21 +74,25 @@ namespace XenPS.Config
         {
             private readonly XenDomainConfig _c;
             private readonly List<XenDiagnostic> _d;
+            private readonly DiagnosticBudget _budget;
+            private readonly CancellationToken _cancel;
 
-            public Run(XenDomainConfig config, List<XenDiagnostic> diagnostics)
+            public Run(XenDomainConfig config, List<XenDiagnostic> diagnostics, DiagnosticBudget budget, CancellationToken cancellationToken)
             {
                 _c = config;
                 _d = diagnostics;
+                _budget = budget;
+                _cancel = cancellationToken;
             }
 
             private void Add(DiagnosticSeverity severity, string code, string key, string message, string hint)
             {
                 var p = _c.GetPosition(key);
                 string? file = p?.File ?? _c.SourcePath;
-                _d.Add(new XenDiagnostic(severity, code, message, file, p?.Line ?? 0, p?.Column ?? 0, hint));
+                _budget.Add(_d, new XenDiagnostic(severity, code, message, file, p?.Line ?? 0, p?.Column ?? 0, hint));
             }
 
-            private static string Describe(object? value) => value is string s ? $"'{s}'" : "a list";
+            private static string Describe(object? value) => value is string s ? $"'{Q(s)}'" : "a list";
 
             public void Name()
             {
@@ -87,15 +116,62 @@ namespace XenPS.Config
                 }
                 if (name.All(char.IsAsciiDigit))
                 {
-                    Add(DiagnosticSeverity.Error, "NameInvalid", "name", $"The domain name '{name}' is all digits.",
-                        "xl and XenPS read an all-digit domain argument as a domid, so this domain could never be addressed by name; add a letter (e.g. 'vm" + name + "').");
+                    Add(DiagnosticSeverity.Error, "NameInvalid", "name", $"The domain name '{Q(name)}' is all digits.",
+                        "xl and XenPS read an all-digit domain argument as a domid, so this domain could never be addressed by name; add a letter (e.g. 'vm" + Q(name) + "').");
                     return;
                 }
-                if (name.IndexOf('/') >= 0 || name.Any(char.IsControl))
+                int bad = IndexOfForbidden(name);
+                if (bad >= 0)
                 {
-                    Add(DiagnosticSeverity.Warning, "NameUnusual", "name", $"The domain name '{name}' contains '/' or a control character.",
-                        "xl names the console log /var/log/xen/console/guest-<name>.log and its monitor process xl-<name>; use letters, digits, '-', '_' and '.'.");
+                    char c = name[bad];
+                    string what = c == '/' ? "'/'" : c == '\n' ? "a newline" : $"the control character U+{(int)c:X4}";
+                    Add(DiagnosticSeverity.Error, "NameInvalid", "name", $"The domain name '{Q(Printable(name))}' contains {what} (at character {bad + 1}).",
+                        "A Xen domain name cannot hold '/' or control characters: xl names the console log /var/log/xen/console/guest-<name>.log " +
+                        "and the monitor process xl-<name> after it, and a newline breaks every 'xl list'. Use letters, digits, '-', '_' and '.'.");
+                    return;
                 }
+                int bidi = IndexOfBidiControl(name);
+                if (bidi >= 0)
+                {
+                    Add(DiagnosticSeverity.Warning, "NameUnusual", "name",
+                        $"The domain name '{Q(Printable(name))}' contains the bidirectional-text control U+{(int)name[bidi]:X4} (at character {bidi + 1}): it displays differently from what it is.",
+                        "Remove the U+202A..U+202E and U+2066..U+2069 characters: they can make one name look like another in 'xl list' and in logs.");
+                }
+            }
+
+            /// <summary>Index of the first '/' or control character (C0, DEL, C1), or -1.</summary>
+            internal static int IndexOfForbidden(string name)
+            {
+                for (int i = 0; i < name.Length; i++)
+                    if (name[i] == '/' || char.IsControl(name[i])) return i;
+                return -1;
+            }
+
+            /// <summary>Index of the first bidirectional embedding/override/isolate character (U+202A..U+202E, U+2066..U+2069), or -1.</summary>
+            internal static int IndexOfBidiControl(string name)
+            {
+                for (int i = 0; i < name.Length; i++)
+                {
+                    char c = name[i];
+                    if ((c >= '\u202A' && c <= '\u202E') || (c >= '\u2066' && c <= '\u2069')) return i;
+                }
+                return -1;
+            }
+
+            /// <summary>The name with control and bidirectional characters shown as \uXXXX, so a message cannot be garbled by it.</summary>
+            private static string Printable(string name)
+            {
+                if (IndexOfForbidden(name) < 0 && IndexOfBidiControl(name) < 0) return name;
+                var sb = new System.Text.StringBuilder(Math.Min(name.Length, 4 * ConfigLimits.MaxQuotedChars) + 8);
+                foreach (char c in name)
+                {
+                    if (sb.Length > 4 * ConfigLimits.MaxQuotedChars) break; // only the excerpt is shown
+                    if (c != '/' && (char.IsControl(c) || (c >= '\u202A' && c <= '\u202E') || (c >= '\u2066' && c <= '\u2069')))
+                        sb.Append("\\u").Append(((int)c).ToString("X4", CultureInfo.InvariantCulture));
+                    else
+                        sb.Append(c);
+                }
+                return sb.ToString();
             }
 
             public void Type()
@@ -110,7 +186,7 @@ namespace XenPS.Config
                         fromType = parsed;
                         string full = parsed.ToString().ToLowerInvariant();
                         if (t != full)
-                            Add(DiagnosticSeverity.Warning, "TypeAbbreviated", "type", $"type '{t}' is read by xl as '{full}'.",
+                            Add(DiagnosticSeverity.Warning, "TypeAbbreviated", "type", $"type '{Q(t)}' is read by xl as '{full}'.",
                                 $"xl accepts any prefix (tried as hvm, pv, pvh); write it in full: type = \"{full}\".");
                     }
                     else
@@ -151,7 +227,7 @@ namespace XenPS.Config
                     string? norm = (value as string)?.ToLowerInvariant().Replace('_', '-');
                     string? near = norm == null ? null
                         : ConfigValidator.Actions.Contains(norm) ? norm : KnownKeys.Suggest(norm, ConfigValidator.Actions);
-                    Add(DiagnosticSeverity.Error, "ActionInvalid", key, value is string v ? $"Unknown {key} action \"{v}\" specified." : $"{key} is a list; it must be one action.",
+                    Add(DiagnosticSeverity.Error, "ActionInvalid", key, value is string v ? $"Unknown {Q(key)} action \"{Q(v)}\" specified." : $"{Q(key)} is a list; it must be one action.",
                         (near != null ? $"Did you mean '{near}'? " : "") + "Valid actions: " + string.Join(", ", ConfigValidator.Actions) + ".");
                 }
             }
@@ -164,9 +240,9 @@ namespace XenPS.Config
                     if (value == null) continue;
                     if (value is string s && XenDomainConfig.ParseXlInteger(s) != null) continue;
                     string hint = value is string t && t.Length > 1 && t[0] == '0' && !t.StartsWith("0x", StringComparison.OrdinalIgnoreCase) && t.All(char.IsAsciiDigit)
-                        ? $"xl reads numbers with strtol base 0: a leading 0 means octal, so '{t}' is not a valid number; write {t.TrimStart('0').PadLeft(1, '0')}."
+                        ? $"xl reads numbers with strtol base 0: a leading 0 means octal, so '{Q(t)}' is not a valid number; write {Q(t.TrimStart('0').PadLeft(1, '0'))}."
                         : "Write a whole number: decimal (512), octal with a leading 0 (0777) or hex with 0x (0x200); no sign, unit or decimal point.";
-                    Add(DiagnosticSeverity.Error, "NumberInvalid", key, $"{key} {Describe(value)} is not a valid number.", hint);
+                    Add(DiagnosticSeverity.Error, "NumberInvalid", key, $"{Q(key)} {Describe(value)} is not a valid number.", hint);
                 }
 
                 long? memory = Num("memory"), maxmem = Num("maxmem");
@@ -194,15 +270,15 @@ namespace XenPS.Config
                     // xl warns "parameter `disk' is a single value but should be a list" and builds the domain without it.
                     string what = key == "disk" ? "disk" : "network interface";
                     Add(DiagnosticSeverity.Warning, "ListExpected", key,
-                        $"{key} is a single string, not a list: xl ignores it, and so does XenPS. The domain gets no {what} from it.",
-                        $"Write {key} = [ '{single}' ] (on the command line: \"{key}=['{single}']\"; YAML: a sequence).");
+                        $"{Q(key)} is a single string, not a list: xl ignores it, and so does XenPS. The domain gets no {what} from it.",
+                        $"Write {Q(key)} = [ '{Q(single)}' ] (on the command line: \"{Q(key)}=['{Q(single)}']\"; YAML: a sequence).");
                     return;
                 }
                 var items = (object[])value;
                 for (int i = 0; i < items.Length; i++)
                 {
                     if (items[i] is string s) Check(key, code, s, i);
-                    else Add(DiagnosticSeverity.Error, code, key, $"{key}[{i}] is a list; each {key} entry is a spec string.", $"Flatten {key} into a list of strings.");
+                    else Add(DiagnosticSeverity.Error, code, key, $"{Q(key)}[{i}] is a list; each {Q(key)} entry is a spec string.", $"Flatten {Q(key)} into a list of strings.");
                 }
             }
 
@@ -211,7 +287,11 @@ namespace XenPS.Config
                 string? error, hint;
                 bool ok = key == "disk" ? DiskSpec.TryParse(spec, out _, out error, out hint) : VifSpec.TryParse(spec, out _, out error, out hint);
                 if (!ok)
-                    Add(DiagnosticSeverity.Error, code, key, (index >= 0 ? $"{key}[{index}]: " : "") + error, hint ?? "");
+                {
+                    // The spec parsers quote the spec: keep a long one to an excerpt.
+                    if (spec.Length > ConfigLimits.MaxQuotedChars && error != null) error = error.Replace(spec, Q(spec));
+                    Add(DiagnosticSeverity.Error, code, key, (index >= 0 ? $"{Q(key)}[{index}]: " : "") + error, hint ?? "");
+                }
             }
 
             public void Uuid()
@@ -229,7 +309,7 @@ namespace XenPS.Config
                 foreach (string key in new[] { "root", "extra" })
                 {
                     if (_c.Get(key) != null)
-                        Add(DiagnosticSeverity.Warning, "CmdlineOverrides", key, $"{key} is ignored because cmdline is set.",
+                        Add(DiagnosticSeverity.Warning, "CmdlineOverrides", key, $"{Q(key)} is ignored because cmdline is set.",
                             "xl warns the same and uses cmdline only; move the value into cmdline or remove it.");
                 }
             }
@@ -238,19 +318,30 @@ namespace XenPS.Config
             {
                 foreach (DictionaryEntry e in _c.Settings)
                 {
+                    _cancel.ThrowIfCancellationRequested();
                     string key = (string)e.Key;
                     if (KnownKeys.IsXlKey(key) || KnownKeys.IsSimulatorKey(key)) continue;
+                    if (_budget.IsFull(DiagnosticSeverity.Warning))
+                    {
+                        // Past the cap only count: no suggestion to compute, no message to build.
+                        var p = _budget.KnowsFirstDropped ? null : _c.GetPosition(key);
+                        _budget.CountDropped(DiagnosticSeverity.Warning,
+                            p.HasValue ? new XenDiagnostic(DiagnosticSeverity.Warning, "UnknownKey", "", p.Value.File ?? _c.SourcePath, p.Value.Line, p.Value.Column) : null);
+                        continue;
+                    }
                     string? near = KnownKeys.SuggestKey(key);
                     if (key.StartsWith("sim.", StringComparison.Ordinal))
                     {
-                        Add(DiagnosticSeverity.Warning, "UnknownSimulatorKey", key, $"'{key}' is not a simulated-host setting XenPS knows.",
+                        Add(DiagnosticSeverity.Warning, "UnknownSimulatorKey", key, $"'{Q(key)}' is not a simulated-host setting XenPS knows.",
                             (near != null ? $"Did you mean '{near}'? " : "") + "The sim. keys are " + string.Join(", ", KnownKeys.Simulator) + ".");
                         continue;
                     }
-                    Add(DiagnosticSeverity.Warning, "UnknownKey", key, $"Unknown key '{key}': xl ignores it.",
+                    Add(DiagnosticSeverity.Warning, "UnknownKey", key, $"Unknown key '{Q(key)}': xl ignores it.",
                         near != null ? $"Did you mean '{near}'?" : "Check the spelling against xl.cfg(5); remove the key if it is not needed.");
                 }
             }
         }
+
+        private static string Q(string? text) => ConfigLimits.Excerpt(text);
     }
 }

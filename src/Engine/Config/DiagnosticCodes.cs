@@ -13,10 +13,13 @@ namespace XenPS.Config
             "SyntaxError", "LexicalError", "InvalidEscape", "UnterminatedString", "UnterminatedList", "InvalidKey",
             "InvalidNumber", "BareWord", "MissingValue", "EmptyListItem", "AppendTypeMismatch", "NulByte", "NegativeNumber",
             "PythonBoolean", "PythonNone", "PythonArithmetic", "PythonFormat", "PythonImport", "PythonVariable",
-            "PythonCall", "PythonStatement", "PythonTripleQuote",
+            "PythonCall", "PythonStatement", "PythonTripleQuote", "NestingTooDeep",
             "YamlSyntaxError", "YamlRootNotMapping", "YamlMultipleDocuments", "YamlInvalidKey", "YamlDuplicateKey",
-            "YamlNullValue", "YamlWrongNodeType", "YamlUnknownItemKey",
+            "YamlNullValue", "YamlWrongNodeType", "YamlUnknownItemKey", "YamlTooDeep", "YamlTooLarge", "YamlRecursiveAlias",
         };
+
+        // Not syntax: reading the file (FileNotFound, FileUnreadable, NotARegularFile, FileTooLarge) and the
+        // TooManyDiagnostics summary that stands for the findings past ConfigLimits.MaxDiagnostics.
 
         /// <summary>True when the code is an error in the text's syntax (xl.cfg, xm Python, YAML) rather than in a value.</summary>
         public static bool IsSyntax(string code) => code != null && s_syntax.Contains(code);

@@ -79,18 +79,70 @@ namespace XenPS.Config
         /// The candidate with the smallest Damerau-Levenshtein (optimal string alignment) distance to
         /// <paramref name="word"/>, when that distance is at most a third of the word's length (at least 1, at most 3).
         /// </summary>
+        /// <remarks>
+        /// Cheap for any input: a candidate whose length differs by more than the limit is skipped without computing
+        /// anything, and the distance is computed only up to the limit (a row whose every cell exceeds it stops early),
+        /// so a ten-million-character word costs nothing and a typo costs a few hundred cell updates.
+        /// </remarks>
         public static string? Suggest(string word, IEnumerable<string> candidates)
         {
-            if (string.IsNullOrEmpty(word)) return null;
+            if (string.IsNullOrEmpty(word) || candidates is null) return null;
             int limit = Math.Min(3, Math.Max(1, word.Length / 3));
             string? best = null;
-            int bestDistance = int.MaxValue;
+            int bestDistance = limit + 1;
             foreach (string c in candidates)
             {
-                int d = Distance(word, c);
-                if (d < bestDistance) { bestDistance = d; best = c; }
+                if (c is null || Math.Abs(c.Length - word.Length) >= bestDistance) continue;
+                int d = BoundedDistance(word, c, bestDistance - 1);
+                if (d < bestDistance)
+                {
+                    bestDistance = d;
+                    best = c;
+                }
             }
-            return bestDistance <= limit && bestDistance > 0 ? best : null;
+            return bestDistance > 0 && bestDistance <= limit ? best : null;
+        }
+
+        /// <summary>
+        /// <see cref="Distance"/> when it is at most <paramref name="max"/>, else <paramref name="max"/> + 1; costs
+        /// O(min(|a|,|b|) · (2·max + 1)) and nothing when the lengths differ by more than <paramref name="max"/>.
+        /// </summary>
+        public static int BoundedDistance(string a, string b, int max)
+        {
+            if (a is null) throw new ArgumentNullException(nameof(a));
+            if (b is null) throw new ArgumentNullException(nameof(b));
+            if (max < 0) return 0 == string.CompareOrdinal(a, b) ? 0 : 1;
+            if (Math.Abs(a.Length - b.Length) > max) return max + 1;
+            int n = a.Length, m = b.Length;
+            const int Far = int.MaxValue / 2;
+            // Three rows of the optimal-string-alignment table, limited to the band |i - j| <= max.
+            var prev2 = new int[m + 1];
+            var prev = new int[m + 1];
+            var cur = new int[m + 1];
+            for (int j = 0; j <= m; j++) prev[j] = j <= max ? j : Far;
+            for (int i = 1; i <= n; i++)
+            {
+                int from = Math.Max(1, i - max), to = Math.Min(m, i + max);
+                cur[0] = i <= max ? i : Far;
+                if (from > 1) cur[from - 1] = Far;
+                int rowMin = cur[0];
+                for (int j = from; j <= to; j++)
+                {
+                    int cost = a[i - 1] == b[j - 1] ? 0 : 1;
+                    int v = Math.Min(Math.Min(prev[j] + 1, cur[j - 1] + 1), prev[j - 1] + cost);
+                    if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+                        v = Math.Min(v, prev2[j - 2] + 1);
+                    cur[j] = v;
+                    if (v < rowMin) rowMin = v;
+                }
+                if (to < m) cur[to + 1] = Far;
+                if (rowMin > max) return max + 1;
+                var t = prev2;
+                prev2 = prev;
+                prev = cur;
+                cur = t;
+            }
+            return prev[m] <= max ? prev[m] : max + 1;
         }
 
         /// <summary>Damerau-Levenshtein distance (optimal string alignment: insert, delete, substitute, swap neighbours).</summary>

@@ -42,7 +42,7 @@ namespace XenPS.Config
                 XlToken first = _t[start];
                 _i = end;
                 if (end == start)
-                    return Fail("SyntaxError", $"Syntax error near `{Near(first)}': expected a value for '{key}'.",
+                    return Fail("SyntaxError", $"Syntax error near `{Near(first)}': expected a value for '{Q(key)}'.",
                         "Write a quoted string, a number or a list [ ... ].", first);
 
                 if (end - start == 1 && first.Kind != XlTokenKind.Op)
@@ -57,8 +57,8 @@ namespace XenPS.Config
                     if ((a.Kind == XlTokenKind.Ident || a.Kind == XlTokenKind.Word) && IsOp(_t[j + 1], '('))
                     {
                         Python(a);
-                        return Fail("PythonCall", $"Function call `{a.Value}(...)' in the value of '{key}': xl.cfg cannot call functions.",
-                            $"Write the value the call produced as a literal: {key} = \"...\".", a);
+                        return Fail("PythonCall", $"Function call `{Q(a.Value)}(...)' in the value of '{Q(key)}': xl.cfg cannot call functions.",
+                            $"Write the value the call produced as a literal: {Q(key)} = \"...\".", a);
                     }
                 }
                 for (int j = start; j + 1 < end; j++)
@@ -67,8 +67,8 @@ namespace XenPS.Config
                     if ((a.Kind == XlTokenKind.String || a.Kind == XlTokenKind.TripleString) && IsOp(_t[j + 1], '%'))
                     {
                         Python(_t[j + 1]);
-                        return Fail("PythonFormat", $"Python % string formatting in the value of '{key}': xl.cfg strings are literal.",
-                            $"Write the finished string: {key} = \"...\".", _t[j + 1]);
+                        return Fail("PythonFormat", $"Python % string formatting in the value of '{Q(key)}': xl.cfg strings are literal.",
+                            $"Write the finished string: {Q(key)} = \"...\".", _t[j + 1]);
                     }
                 }
 
@@ -77,11 +77,16 @@ namespace XenPS.Config
                 if (end - start == 3 && _t[start].Kind == XlTokenKind.Number && IsOp(_t[start + 1], '-') &&
                     _t[start + 2].Kind == XlTokenKind.Number && _t[start + 1].Start == first.Start + first.Length &&
                     _t[start + 2].Start == _t[start + 1].Start + 1)
-                    return Fail("BareWord", $"Syntax error near `{raw}': an unquoted range is not an xl value.",
-                        $"Quote it: {key} = \"{raw}\" (xm would have computed {raw} as a subtraction).", first);
+                    return Fail("BareWord", $"Syntax error near `{Q(raw)}': an unquoted range is not an xl value.",
+                        $"Quote it: {Q(key)} = \"{Q(raw)}\" (xm would have computed {Q(raw)} as a subtraction).", first);
 
                 var ev = new Evaluator(this, start, end);
-                if (ev.TryEvaluate(out object? result))
+                bool evaluated = ev.TryEvaluate(out object? result);
+                if (ev.TooDeep)
+                    return Fail("NestingTooDeep",
+                        $"The value of '{Q(key)}' nests parentheses or signs more than {ConfigLimits.MaxNestingDepth} deep.",
+                        $"Write the value itself as a literal: {Q(key)} = \"...\" (xl.cfg has no expressions).", first);
+                if (evaluated)
                 {
                     Python(first);
                     bool negative = end - start == 2 && IsOp(first, '-') && _t[start + 1].Kind == XlTokenKind.Number;
@@ -89,20 +94,20 @@ namespace XenPS.Config
                     string shown = result is long ? text : "\"" + text + "\"";
                     if (Legacy)
                     {
-                        Warning("LegacyXmConverted", $"Python expression `{raw}' for '{key}' evaluated to {shown}.",
-                            $"Write {key} = {(result is long && IsNumberToken(text) ? text : "\"" + text + "\"")} in the file.", first);
+                        Warning("LegacyXmConverted", $"Python expression `{Q(raw)}' for '{Q(key)}' evaluated to {Q(shown)}.",
+                            $"Write {Q(key)} = {Q(result is long && IsNumberToken(text) ? text : "\"" + text + "\"")} in the file.", first);
                         return text;
                     }
                     if (negative)
-                        return Fail("NegativeNumber", $"Negative number `{raw}' for '{key}': xl numbers have no sign.",
-                            $"If the setting takes a negative value, quote it: {key} = \"{raw}\".", first);
-                    return Fail("PythonArithmetic", $"Python expression `{raw}' for '{key}': xl.cfg has no arithmetic.",
-                        $"Write the result: {key} = {(result is long && IsNumberToken(text) ? text : "\"" + text + "\"")}.", first);
+                        return Fail("NegativeNumber", $"Negative number `{Q(raw)}' for '{Q(key)}': xl numbers have no sign.",
+                            $"If the setting takes a negative value, quote it: {Q(key)} = \"{Q(raw)}\".", first);
+                    return Fail("PythonArithmetic", $"Python expression `{Q(raw)}' for '{Q(key)}': xl.cfg has no arithmetic.",
+                        $"Write the result: {Q(key)} = {Q(result is long && IsNumberToken(text) ? text : "\"" + text + "\"")}.", first);
                 }
 
                 if (first.Kind == XlTokenKind.Op && (IsOp(first, '/') || IsOp(first, '.') || IsOp(first, '~')))
-                    return Fail("BareWord", $"Syntax error near `{raw}': an unquoted path is not an xl value.",
-                        $"Quote it: {key} = \"{raw}\".", first);
+                    return Fail("BareWord", $"Syntax error near `{Q(raw)}': an unquoted path is not an xl value.",
+                        $"Quote it: {Q(key)} = \"{Q(raw)}\".", first);
 
                 bool contiguous = true;
                 for (int j = start; j < end; j++)
@@ -112,8 +117,8 @@ namespace XenPS.Config
                     if (j + 1 < end && _t[j + 1].Start != a.Start + a.Length) contiguous = false;
                 }
                 if (contiguous)
-                    return Fail("BareWord", $"Syntax error near `{raw}': an unquoted word is not an xl value.",
-                        $"Quote it: {key} = \"{raw}\".", first);
+                    return Fail("BareWord", $"Syntax error near `{Q(raw)}': an unquoted word is not an xl value.",
+                        $"Quote it: {Q(key)} = \"{Q(raw)}\".", first);
 
                 for (int j = start; j < end; j++)
                 {
@@ -121,13 +126,13 @@ namespace XenPS.Config
                     if ((a.Kind == XlTokenKind.Ident || a.Kind == XlTokenKind.Word) && a.Value != "True" && a.Value != "False" && a.Value != "None")
                     {
                         Python(a);
-                        return Fail("PythonVariable", $"`{a.Value}' in the value of '{key}' looks like a Python variable: xl.cfg has no variables or expressions.",
-                            $"Write the value itself as a literal: {key} = \"...\".", a);
+                        return Fail("PythonVariable", $"`{Q(a.Value)}' in the value of '{Q(key)}' looks like a Python variable: xl.cfg has no variables or expressions.",
+                            $"Write the value itself as a literal: {Q(key)} = \"...\".", a);
                     }
                 }
 
                 XlToken second = _t[start + 1];
-                return Fail("SyntaxError", $"Syntax error near `{Near(second)}': unexpected {Describe(second)} after the value of '{key}'.",
+                return Fail("SyntaxError", $"Syntax error near `{Near(second)}': unexpected {Describe(second)} after the value of '{Q(key)}'.",
                     "A key takes one value: quote text that contains spaces, or use a list [ a, b ].", second);
             }
 
@@ -141,11 +146,11 @@ namespace XenPS.Config
                         Python(t);
                         if (Legacy)
                         {
-                            Warning("LegacyXmConverted", $"Triple-quoted string for '{key}' read as a plain string.",
-                                $"Write {key} = \"...\" on one line, with \\n for line breaks.", t);
+                            Warning("LegacyXmConverted", $"Triple-quoted string for '{Q(key)}' read as a plain string.",
+                                $"Write {Q(key)} = \"...\" on one line, with \\n for line breaks.", t);
                             return t.Value;
                         }
-                        return Fail("PythonTripleQuote", $"Triple-quoted Python string for '{key}': xl strings are \"...\" or '...' on one line.",
+                        return Fail("PythonTripleQuote", $"Triple-quoted Python string for '{Q(key)}': xl strings are \"...\" or '...' on one line.",
                             "Write it as one quoted string, with \\n for line breaks.", t);
                     case XlTokenKind.Word:
                         if (w == "True" || w == "False")
@@ -154,49 +159,49 @@ namespace XenPS.Config
                             Python(t);
                             if (Legacy)
                             {
-                                Warning("LegacyXmConverted", $"{w} for '{key}' converted to {b}.", $"Write {key} = {b} in the file.", t);
+                                Warning("LegacyXmConverted", $"{Q(w)} for '{Q(key)}' converted to {b}.", $"Write {Q(key)} = {b} in the file.", t);
                                 return b;
                             }
-                            return Fail("PythonBoolean", $"{w} is not valid in xl.cfg; write {b}.",
-                                $"xl booleans are numbers: {key} = {b}.", t);
+                            return Fail("PythonBoolean", $"{Q(w)} is not valid in xl.cfg; write {b}.",
+                                $"xl booleans are numbers: {Q(key)} = {b}.", t);
                         }
                         if (w == "None")
                         {
                             Python(t);
                             if (Legacy && !inList)
                             {
-                                Warning("LegacyXmConverted", $"'{key} = None' dropped: an absent key keeps xl's default.",
-                                    $"Delete the '{key}' line.", t);
+                                Warning("LegacyXmConverted", $"'{Q(key)} = None' dropped: an absent key keeps xl's default.",
+                                    $"Delete the '{Q(key)}' line.", t);
                                 omit = true;
                                 return null;
                             }
                             return Fail("PythonNone", "None is not valid in xl.cfg.",
-                                $"Delete the '{key}' line to leave it at its default.", t);
+                                $"Delete the '{Q(key)}' line to leave it at its default.", t);
                         }
                         if (w[0] >= '0' && w[0] <= '9')
                         {
                             string hint = w.IndexOf('.') >= 0
-                                ? $"xl numbers are whole; if the setting takes text, quote it: {key} = \"{w}\"."
+                                ? $"xl numbers are whole; if the setting takes text, quote it: {Q(key)} = \"{Q(w)}\"."
                                 : IsNumberToken(w.ToLowerInvariant())
-                                    ? $"Hex digits must be lower case: {key} = {w.ToLowerInvariant()}."
-                                    : $"Write a decimal, 0-octal or 0x-hex integer, or quote text: {key} = \"{w}\".";
-                            return Fail("InvalidNumber", $"Invalid number `{w}' for '{key}': xl numbers match [0-9][0-9a-fx]*.", hint, t);
+                                    ? $"Hex digits must be lower case: {Q(key)} = {Q(w.ToLowerInvariant())}."
+                                    : $"Write a decimal, 0-octal or 0x-hex integer, or quote text: {Q(key)} = \"{Q(w)}\".";
+                            return Fail("InvalidNumber", $"Invalid number `{Q(w)}' for '{Q(key)}': xl numbers match [0-9][0-9a-fx]*.", hint, t);
                         }
                         goto case XlTokenKind.Ident;
                     case XlTokenKind.Ident:
                         if (_ctx.IsKnownName(w))
                         {
                             Python(t);
-                            return Fail("PythonVariable", $"`{w}' for '{key}' looks like a Python variable: xl.cfg has no variables.",
-                                $"Write the value itself: {key} = \"...\".", t);
+                            return Fail("PythonVariable", $"`{Q(w)}' for '{Q(key)}' looks like a Python variable: xl.cfg has no variables.",
+                                $"Write the value itself: {Q(key)} = \"...\".", t);
                         }
                         if (w == "true" || w == "false" || w == "yes" || w == "no" || w == "on" || w == "off")
-                            return Fail("BareWord", $"Syntax error near `{w}': xl has no boolean words.",
-                                $"Write {key} = {(w == "true" || w == "yes" || w == "on" ? "1" : "0")}.", t);
-                        return Fail("BareWord", $"Syntax error near `{w}': an unquoted word is not an xl value.",
-                            $"Quote it: {key} = \"{w}\".", t);
+                            return Fail("BareWord", $"Syntax error near `{Q(w)}': xl has no boolean words.",
+                                $"Write {Q(key)} = {(w == "true" || w == "yes" || w == "on" ? "1" : "0")}.", t);
+                        return Fail("BareWord", $"Syntax error near `{Q(w)}': an unquoted word is not an xl value.",
+                            $"Quote it: {Q(key)} = \"{Q(w)}\".", t);
                     default:
-                        return Fail("SyntaxError", $"Syntax error near `{Near(t)}': expected a value for '{key}'.",
+                        return Fail("SyntaxError", $"Syntax error near `{Near(t)}': expected a value for '{Q(key)}'.",
                             "Write a quoted string, a number or a list [ ... ].", t);
                 }
             }
@@ -207,13 +212,19 @@ namespace XenPS.Config
                 private readonly SegmentParser _p;
                 private readonly int _end;
                 private int _j;
+                private int _depth;
 
                 public Evaluator(SegmentParser p, int start, int end)
                 {
                     _p = p;
                     _j = start;
                     _end = end;
+                    _depth = 0;
+                    TooDeep = false;
                 }
+
+                /// <summary>Parentheses or signs nest deeper than <see cref="ConfigLimits.MaxNestingDepth"/> (evaluation stopped).</summary>
+                public bool TooDeep { get; private set; }
 
                 public bool TryEvaluate(out object? value)
                 {
@@ -276,6 +287,26 @@ namespace XenPS.Config
                 }
 
                 private object? Unary()
+                {
+                    // Every recursion (parentheses, signs, powers) passes through here: bound it.
+                    if (TooDeep) return null;
+                    if (_depth >= ConfigLimits.MaxNestingDepth)
+                    {
+                        TooDeep = true;
+                        return null;
+                    }
+                    _depth++;
+                    try
+                    {
+                        return UnaryAt();
+                    }
+                    finally
+                    {
+                        _depth--;
+                    }
+                }
+
+                private object? UnaryAt()
                 {
                     if (AtOp('-') || AtOp('+'))
                     {

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
+using System.Threading;
 
 namespace XenPS.Config
 {
@@ -15,16 +16,19 @@ namespace XenPS.Config
             private string? _pyFile;
             private int _pyLine, _pyCol;
 
-            public ParseContext(XenDomainConfig config, ConfigReadOptions options, List<XenDiagnostic> diagnostics)
-                : this(config, options, diagnostics, null, false)
+            public ParseContext(XenDomainConfig config, ConfigReadOptions options, List<XenDiagnostic> diagnostics, DiagnosticBudget budget, CancellationToken cancellationToken)
+                : this(config, options, diagnostics, null, false, budget, cancellationToken)
             {
             }
 
-            private ParseContext(XenDomainConfig config, ConfigReadOptions options, List<XenDiagnostic> diagnostics, HashSet<string>? names, bool fork)
+            private ParseContext(XenDomainConfig config, ConfigReadOptions options, List<XenDiagnostic> diagnostics, HashSet<string>? names, bool fork,
+                DiagnosticBudget budget, CancellationToken cancellationToken)
             {
                 Config = config;
                 Options = options;
                 Diagnostics = diagnostics;
+                Budget = budget;
+                Cancel = cancellationToken;
                 _isFork = fork;
                 _names = names ?? new HashSet<string>(StringComparer.Ordinal);
             }
@@ -32,9 +36,19 @@ namespace XenPS.Config
             public XenDomainConfig Config { get; }
             public ConfigReadOptions Options { get; }
             public List<XenDiagnostic> Diagnostics { get; }
+            /// <summary>Caps what is kept in <see cref="Diagnostics"/> and counts every error (kept or not).</summary>
+            public DiagnosticBudget Budget { get; }
+            public CancellationToken Cancel { get; }
+
+            /// <summary>Every diagnostic goes through here, so that a file with a million mistakes keeps a hundred.</summary>
+            public void Report(XenDiagnostic d) => Budget.Add(Diagnostics, d);
 
             /// <summary>A throw-away context over a copy of the config (to try a parse without side effects).</summary>
-            public ParseContext Fork(List<XenDiagnostic> sink) => new ParseContext(Config.Clone(), Options, sink, new HashSet<string>(_names, StringComparer.Ordinal), true);
+            public ParseContext Fork(List<XenDiagnostic> sink)
+            {
+                Flush();
+                return new ParseContext(Config.Clone(), Options, sink, new HashSet<string>(_names, StringComparer.Ordinal), true, new DiagnosticBudget(), Cancel);
+            }
 
             /// <summary>Remembers a name assigned without becoming a setting (a legacy key spelling, a None value).</summary>
             public void NoteKey(string name) => _names.Add(name);
@@ -53,8 +67,9 @@ namespace XenPS.Config
 
             public void Finish()
             {
+                Flush();
                 if (_isFork || !_pythonSeen) return;
-                Diagnostics.Add(new XenDiagnostic(DiagnosticSeverity.Information, "PythonDetected",
+                Report(new XenDiagnostic(DiagnosticSeverity.Information, "PythonDetected",
                     "Config file looks like it contains Python code. Arbitrary Python is no longer supported.",
                     _pyFile, _pyLine, _pyCol,
                     Options.AllowLegacyXm
@@ -62,51 +77,100 @@ namespace XenPS.Config
                         : "Rewrite it as literal key = value lines (see the errors), or read it with the legacy xm option to convert the literal subset (True/False, arithmetic, negative numbers, key spelling)."));
             }
 
+            /// <summary>A value being built by '+=': kept growable so that N appends cost O(total), not O(N²).</summary>
+            private sealed class Pending
+            {
+                public System.Text.StringBuilder? Text;
+                public List<object>? Items;
+                /// <summary>Whether <see cref="Text"/> matches the number token (for the AppendToNumber warning).</summary>
+                public bool Numeric;
+                public SourcePosition Position;
+            }
+
+            private readonly Dictionary<string, Pending> _pending = new Dictionary<string, Pending>(StringComparer.Ordinal);
+
+            /// <summary>Writes the values '+=' is building into the config (after each source, before a fork, at the end).</summary>
+            public void Flush()
+            {
+                if (_pending.Count == 0) return;
+                foreach (var e in _pending)
+                {
+                    object v = e.Value.Text != null ? e.Value.Text.ToString() : e.Value.Items!.ToArray();
+                    Config.Set(e.Key, v, e.Value.Position);
+                }
+                _pending.Clear();
+            }
+
+            private static bool AllNumberChars(string s)
+            {
+                foreach (char c in s)
+                    if (!XlLexer.IsNumberChar(c)) return false;
+                return true;
+            }
+
             /// <summary>'=' or '+=' with libxlu's rules; false (and an error) when += mixes a string and a list.</summary>
             public bool Assign(string key, object value, bool append, SourcePosition pos)
             {
                 var settings = Config.Settings;
-                if (!append || !settings.Contains(key))
+                _pending.TryGetValue(key, out var pending);
+                if (!append || (pending is null && !settings.Contains(key)))
                 {
+                    if (pending != null) _pending.Remove(key);
                     Config.Set(key, value, pos);
                     return true;
                 }
-                object existing = settings[key]!;
-                if (existing is string es)
+                if (pending is null)
+                {
+                    object existing = settings[key]!;
+                    pending = existing is string s
+                        ? new Pending { Text = new System.Text.StringBuilder(s), Numeric = IsNumberToken(s) }
+                        : new Pending { Items = new List<object>((object[])existing) };
+                    pending.Position = GetPositionOrDefault(key);
+                    _pending[key] = pending;
+                }
+                if (pending.Text != null)
                 {
                     if (value is string vs)
                     {
-                        if (IsNumberToken(es))
+                        bool wasEmpty = pending.Text.Length == 0, wasNumeric = pending.Numeric;
+                        bool warn = wasNumeric && !Budget.IsFull(DiagnosticSeverity.Warning);
+                        string? before = warn ? ConfigLimits.Excerpt(pending.Text) : null;
+                        pending.Text.Append(vs);
+                        pending.Numeric = wasEmpty ? IsNumberToken(vs) : wasNumeric && AllNumberChars(vs);
+                        pending.Position = pos;
+                        if (warn)
                         {
-                            Diagnostics.Add(new XenDiagnostic(DiagnosticSeverity.Warning, "AppendToNumber",
-                                $"'{key} += ...' on the number {es} makes the text \"{es}{vs}\"; xl refuses += on numbers (\"can't use += with numbers\") when it reads one.",
+                            Report(new XenDiagnostic(DiagnosticSeverity.Warning, "AppendToNumber",
+                                $"'{Q(key)} += ...' on the number {before} makes the text \"{ConfigLimits.Excerpt(pending.Text)}\"; xl refuses += on numbers (\"can't use += with numbers\") when it reads one.",
                                 pos.File, pos.Line, pos.Column,
-                                $"Write the final value with '=' instead, e.g. {key} = <total>."));
+                                $"Write the final value with '=' instead, e.g. {Q(key)} = <total>."));
                         }
-                        Config.Set(key, es + vs, pos);
+                        else if (wasNumeric)
+                        {
+                            Budget.CountDropped(DiagnosticSeverity.Warning);
+                        }
                         return true;
                     }
-                    Diagnostics.Add(new XenDiagnostic(DiagnosticSeverity.Error, "AppendTypeMismatch",
-                        $"Cannot append a list to '{key}', which holds a string.",
+                    Report(new XenDiagnostic(DiagnosticSeverity.Error, "AppendTypeMismatch",
+                        $"Cannot append a list to '{Q(key)}', which holds a string.",
                         pos.File, pos.Line, pos.Column,
-                        $"Use '=' to replace the value, or append a string: {key} += \"...\"."));
+                        $"Use '=' to replace the value, or append a string: {Q(key)} += \"...\"."));
                     return false;
                 }
-                var list = (object[])existing;
                 if (value is object[] add)
                 {
-                    var joined = new object[list.Length + add.Length];
-                    Array.Copy(list, joined, list.Length);
-                    Array.Copy(add, 0, joined, list.Length, add.Length);
-                    Config.Set(key, joined, pos);
+                    pending.Items!.AddRange(add);
+                    pending.Position = pos;
                     return true;
                 }
-                Diagnostics.Add(new XenDiagnostic(DiagnosticSeverity.Error, "AppendTypeMismatch",
-                    $"Cannot append a string to '{key}', which holds a list.",
+                Report(new XenDiagnostic(DiagnosticSeverity.Error, "AppendTypeMismatch",
+                    $"Cannot append a string to '{Q(key)}', which holds a list.",
                     pos.File, pos.Line, pos.Column,
-                    $"Append a list instead: {key} += [ \"...\" ]."));
+                    $"Append a list instead: {Q(key)} += [ \"...\" ]."));
                 return false;
             }
+
+            private SourcePosition GetPositionOrDefault(string key) => Config.GetPosition(key) ?? default;
         }
 
         /// <summary>Recursive descent over one source (the file, or one override), mirroring libxlu_cfg_y.y.</summary>
@@ -128,6 +192,8 @@ namespace XenPS.Config
             private int _i;
             private int _lastErrorLine = -1;
             private int _errorsAdded;
+            /// <summary>How many lists are open around the current value (bounded by <see cref="ConfigLimits.MaxNestingDepth"/>).</summary>
+            private int _depth;
 
             public SegmentParser(ParseContext ctx, XlLexer lexer, string file, string? overrideText, int columnShift)
             {
@@ -153,6 +219,7 @@ namespace XenPS.Config
                         _i++;
                         continue;
                     }
+                    _ctx.Cancel.ThrowIfCancellationRequested();
                     int start = _i;
                     int errorsBefore = _errorsAdded;
                     if (!Statement())
@@ -170,7 +237,7 @@ namespace XenPS.Config
             {
                 if (_override is null && _shift == 0) return d;
                 int col = d.Line == 1 && d.Column > 0 ? d.Column + _shift : d.Column;
-                string msg = _override is null ? d.Message : d.Message + $" (in override `{_override}')";
+                string msg = _override is null ? d.Message : d.Message + $" (in override `{Q(_override)}')";
                 return new XenDiagnostic(d.Severity, d.Code, msg, d.File, d.Line, col, d.Hint);
             }
 
@@ -193,23 +260,23 @@ namespace XenPS.Config
                             if (IsOp(next, '('))
                             {
                                 Python(k);
-                                return Error("PythonCall", $"Function call `{key}(...)': xl.cfg cannot call functions.",
+                                return Error("PythonCall", $"Function call `{Q(key)}(...)': xl.cfg cannot call functions.",
                                     "Remove the call; write the values it produced as literal key = value lines.", k);
                             }
                             if (key == "import" || key == "from")
                             {
                                 Python(k);
-                                return Error("PythonImport", $"Python `{key}' statement: xl.cfg cannot import modules.",
+                                return Error("PythonImport", $"Python `{Q(key)}' statement: xl.cfg cannot import modules.",
                                     "Remove it and write the values it was used for as literals.", k);
                             }
                             if (PythonKeywords.Contains(key))
                             {
                                 Python(k);
-                                return Error("PythonStatement", $"Python `{key}' statement: xl.cfg has no control flow or code.",
+                                return Error("PythonStatement", $"Python `{Q(key)}' statement: xl.cfg has no control flow or code.",
                                     "Remove it and keep one literal assignment per key (decide the value yourself).", k);
                             }
-                            return Error("SyntaxError", $"Syntax error near `{Near(next)}': expected '=' or '+=' after the key '{key}'.",
-                                $"Write {key} = value.", next);
+                            return Error("SyntaxError", $"Syntax error near `{Near(next)}': expected '=' or '+=' after the key '{Q(key)}'.",
+                                $"Write {Q(key)} = value.", next);
                         }
                         break;
                     case XlTokenKind.Word:
@@ -220,27 +287,27 @@ namespace XenPS.Config
                             if (IsOp(next, '('))
                             {
                                 Python(k);
-                                return Error("PythonCall", $"Function call `{w}(...)': xl.cfg cannot call functions.",
+                                return Error("PythonCall", $"Function call `{Q(w)}(...)': xl.cfg cannot call functions.",
                                     "Remove the call; write the values it produced as literal key = value lines.", k);
                             }
-                            return Error("SyntaxError", $"Syntax error near `{w}': a statement must start with a key.",
+                            return Error("SyntaxError", $"Syntax error near `{Q(w)}': a statement must start with a key.",
                                 "Write key = value, with a lower-case key.", k);
                         }
                         string lower = w.ToLowerInvariant();
                         string conv = lower.Replace('-', '_');
                         if (!string.Equals(lower, w, StringComparison.Ordinal)) Python(k);
                         if (!IsValidKey(conv))
-                            return Error("InvalidKey", $"Invalid key `{w}': xl keys match [a-z][._0-9a-z]* (start with a lower-case letter).",
+                            return Error("InvalidKey", $"Invalid key `{Q(w)}': xl keys match [a-z][._0-9a-z]* (start with a lower-case letter).",
                                 "Rename the key: start it with a lower-case letter and use only a-z, 0-9, '_' and '.'.", k);
                         if (!Legacy)
                         {
                             string why = string.Equals(lower, w, StringComparison.Ordinal)
                                 ? "xl keys use '_', never '-'"
                                 : "xl keys are lower case";
-                            return Error("InvalidKey", $"Invalid key `{w}': {why}.", $"Write {conv} instead of {w}.", k);
+                            return Error("InvalidKey", $"Invalid key `{Q(w)}': {why}.", $"Write {Q(conv)} instead of {Q(w)}.", k);
                         }
-                        Warning("LegacyXmConverted", $"Key `{w}' read as '{conv}' (xl keys are lower case, with '_' not '-').",
-                            $"Write {conv} in the file.", k);
+                        Warning("LegacyXmConverted", $"Key `{Q(w)}' read as '{Q(conv)}' (xl keys are lower case, with '_' not '-').",
+                            $"Write {Q(conv)} in the file.", k);
                         key = conv;
                         break;
                     }
@@ -256,9 +323,9 @@ namespace XenPS.Config
                             "Turn it into # comments.", k);
                     case XlTokenKind.Number:
                         if (assignNext)
-                            return Error("InvalidKey", $"Invalid key `{k.Value}': a key must start with a lower-case letter.",
+                            return Error("InvalidKey", $"Invalid key `{Q(k.Value)}': a key must start with a lower-case letter.",
                                 "Rename the key: start it with a lower-case letter.", k);
-                        return Error("SyntaxError", $"Syntax error near `{k.Value}': a statement must start with a key.",
+                        return Error("SyntaxError", $"Syntax error near `{Q(k.Value)}': a statement must start with a key.",
                             "Write key = value.", k);
                     default:
                         return Error("SyntaxError", $"Syntax error near `{Near(k)}': a statement must start with a key.",
@@ -282,15 +349,15 @@ namespace XenPS.Config
                             _i++;
                     }
                     return Error("MissingValue",
-                        $"Syntax error near `{Near(v)}': '{key} {opText}' has no value; the value must start on the same line as '{opText}'.",
-                        $"Write {key} {opText} \"value\" on one line (only a list may continue on the next lines).", v);
+                        $"Syntax error near `{Near(v)}': '{Q(key)} {opText}' has no value; the value must start on the same line as '{opText}'.",
+                        $"Write {Q(key)} {opText} \"value\" on one line (only a list may continue on the next lines).", v);
                 }
                 object? value = Value(key, inList: false, out bool omit);
                 if (value is null && !omit) return false;
                 XlToken end = _t[_i];
                 if (end.Kind != XlTokenKind.Newline && end.Kind != XlTokenKind.Semicolon && end.Kind != XlTokenKind.Eof)
                 {
-                    return Error("SyntaxError", $"Syntax error near `{Near(end)}': unexpected {Describe(end)} after the value of '{key}'.",
+                    return Error("SyntaxError", $"Syntax error near `{Near(end)}': unexpected {Describe(end)} after the value of '{Q(key)}'.",
                         "A key takes one value: end the statement with a newline or ';'.", end);
                 }
                 if (keyTok.Kind == XlTokenKind.Word) _ctx.NoteKey(keyTok.Value!);
@@ -316,7 +383,19 @@ namespace XenPS.Config
                 switch (t.Kind)
                 {
                     case XlTokenKind.LBracket:
-                        return List(key);
+                        if (_depth >= ConfigLimits.MaxNestingDepth)
+                            return Fail("NestingTooDeep",
+                                $"Lists nested more than {ConfigLimits.MaxNestingDepth} deep in the value of '{Q(key)}': XenPS reads at most {ConfigLimits.MaxNestingDepth} levels.",
+                                "Real configs nest lists at most two deep (vnuma = [ [ ... ], [ ... ] ]); xl 4.17 itself gives up at 4,997 levels with \"memory exhausted\". Look for a generated value gone wrong.", t);
+                        _depth++;
+                        try
+                        {
+                            return List(key);
+                        }
+                        finally
+                        {
+                            _depth--;
+                        }
                     case XlTokenKind.String:
                     case XlTokenKind.Number:
                         _i++;
@@ -344,12 +423,13 @@ namespace XenPS.Config
                 var items = new List<object>(4);
                 while (true)
                 {
+                    _ctx.Cancel.ThrowIfCancellationRequested();
                     XlToken t = _t[_i];
                     if (t.Kind == XlTokenKind.Comma)
-                        return Fail("EmptyListItem", $"Syntax error near `,': empty item in the list of '{key}'.",
+                        return Fail("EmptyListItem", $"Syntax error near `,': empty item in the list of '{Q(key)}'.",
                             "Remove the extra ',': items are separated by one ',' and only one trailing ',' is allowed.", t);
                     if (t.Kind == XlTokenKind.Eof || StartsAssignment(_i))
-                        return Fail("UnterminatedList", $"Unterminated list: the '[' of '{key}' at line {open.Line}, column {open.Column} is never closed.",
+                        return Fail("UnterminatedList", $"Unterminated list: the '[' of '{Q(key)}' at line {open.Line}, column {open.Column} is never closed.",
                             "Add the closing ']'.", open);
                     object? item = Value(key, inList: true, out bool omit);
                     if (item is null)
@@ -377,14 +457,14 @@ namespace XenPS.Config
                         break;
                     }
                     if (t.Kind == XlTokenKind.Eof || StartsAssignment(_i))
-                        return Fail("UnterminatedList", $"Unterminated list: the '[' of '{key}' at line {open.Line}, column {open.Column} is never closed.",
+                        return Fail("UnterminatedList", $"Unterminated list: the '[' of '{Q(key)}' at line {open.Line}, column {open.Column} is never closed.",
                             "Add the closing ']'.", open);
                     if (t.Error >= 0)
                     {
                         TokenError(t);
                         return null;
                     }
-                    return Fail("SyntaxError", $"Syntax error near `{Near(t)}': expected ',' or ']' in the list of '{key}'.",
+                    return Fail("SyntaxError", $"Syntax error near `{Near(t)}': expected ',' or ']' in the list of '{Q(key)}'.",
                         $"Separate items with ',' and close the list opened at line {open.Line}, column {open.Column} with ']'.", t);
                 }
                 return items.ToArray();
@@ -414,8 +494,14 @@ namespace XenPS.Config
                     else if (_t[j].Kind == XlTokenKind.RBracket) depth--;
                 }
                 if (_i > start && StartsAssignment(_i)) return;
+                int steps = 0;
                 while (true)
                 {
+                    if (++steps == 16384)
+                    {
+                        steps = 0;
+                        _ctx.Cancel.ThrowIfCancellationRequested();
+                    }
                     XlToken t = _t[_i];
                     switch (t.Kind)
                     {
@@ -451,8 +537,7 @@ namespace XenPS.Config
                     case XlTokenKind.Newline: return "end of line";
                     case XlTokenKind.Eof: return "end of input";
                 }
-                string s = _text.Substring(t.Start, Math.Min(t.Length, 40));
-                return t.Length > 40 ? s + "..." : s;
+                return ConfigLimits.Excerpt(_text, t.Start, t.Length);
             }
 
             private static string Describe(in XlToken t) => t.Kind switch
@@ -496,7 +581,7 @@ namespace XenPS.Config
 
             private void Warning(string code, string message, string hint, in XlToken at)
             {
-                _ctx.Diagnostics.Add(Locate(new XenDiagnostic(DiagnosticSeverity.Warning, code, message, _file, at.Line, at.Column, hint)));
+                _ctx.Report(Locate(new XenDiagnostic(DiagnosticSeverity.Warning, code, message, _file, at.Line, at.Column, hint)));
             }
 
             private void Add(XenDiagnostic d, int line)
@@ -507,7 +592,7 @@ namespace XenPS.Config
                     _lastErrorLine = line;
                     _errorsAdded++;
                 }
-                _ctx.Diagnostics.Add(d);
+                _ctx.Report(d);
             }
 
             private static string Invariant(long v) => v.ToString(CultureInfo.InvariantCulture);

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Threading;
 
 namespace XenPS.Config
 {
@@ -16,6 +17,8 @@ namespace XenPS.Config
     /// <item>Octal escapes <c>\ooo</c> (1–3 digits, value 1..255): stored as the character they name (C meaning),
     /// with an <c>OctalEscape</c> warning (libxlu 4.17 silently drops them). <c>\0</c> and values above 255 are errors.</item>
     /// <item>A NUL byte anywhere is an error (<c>NulByte</c>): libxlu aborts.</item>
+    /// <item>Lists nest at most <see cref="ConfigLimits.MaxNestingDepth"/> deep (<c>NestingTooDeep</c> at the first '[' too
+    /// many; libxlu's bison stack gives up at 4,997 with "memory exhausted"); recursion is bounded by that depth.</item>
     /// <item><c>+=</c> onto a value that looks like a number concatenates the text as libxlu does and warns
     /// (<c>AppendToNumber</c>): xl refuses it when it reads the number.</item>
     /// <item>Error recovery: after an error the rest of the statement is skipped up to the end of its line (including the
@@ -40,31 +43,62 @@ namespace XenPS.Config
         public const string OverrideSource = "<override>";
 
         /// <summary>Parses xl.cfg text followed by overrides; null when there was any error (diagnostics say why).</summary>
-        public static XenDomainConfig? Parse(string text, string fileName, IReadOnlyList<string> overrides, ConfigReadOptions options, List<XenDiagnostic> diagnostics)
+        public static XenDomainConfig? Parse(string text, string fileName, IReadOnlyList<string> overrides, ConfigReadOptions options, List<XenDiagnostic> diagnostics) =>
+            Parse(text, fileName, overrides, options, diagnostics, CancellationToken.None);
+
+        /// <summary>Parses xl.cfg text followed by overrides, honouring <paramref name="cancellationToken"/>; null when there was any error.</summary>
+        public static XenDomainConfig? Parse(string text, string fileName, IReadOnlyList<string> overrides, ConfigReadOptions options, List<XenDiagnostic> diagnostics,
+            CancellationToken cancellationToken)
+        {
+            var budget = new DiagnosticBudget();
+            var config = Parse(text, fileName, overrides, options, diagnostics, budget, cancellationToken);
+            budget.AddSummary(diagnostics, fileName);
+            return config;
+        }
+
+        internal static XenDomainConfig? Parse(string text, string fileName, IReadOnlyList<string> overrides, ConfigReadOptions options, List<XenDiagnostic> diagnostics,
+            DiagnosticBudget budget, CancellationToken cancellationToken)
         {
             if (text is null) throw new ArgumentNullException(nameof(text));
             if (diagnostics is null) throw new ArgumentNullException(nameof(diagnostics));
             options ??= new ConfigReadOptions();
             overrides ??= Array.Empty<string>();
+            cancellationToken.ThrowIfCancellationRequested();
             var config = new XenDomainConfig();
-            var ctx = new ParseContext(config, options, diagnostics);
-            int before = CountErrors(diagnostics);
+            var ctx = new ParseContext(config, options, diagnostics, budget, cancellationToken);
+            int before = budget.Errors;
             ParseSegment(ctx, text, fileName ?? "<config>", overrideText: null, warnTrailingComment: overrides.Count == 0);
             foreach (string o in overrides) ApplyOverride(ctx, o);
             ctx.Finish();
-            return CountErrors(diagnostics) > before ? null : config;
+            return budget.Errors > before ? null : config;
         }
 
         /// <summary>Applies name=value overrides (xl syntax, several per string separated by ';') onto a config already read.</summary>
-        public static void ApplyOverrides(XenDomainConfig config, IReadOnlyList<string> overrides, ConfigReadOptions options, List<XenDiagnostic> diagnostics)
+        public static void ApplyOverrides(XenDomainConfig config, IReadOnlyList<string> overrides, ConfigReadOptions options, List<XenDiagnostic> diagnostics) =>
+            ApplyOverrides(config, overrides, options, diagnostics, CancellationToken.None);
+
+        /// <summary>Applies name=value overrides onto a config already read, honouring <paramref name="cancellationToken"/>.</summary>
+        public static void ApplyOverrides(XenDomainConfig config, IReadOnlyList<string> overrides, ConfigReadOptions options, List<XenDiagnostic> diagnostics,
+            CancellationToken cancellationToken)
+        {
+            var budget = new DiagnosticBudget();
+            ApplyOverrides(config, overrides, options, diagnostics, budget, cancellationToken);
+            budget.AddSummary(diagnostics, OverrideSource);
+        }
+
+        internal static void ApplyOverrides(XenDomainConfig config, IReadOnlyList<string> overrides, ConfigReadOptions options, List<XenDiagnostic> diagnostics,
+            DiagnosticBudget budget, CancellationToken cancellationToken)
         {
             if (config is null) throw new ArgumentNullException(nameof(config));
             if (diagnostics is null) throw new ArgumentNullException(nameof(diagnostics));
             if (overrides is null) return;
-            var ctx = new ParseContext(config, options ?? new ConfigReadOptions(), diagnostics);
+            var ctx = new ParseContext(config, options ?? new ConfigReadOptions(), diagnostics, budget, cancellationToken);
             foreach (string o in overrides) ApplyOverride(ctx, o);
             ctx.Finish();
         }
+
+        /// <summary>User text as messages quote it (see <see cref="ConfigLimits.Excerpt(string?)"/>).</summary>
+        private static string Q(string? text) => ConfigLimits.Excerpt(text);
 
         private static int CountErrors(List<XenDiagnostic> diagnostics)
         {
@@ -118,9 +152,9 @@ namespace XenPS.Config
                     }
                     int kcol = column + piece.IndexOf(key, StringComparison.Ordinal);
                     var pos = new SourcePosition(OverrideSource, 1, kcol);
-                    ctx.Diagnostics.Add(new XenDiagnostic(DiagnosticSeverity.Information, "OverrideLiteral",
-                        $"Override `{text}': the value of '{key}' is not quoted; XenPS takes everything after the first '=' as the string \"{literal}\" (as xm did; xl would report a syntax error).",
-                        OverrideSource, 1, kcol, $"Quote it for xl: {key}={QuoteForXl(literal!)}."));
+                    ctx.Report(new XenDiagnostic(DiagnosticSeverity.Information, "OverrideLiteral",
+                        $"Override `{Q(text)}': the value of '{Q(key)}' is not quoted; XenPS takes everything after the first '=' as the string \"{Q(literal)}\" (as xm did; xl would report a syntax error).",
+                        OverrideSource, 1, kcol, $"Quote it for xl: {Q(key)}={Q(QuoteForXl(literal!))}."));
                     ctx.Assign(key, literal!, append: false, pos);
                 }
                 return;
@@ -178,15 +212,16 @@ namespace XenPS.Config
             int columnShift = 0)
         {
             var lexWarnings = new List<XenDiagnostic>();
-            var lexer = new XlLexer(text, file, lexWarnings);
+            var lexer = new XlLexer(text, file, lexWarnings, ctx.Cancel);
             lexer.Run();
-            var sink = ctx.Diagnostics;
             var parser = new SegmentParser(ctx, lexer, file, overrideText, columnShift);
-            foreach (var w in lexWarnings) sink.Add(parser.Locate(w));
+            foreach (var w in lexWarnings) ctx.Report(parser.Locate(w));
+            for (int i = 0; i < lexer.DroppedWarnings; i++) ctx.Budget.CountDropped(DiagnosticSeverity.Warning);
             parser.Run();
+            ctx.Flush();
             if (warnTrailingComment && lexer.TrailingCommentLine > 0)
             {
-                sink.Add(new XenDiagnostic(DiagnosticSeverity.Warning, "CommentAtEndOfFile",
+                ctx.Report(new XenDiagnostic(DiagnosticSeverity.Warning, "CommentAtEndOfFile",
                     "The last line is a comment without a newline; xl 4.17 rejects that with a lexical error.",
                     file, lexer.TrailingCommentLine, lexer.TrailingCommentColumn,
                     "End the file with a newline."));

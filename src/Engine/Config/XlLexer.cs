@@ -1,5 +1,6 @@
 using System.Collections.Generic;
 using System.Text;
+using System.Threading;
 
 namespace XenPS.Config
 {
@@ -52,18 +53,23 @@ namespace XenPS.Config
         private readonly string _s;
         private readonly string _file;
         private readonly List<XenDiagnostic> _warnings;
+        private readonly CancellationToken _cancel;
         private int _pos;
         private int _line = 1;
         private int _lineStart;
         private bool _crWarned;
 
-        public XlLexer(string text, string file, List<XenDiagnostic> warnings)
+        public XlLexer(string text, string file, List<XenDiagnostic> warnings, CancellationToken cancellationToken = default)
         {
             _s = text;
             _file = file;
             _warnings = warnings;
+            _cancel = cancellationToken;
             Tokens = new List<XlToken>(text.Length / 6 + 8);
         }
+
+        /// <summary>Warnings not kept in the list because it already held <see cref="ConfigLimits.MaxDiagnostics"/> (counted only).</summary>
+        public int DroppedWarnings { get; private set; }
 
         public List<XlToken> Tokens { get; }
         public List<XenDiagnostic> TokenErrors { get; } = new List<XenDiagnostic>();
@@ -86,8 +92,14 @@ namespace XenPS.Config
                 _pos = 1;
                 _lineStart = 1;
             }
+            int steps = 0;
             while (_pos < n)
             {
+                if (++steps == 16384)
+                {
+                    steps = 0;
+                    _cancel.ThrowIfCancellationRequested();
+                }
                 char c = s[_pos];
                 switch (c)
                 {
@@ -184,7 +196,7 @@ namespace XenPS.Config
                     if (_pos < n && IsWordChar(s[_pos]) && s[_pos] != '-')
                         LexWordFrom(start);
                     else
-                        Add(XlTokenKind.Number, start, _pos - start, s.Substring(start, _pos - start));
+                        Add(XlTokenKind.Number, start, _pos - start, _pos - start == 1 ? Digits[c - '0'] : s.Substring(start, _pos - start));
                 }
                 else if (IsWordChar(c) && c != '-' && c != '.')
                 {
@@ -215,6 +227,9 @@ namespace XenPS.Config
                 _file, _line, _pos - _lineStart + 1,
                 "Convert the file to LF line endings (dos2unix) before handing it to xl."));
         }
+
+        /// <summary>The one-digit numbers (the commonest values: flags, counts), shared instead of one string per token.</summary>
+        private static readonly string[] Digits = { "0", "1", "2", "3", "4", "5", "6", "7", "8", "9" };
 
         internal static bool IsKeyChar(char c) => (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '.';
 
@@ -319,7 +334,7 @@ namespace XenPS.Config
                         else
                         {
                             sb.Append((char)v);
-                            _warnings.Add(new XenDiagnostic(DiagnosticSeverity.Warning, "OctalEscape",
+                            Warn(new XenDiagnostic(DiagnosticSeverity.Warning, "OctalEscape",
                                 $"Octal escape `{esc}' read as U+{v:X4}; xl 4.17 mishandles octal escapes (a libxlu bug drops them, so \"a\\101b\" reads as \"ab\").",
                                 _file, line, escCol, "Write the character itself; XenPS writes it that way when it saves the config."));
                         }
@@ -377,6 +392,12 @@ namespace XenPS.Config
             }
             _pos = stop;
             Tokens.Add(t);
+        }
+
+        private void Warn(XenDiagnostic d)
+        {
+            if (_warnings.Count < ConfigLimits.MaxDiagnostics) _warnings.Add(d);
+            else DroppedWarnings++;
         }
 
         private int NewError(string code, string message, int line, int col, string hint)

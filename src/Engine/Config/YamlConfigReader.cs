@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Text.RegularExpressions;
+using System.Threading;
 using YamlDotNet.Core;
 using YamlDotNet.Core.Events;
 
@@ -32,13 +33,31 @@ namespace XenPS.Config
         };
 
         /// <summary>Reads YAML text; returns null (with at least one error in <paramref name="diagnostics"/>) when it cannot be read.</summary>
-        public static XenDomainConfig? Read(string text, string fileName, List<XenDiagnostic> diagnostics)
+        public static XenDomainConfig? Read(string text, string fileName, List<XenDiagnostic> diagnostics) =>
+            Read(text, fileName, diagnostics, CancellationToken.None);
+
+        /// <summary>Reads YAML text, honouring <paramref name="cancellationToken"/>; null (with an error) when it cannot be read.</summary>
+        /// <remarks>Nesting is bounded by <see cref="ConfigLimits.MaxNestingDepth"/> (YamlTooDeep) and the document, with every
+        /// alias expanded, by <see cref="ConfigLimits.MaxYamlNodes"/> nodes (YamlTooLarge); an alias inside the node it names is
+        /// YamlRecursiveAlias.</remarks>
+        public static XenDomainConfig? Read(string text, string fileName, List<XenDiagnostic> diagnostics, CancellationToken cancellationToken)
+        {
+            var budget = new DiagnosticBudget();
+            var config = Read(text, fileName, diagnostics, budget, cancellationToken);
+            budget.AddSummary(diagnostics, fileName);
+            return config;
+        }
+
+        internal static XenDomainConfig? Read(string text, string fileName, List<XenDiagnostic> diagnostics, DiagnosticBudget budget, CancellationToken cancellationToken)
         {
             if (text is null) throw new ArgumentNullException(nameof(text));
             if (diagnostics is null) throw new ArgumentNullException(nameof(diagnostics));
-            var reader = new Reader(fileName, diagnostics);
+            cancellationToken.ThrowIfCancellationRequested();
+            var reader = new Reader(fileName, diagnostics, budget, cancellationToken);
             return reader.Run(text);
         }
+
+        private static string Q(string? text) => ConfigLimits.Excerpt(text);
 
         // ---- a small node tree with positions, built from parser events ----
 
@@ -48,6 +67,10 @@ namespace XenPS.Config
             public int Line { get; }
             public int Column { get; }
             public abstract string Kind { get; }
+            /// <summary>How many nodes this one stands for, counting what its aliases repeat (1 for a scalar).</summary>
+            public long Size { get; set; } = 1;
+            /// <summary>How many collections nest in it, itself included, aliases expanded (0 for a scalar).</summary>
+            public int Height { get; set; }
         }
 
         internal sealed class YScalar : YNode
@@ -78,17 +101,34 @@ namespace XenPS.Config
             public override string Kind => "a mapping";
         }
 
+        /// <summary>Stops reading at a limit (the error is already reported).</summary>
+        private sealed class LimitException : Exception
+        {
+        }
+
         private sealed class Reader
         {
             private readonly string _file;
             private readonly List<XenDiagnostic> _diagnostics;
+            private readonly DiagnosticBudget _budget;
+            private readonly CancellationToken _cancel;
             private readonly Dictionary<string, YNode> _anchors = new Dictionary<string, YNode>(StringComparer.Ordinal);
+            /// <summary>Anchors whose node is still being read: an alias to one of them would make a cycle.</summary>
+            private readonly HashSet<string> _open = new HashSet<string>(StringComparer.Ordinal);
             private bool _failed;
+            /// <summary>Collections open around the current node, the document's own mapping included.</summary>
+            private int _depth;
+            private long _nodes;
 
-            public Reader(string file, List<XenDiagnostic> diagnostics)
+            /// <summary>The top-level mapping, then <see cref="ConfigLimits.MaxNestingDepth"/> levels of values (as xl.cfg counts lists).</summary>
+            private const int MaxOpen = ConfigLimits.MaxNestingDepth + 1;
+
+            public Reader(string file, List<XenDiagnostic> diagnostics, DiagnosticBudget budget, CancellationToken cancellationToken)
             {
                 _file = file;
                 _diagnostics = diagnostics;
+                _budget = budget;
+                _cancel = cancellationToken;
             }
 
             private void Error(string code, string message, YNode node, string hint) => Error(code, message, node.Line, node.Column, hint);
@@ -96,7 +136,27 @@ namespace XenPS.Config
             private void Error(string code, string message, int line, int column, string hint)
             {
                 _failed = true;
-                _diagnostics.Add(new XenDiagnostic(DiagnosticSeverity.Error, code, message, _file, line, column, hint));
+                _budget.Add(_diagnostics, new XenDiagnostic(DiagnosticSeverity.Error, code, message, _file, line, column, hint));
+            }
+
+            private LimitException Limit(string code, string message, Mark at, string hint)
+            {
+                Error(code, message, (int)at.Line, (int)at.Column, hint);
+                return new LimitException();
+            }
+
+            private void CountNodes(long n, Mark at, string? alias)
+            {
+                _nodes += n;
+                if (_nodes <= ConfigLimits.MaxYamlNodes) return;
+                throw Limit("YamlTooLarge",
+                    alias is null
+                        ? $"The document has more than {ConfigLimits.N(ConfigLimits.MaxYamlNodes)} nodes: XenPS reads at most {ConfigLimits.N(ConfigLimits.MaxYamlNodes)}."
+                        : $"The document has more than {ConfigLimits.N(ConfigLimits.MaxYamlNodes)} nodes once its aliases are expanded: the alias '*{Q(alias)}' here repeats {ConfigLimits.N(n)} nodes.",
+                    at,
+                    alias is null
+                        ? "A domain config has a few dozen settings; check that this is the right file."
+                        : "Aliases that repeat aliases grow exponentially (a \"billion laughs\" document); write the values out, or use fewer levels of aliases.");
             }
 
             public XenDomainConfig? Run(string text)
@@ -118,6 +178,10 @@ namespace XenPS.Config
                             "A domain config is one document: remove the second '---' and what follows, or put it in its own file.");
                         return null;
                     }
+                }
+                catch (LimitException)
+                {
+                    return null;
                 }
                 catch (InvalidOperationException)
                 {
@@ -164,14 +228,14 @@ namespace XenPS.Config
                     if (!XlKey.IsMatch(key))
                     {
                         string lower = key.ToLowerInvariant().Replace('-', '_');
-                        Error("YamlInvalidKey", $"'{key}' is not a valid xl.cfg key.", keyNode,
+                        Error("YamlInvalidKey", $"'{Q(key)}' is not a valid xl.cfg key.", keyNode,
                             "Keys are lower-case letters, digits, '_' and '.', starting with a letter" +
-                            (lower != key && XlKey.IsMatch(lower) ? $" (did you mean '{lower}'?)." : "."));
+                            (lower != key && XlKey.IsMatch(lower) ? $" (did you mean '{Q(lower)}'?)." : "."));
                         continue;
                     }
                     if (seen.TryGetValue(key, out var first))
                     {
-                        Error("YamlDuplicateKey", $"'{key}' is set twice (first at line {first.Line}, column {first.Column}).", keyNode,
+                        Error("YamlDuplicateKey", $"'{Q(key)}' is set twice (first at line {first.Line}, column {first.Column}).", keyNode,
                             "Keep one of them. (xl.cfg would silently use the last one; XenPS refuses to guess in YAML.)");
                         continue;
                     }
@@ -211,6 +275,7 @@ namespace XenPS.Config
 
             private YNode ParseNode(IParser parser)
             {
+                _cancel.ThrowIfCancellationRequested();
                 if (parser.Current != null)
                 {
                     _lastLine = (int)parser.Current.Start.Line;
@@ -218,41 +283,92 @@ namespace XenPS.Config
                 }
                 if (parser.TryConsume<AnchorAlias>(out var alias))
                 {
-                    if (_anchors.TryGetValue(alias.Value.Value, out var target)) return target;
-                    throw new YamlException(alias.Start, alias.End, $"The alias '*{alias.Value.Value}' refers to no anchor defined before it");
+                    string name = alias.Value.Value;
+                    if (_open.Contains(name))
+                        throw Limit("YamlRecursiveAlias", $"The alias '*{Q(name)}' is inside the node its anchor '&{Q(name)}' names: the value would contain itself.",
+                            alias.Start, "Remove the alias, or anchor a different node; a domain config cannot hold a recursive value.");
+                    if (_anchors.TryGetValue(name, out var target))
+                    {
+                        if (_depth + target.Height > MaxOpen)
+                            throw Limit("YamlTooDeep",
+                                $"The alias '*{Q(name)}' nests its {target.Height} levels inside {_depth - 1}: more than the {ConfigLimits.MaxNestingDepth} levels XenPS reads.",
+                                alias.Start, "Real configs nest two or three levels deep; write the value out or nest it less.");
+                        CountNodes(target.Size, alias.Start, name);
+                        return target;
+                    }
+                    throw new YamlException(alias.Start, alias.End, $"The alias '*{Q(name)}' refers to no anchor defined before it");
                 }
                 if (parser.TryConsume<Scalar>(out var scalar))
                 {
+                    CountNodes(1, scalar.Start, null);
                     var node = new YScalar(scalar);
                     Remember(scalar.Anchor, node);
                     return node;
                 }
+                if (parser.Accept<SequenceStart>(out _) || parser.Accept<MappingStart>(out _))
+                {
+                    var start = parser.Current!.Start;
+                    if (_depth >= MaxOpen)
+                        throw Limit("YamlTooDeep", $"Sequences and mappings nest more than {ConfigLimits.MaxNestingDepth} deep here: XenPS reads at most {ConfigLimits.MaxNestingDepth} levels.",
+                            start, "Real configs nest two or three levels deep (a list of disk mappings); look for a generated document gone wrong or an unclosed '['.");
+                    CountNodes(1, start, null);
+                }
                 if (parser.TryConsume<SequenceStart>(out var ss))
                 {
                     var node = new YSequence(ss.Start);
+                    Open(ss.Anchor);
+                    _depth++;
+                    int height = 0;
+                    long size = 1;
+                    while (!parser.TryConsume<SequenceEnd>(out _))
+                    {
+                        var item = ParseNode(parser);
+                        node.Items.Add(item);
+                        height = Math.Max(height, item.Height);
+                        size += item.Size;
+                    }
+                    _depth--;
+                    node.Height = height + 1;
+                    node.Size = size;
                     Remember(ss.Anchor, node);
-                    while (!parser.TryConsume<SequenceEnd>(out _)) node.Items.Add(ParseNode(parser));
                     return node;
                 }
                 if (parser.TryConsume<MappingStart>(out var ms))
                 {
                     var node = new YMapping(ms.Start);
-                    Remember(ms.Anchor, node);
+                    Open(ms.Anchor);
+                    _depth++;
+                    int height = 0;
+                    long size = 1;
                     while (!parser.TryConsume<MappingEnd>(out _))
                     {
                         var k = ParseNode(parser);
                         var v = ParseNode(parser);
                         node.Entries.Add(new KeyValuePair<YNode, YNode>(k, v));
+                        height = Math.Max(height, Math.Max(k.Height, v.Height));
+                        size += k.Size + v.Size;
                     }
+                    _depth--;
+                    node.Height = height + 1;
+                    node.Size = size;
+                    Remember(ms.Anchor, node);
                     return node;
                 }
                 var cur = parser.Current!;
                 throw new YamlException(cur.Start, cur.End, $"Unexpected {cur.GetType().Name}");
             }
 
+            private void Open(AnchorName anchor)
+            {
+                if (!anchor.IsEmpty) _open.Add(anchor.Value);
+            }
+
+            /// <summary>An anchor is usable once its node is complete (an alias inside it is YamlRecursiveAlias).</summary>
             private void Remember(AnchorName anchor, YNode node)
             {
-                if (!anchor.IsEmpty) _anchors[anchor.Value] = node;
+                if (anchor.IsEmpty) return;
+                _open.Remove(anchor.Value);
+                _anchors[anchor.Value] = node;
             }
 
             /// <summary>A scalar as the string xl would hold, or null (after an error) for a YAML null.</summary>
@@ -262,8 +378,8 @@ namespace XenPS.Config
                 bool plain = s.Style == ScalarStyle.Plain && tag == null;
                 if (tag == "tag:yaml.org,2002:null" || (plain && (s.Value.Length == 0 || s.Value == "~" || s.Value == "null" || s.Value == "Null" || s.Value == "NULL")))
                 {
-                    Error("YamlNullValue", $"'{key}' has no value (YAML null).", s,
-                        $"Give it a value, quote an empty string as {key}: '' , or remove the line.");
+                    Error("YamlNullValue", $"'{Q(key)}' has no value (YAML null).", s,
+                        $"Give it a value, quote an empty string as {Q(key)}: '' , or remove the line.");
                     return null;
                 }
                 if (plain || tag == "tag:yaml.org,2002:bool")
@@ -296,10 +412,10 @@ namespace XenPS.Config
                         }
                         return items.ToArray();
                     default:
-                        Error("YamlWrongNodeType", $"'{key}' {(topLevel ? "is" : "has an item that is")} a mapping; xl.cfg values are strings, numbers or lists.", node,
+                        Error("YamlWrongNodeType", $"'{Q(key)}' {(topLevel ? "is" : "has an item that is")} a mapping; xl.cfg values are strings, numbers or lists.", node,
                             key == "disk" || key == "vif"
                                 ? "Write the item as an xl spec string, or as a mapping directly under the list."
-                                : $"Write {key} as a value ('{key}: value') or a list ('{key}: [a, b]'); only disk and vif items may be mappings.");
+                                : $"Write {Q(key)} as a value ('{Q(key)}: value') or a list ('{Q(key)}: [a, b]'); only disk and vif items may be mappings.");
                         return null;
                 }
             }
@@ -345,7 +461,7 @@ namespace XenPS.Config
                         {
                             if (!(e.Key is YScalar k))
                             {
-                                Error("YamlWrongNodeType", $"A key in a {key} item is {e.Key.Kind}.", e.Key, "Write the key as a plain word such as 'vdev'.");
+                                Error("YamlWrongNodeType", $"A key in a {Q(key)} item is {e.Key.Kind}.", e.Key, "Write the key as a plain word such as 'vdev'.");
                                 ok = false;
                                 continue;
                             }
@@ -355,14 +471,14 @@ namespace XenPS.Config
                             if (!known)
                             {
                                 string? near = KnownKeys.Suggest(name, allowed);
-                                Error("YamlUnknownItemKey", $"'{name}' is not a {key} setting.", k,
-                                    (near != null ? $"Did you mean '{near}'? " : "") + $"A {key} item takes: {string.Join(", ", allowed)}.");
+                                Error("YamlUnknownItemKey", $"'{Q(name)}' is not a {Q(key)} setting.", k,
+                                    (near != null ? $"Did you mean '{near}'? " : "") + $"A {Q(key)} item takes: {string.Join(", ", allowed)}.");
                                 ok = false;
                                 continue;
                             }
                             if (!seen.Add(name))
                             {
-                                Error("YamlDuplicateKey", $"'{name}' is set twice in this {key} item.", k, "Keep one of them.");
+                                Error("YamlDuplicateKey", $"'{Q(name)}' is set twice in this {Q(key)} item.", k, "Keep one of them.");
                                 ok = false;
                                 continue;
                             }
@@ -372,7 +488,7 @@ namespace XenPS.Config
                             {
                                 if (value != "1" && value != "0")
                                 {
-                                    Error(code, $"The disk setting '{name}' is '{value}', not true or false.", e.Value, $"Write '{name}: true' or '{name}: false'.");
+                                    Error(code, $"The disk setting '{Q(name)}' is '{Q(value)}', not true or false.", e.Value, $"Write '{Q(name)}: true' or '{Q(name)}: false'.");
                                     ok = false;
                                     continue;
                                 }
@@ -397,7 +513,7 @@ namespace XenPS.Config
                             : VifSpec.ComposeSpec(parts, out spec);
                         if (composeError != null)
                         {
-                            Error(code, $"This {key} item cannot be written as an xl spec: {composeError}.", m,
+                            Error(code, $"This {Q(key)} item cannot be written as an xl spec: {composeError}.", m,
                                 key == "disk" ? "Only target may contain a comma." : "A vif value cannot contain a comma.");
                             return null;
                         }
@@ -417,7 +533,7 @@ namespace XenPS.Config
                         }
                         return vif!.ToSpecString();
                     default:
-                        Error("YamlWrongNodeType", $"A {key} item is {node.Kind}; it must be an xl spec string or a mapping.", node,
+                        Error("YamlWrongNodeType", $"A {Q(key)} item is {node.Kind}; it must be an xl spec string or a mapping.", node,
                             key == "disk" ? "e.g. '- format=raw, vdev=xvda, access=rw, target=/dev/vg/web1' or '- { vdev: xvda, target: /dev/vg/web1 }'."
                                           : "e.g. '- bridge=xenbr0' or '- { bridge: xenbr0, mac: 00:16:3e:00:00:01 }'.");
                         return null;
@@ -438,8 +554,8 @@ namespace XenPS.Config
                     }
                     return string.Join(" ", parts);
                 }
-                Error("YamlWrongNodeType", $"The {key} setting '{name}' is {node.Kind}; it must be a single value.", node,
-                    key == "vif" && name == "ip" ? "Write ip as one address, a space-separated string, or a list of addresses." : $"Write '{name}: value'.");
+                Error("YamlWrongNodeType", $"The {Q(key)} setting '{Q(name)}' is {node.Kind}; it must be a single value.", node,
+                    key == "vif" && name == "ip" ? "Write ip as one address, a space-separated string, or a list of addresses." : $"Write '{Q(name)}: value'.");
                 return null;
             }
 

@@ -21,11 +21,25 @@ namespace XenPS
         {
             Severity = severity;
             Code = code ?? throw new ArgumentNullException(nameof(code));
-            Message = message ?? throw new ArgumentNullException(nameof(message));
+            Message = Bound(message ?? throw new ArgumentNullException(nameof(message)));
             File = file;
             Line = line;
             Column = column;
-            Hint = hint;
+            Hint = hint is null ? null : Bound(hint);
+        }
+
+        /// <summary>
+        /// Longest <see cref="Message"/> or <see cref="Hint"/> kept (a safety net: the readers quote user text as short
+        /// excerpts, so a real diagnostic is far shorter; longer text is cut and ends in "…").
+        /// </summary>
+        public const int MaxTextLength = 1000;
+
+        private static string Bound(string text)
+        {
+            if (text.Length <= MaxTextLength) return text;
+            int cut = MaxTextLength - 1;
+            if (char.IsHighSurrogate(text[cut - 1])) cut--;
+            return text.Substring(0, cut) + "…";
         }
 
         public DiagnosticSeverity Severity { get; }

@@ -29,7 +29,7 @@ namespace XenPS.Tests.Conformance
 
         /// <summary>The capability interfaces this suite has tests for (a new one must get tests here first).</summary>
         public static readonly Type[] KnownCapabilities =
-            { typeof(IXenHostFacts), typeof(IXenPowerControl), typeof(IXenConsoleAccess), typeof(IXenTerminalConsole) };
+            { typeof(IXenHostFacts), typeof(IXenPowerControl), typeof(IXenConsoleAccess), typeof(IXenTerminalConsole), typeof(IXenBackendNotes) };
 
         private static readonly TimeSpan Step = TimeSpan.FromSeconds(1);
         private const int MaxSteps = 120; // host seconds any lifecycle change may take here
@@ -525,6 +525,19 @@ namespace XenPS.Tests.Conformance
         /// A capability added to the engine (an interface an engine backend implements besides the core) must be added
         /// to <see cref="KnownCapabilities"/> with its tests here, so every backend is held to it.
         /// </summary>
+        /// <summary>Notes (what a backend did on its own) are each handed out once, and an ordinary session makes none that warn.</summary>
+        [Fact]
+        public virtual void BackendNotesAreTakenOnceAndOrdinaryWorkWarnsOfNothing()
+        {
+            if (Backend is not IXenBackendNotes notes) return; // the capability test holds the backend to its declaration
+            var d = CreateGuest();
+            Backend.ListDomains(CancellationToken.None);
+            var first = notes.TakeNotes();
+            Assert.DoesNotContain(first, n => n.IsWarning);
+            Assert.Empty(notes.TakeNotes());
+            Assert.NotNull(d);
+        }
+
         [Fact]
         public virtual void TheSuiteCoversEveryCapabilityOfTheEngine()
         {

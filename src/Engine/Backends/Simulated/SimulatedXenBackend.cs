@@ -523,8 +523,9 @@ namespace XenPS.Backends.Simulated
             if (SimDomain.FindInvalidText(config) is string badText)
                 Err(badText, "InvalidText", $"{badText}: the setting holds text that is not valid Unicode (an unpaired UTF-16 surrogate), which the simulated host cannot store.");
             string? name = config.Name;
-            if (string.IsNullOrEmpty(name)) Err("name", "NameRequired", "Domain name must be specified.");
-            else if (IsAllDigits(name!)) Err("name", "NameInvalid", $"Domain name '{name}' is all digits: xl would take it for a domid.");
+            var nameFindings = new List<XenDiagnostic>();
+            Config.ConfigValidator.ValidateName(config, nameFindings); // the one set of name rules and codes
+            foreach (var d in nameFindings) if (d.Severity == DiagnosticSeverity.Error) diags.Add(d);
 
             long? Num(string key, long dflt, long min)
             {

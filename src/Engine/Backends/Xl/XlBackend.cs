@@ -93,9 +93,11 @@ namespace XenPS.Backends.Xl
         public XenDomain CreateDomain(XenDomainConfig config, CreateDomainOptions options, CancellationToken cancellationToken)
         {
             if (config == null) throw new ArgumentNullException(nameof(config));
-            string? name = config.Name;
-            if (string.IsNullOrEmpty(name))
-                throw new XenConfigException(new[] { new XenDiagnostic(DiagnosticSeverity.Error, "MissingName", "Domain name must be specified.", config.SourcePath, 0, 0, "Add name = \"...\".") });
+            var nameFindings = new List<XenDiagnostic>();
+            ConfigValidator.ValidateName(config, nameFindings); // the one set of name rules and codes (the name makes a log path)
+            if (nameFindings.Any(d => d.Severity == DiagnosticSeverity.Error))
+                throw new XenConfigException(nameFindings.Where(d => d.Severity == DiagnosticSeverity.Error));
+            string name = config.Name!;
             if (IsDomain0(name))
                 throw new XenInvalidOperationException("Domain-0 exists already and cannot be created.", XenErrorReason.Domain0Refused);
             string text = XlConfigWriter.Write(config);
