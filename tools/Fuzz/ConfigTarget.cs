@@ -38,7 +38,7 @@ namespace XenPS.Fuzz
         public List<byte[]> LoadSeeds(Options options, string scratch)
         {
             var seeds = new List<byte[]>();
-            foreach (string dir in new[] { Path.Combine(options.Corpus, Name), Path.Combine(options.Corpus, "regressions", Name), options.QueueDir(Name) })
+            foreach (string dir in new[] { Path.Combine(options.Corpus, Name), Path.Combine(options.Corpus, "regressions", Name) })
                 foreach (string f in Targets.Files(dir))
                     seeds.Add(File.ReadAllBytes(f));
             if (seeds.Count == 0) seeds.Add(Encoding.UTF8.GetBytes(_grammar == Grammar.Xl ? "name = \"a\"\nmemory = 128\n" : "name: a\nmemory: 128\n"));

@@ -22,7 +22,7 @@ namespace XenPS.Fuzz
         public long HeapLimitMiB = 2048;
         /// <summary>Stack of the thread that runs the readers: 1 MiB, the smallest default a host (Windows) gives.</summary>
         public int StackKiB = 1024;
-        public int MaxLen = 1 << 20;
+        public int MaxLen = 256 << 10;
         public ulong Seed;
         public string? Input;
         public string? Scratch;

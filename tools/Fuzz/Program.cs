@@ -20,7 +20,7 @@ namespace XenPS.Fuzz
             {
                 Console.Error.WriteLine(e.Message);
                 Console.Error.WriteLine("usage: XenPS.Fuzz run [--target xl,yaml,sim] [--seconds N] [--execs N] [--corpus DIR] [--out DIR]\n" +
-                    "                  [--time-budget-ms 2000] [--alloc-budget-mb 256] [--heap-limit-mb 2048] [--stack-kb 1024] [--max-len 1048576] [--seed N]\n" +
+                    "                  [--time-budget-ms 2000] [--alloc-budget-mb 256] [--heap-limit-mb 2048] [--stack-kb 1024] [--max-len 262144] [--seed N]\n" +
                     "       XenPS.Fuzz repro --target T --input FILE|FOLDER");
                 return 2;
             }

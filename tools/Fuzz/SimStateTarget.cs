@@ -27,15 +27,20 @@ namespace XenPS.Fuzz
             "0", "-1", "1", "2147483647", "2147483648", "-2147483649", "9223372036854775807", "9223372036854775808", "1e308", "1e999",
             "-1e999", "0.5", "-0", "1.0", "NaN", "null", "true", "false", "\"\"", "\"x\"", "\"-1\"", "[]", "{}", "[1]", "{\"a\":1}", "\"\\u0000\"",
             "\"\\ud800\"", "\"Domain-0\"", "\"00000000-0000-0000-0000-000000000000\"", "253402300800000", "-62135596800001",
+            "-1e308", "1e18", "-9e18", "-0.001", "4.9e-324", "\"rename-restart\"", "\"restart\"", "\"preserve\"", "\"destroy\"",
+            "\"coredump-restart\"", "\"soft-reset\"", "\"1\"", "\"0\"",
         };
 
         public string Name => "sim";
+        private const string SeedRecipe = "r2";
 
         public List<byte[]> LoadSeeds(Options options, string scratch)
         {
             _execFolder = Path.Combine(scratch, "exec");
             var seeds = new List<byte[]>();
-            string cache = Path.Combine(options.WorkDir(Name), "seeds");
+            // regenerated whenever the engine changes (its module version id) or the seed recipe does
+            string engine = typeof(XenBackendFactory).Assembly.ManifestModule.ModuleVersionId.ToString("N").Substring(0, 12);
+            string cache = Path.Combine(options.WorkDir(Name), "seeds-" + engine + "-" + SeedRecipe);
             if (!Directory.Exists(cache) || Directory.GetFiles(cache).Length == 0)
             {
                 string tmp = cache + ".tmp";
@@ -52,7 +57,6 @@ namespace XenPS.Fuzz
                 if (Directory.Exists(dir))
                     foreach (string d in Directory.GetDirectories(dir).OrderBy(x => x, StringComparer.Ordinal))
                         seeds.Add(Bundle.FromFolder(d));
-            foreach (string f in Targets.Files(options.QueueDir(Name))) seeds.Add(File.ReadAllBytes(f));
             return seeds;
         }
 
@@ -79,6 +83,9 @@ namespace XenPS.Fuzz
                 b.CreateDomain(Cfg("pvh1", "type = \"pvh\"\nkernel = \"/boot/vmlinuz\"\nsim.boot_seconds = 0\nsim.shutdown_seconds = 0\non_poweroff = \"preserve\"\n"), new CreateDomainOptions(), ct);
                 b.CreateDomain(Cfg("crashy", "type = \"pvh\"\nkernel = \"/k\"\nsim.boot_seconds = 0\nsim.crash_after_seconds = 0\non_crash = \"preserve\"\n"), new CreateDomainOptions(), ct);
                 b.CreateDomain(Cfg("gone", "type = \"pv\"\nkernel = \"/k\"\n"), new CreateDomainOptions(), ct);
+                // running domains whose crash (in an hour) restarts them, or keeps them renamed
+                b.CreateDomain(Cfg("renamer", "type = \"pvh\"\nkernel = \"/k\"\nsim.crash_after_seconds = 3600\non_crash = \"rename-restart\"\n"), new CreateDomainOptions(), ct);
+                b.CreateDomain(Cfg("looper", "type = \"pv\"\nkernel = \"/k\"\nsim.crash_after_seconds = 3600\non_crash = \"restart\"\non_reboot = \"rename-restart\"\n"), new CreateDomainOptions(), ct);
                 try { b.CreateDomain(Cfg("huge", "type = \"pv\"\nkernel = \"/k\"\nmemory = 99999999\nmaxmem = 99999999\n"), new CreateDomainOptions(), ct); }
                 catch (XenPSException) { } // a failed create consumes a domid: a "next" line
                 b.ShutdownDomain("pvh1", false, ct);

@@ -24,6 +24,8 @@ namespace XenPS.Fuzz
             public double Seconds;
             /// <summary>Seconds the workers spent running inputs (no process start, JIT or seed generation).</summary>
             public double Busy;
+            /// <summary>CPU seconds of the workers over <see cref="Busy"/> (the machine may be shared).</summary>
+            public double Cpu;
             public long BusyExecs;
             public int Restarts;
             public readonly Dictionary<string, int> Findings = new Dictionary<string, int>(StringComparer.Ordinal);
@@ -62,7 +64,8 @@ namespace XenPS.Fuzz
                 Console.WriteLine($"  {t.Target,-5} {t.Execs,14:N0} executions in {t.Seconds,7:0} s ({t.Execs / Math.Max(t.Seconds, 0.001),9:N0}/s), " +
                     $"{t.Restarts} worker restart(s), {t.Findings.Count} distinct finding(s), {hits} hit(s){(t.Error != null ? "; " + t.Error : "")}");
                 if (t.Busy > 0)
-                    Console.WriteLine($"        steady rate inside a worker: {t.BusyExecs / t.Busy:N0}/s ({t.BusyExecs:N0} executions in {t.Busy:0} s between worker starts)");
+                    Console.WriteLine($"        steady rate inside a worker: {t.BusyExecs / t.Busy:N0}/s ({t.BusyExecs:N0} executions in {t.Busy:0} s between worker starts), " +
+                        $"{t.BusyExecs / Math.Max(t.Cpu, 0.001):N0} per CPU second ({t.Cpu:0} CPU s)");
                 foreach (var kv in t.Findings.OrderBy(k => t.FirstAt[k.Key]))
                     Console.WriteLine($"        {kv.Key}: {kv.Value} hit(s), first after {t.FirstAt[kv.Key]:0.0} s / {t.FirstExec[kv.Key]:N0} executions -> {t.FirstPath[kv.Key]}");
             }
@@ -104,8 +107,8 @@ namespace XenPS.Fuzz
                 var stderr = new StringBuilder();
                 p.ErrorDataReceived += (_, e) => { if (e.Data != null) lock (stderr) if (stderr.Length < 64 << 10) stderr.AppendLine(e.Data); };
                 long baseExecs = tally.Execs, workerExecs = 0;
-                (long execs, long ms)? firstStat = null;
-                double workerBusy = 0;
+                (long execs, long ms, long cpu)? firstStat = null;
+                double workerBusy = 0, workerCpu = 0;
                 long workerBusyExecs = 0;
                 long lastBeat = Environment.TickCount64;
                 var lines = new System.Collections.Concurrent.BlockingCollection<string>();
@@ -124,17 +127,22 @@ namespace XenPS.Fuzz
                             var f = line.Split(' ');
                             workerExecs = long.Parse(f[1], CultureInfo.InvariantCulture);
                             tally.Execs = baseExecs + workerExecs;
-                            if (f.Length > 5)
+                            if (f.Length > 6)
                             {
-                                long ms = long.Parse(f[5], CultureInfo.InvariantCulture);
-                                if (firstStat is null) firstStat = (workerExecs, ms);
-                                else { workerBusy = (ms - firstStat.Value.ms) / 1000.0; workerBusyExecs = workerExecs - firstStat.Value.execs; }
+                                long ms = long.Parse(f[5], CultureInfo.InvariantCulture), cpu = long.Parse(f[6], CultureInfo.InvariantCulture);
+                                if (firstStat is null) firstStat = (workerExecs, ms, cpu);
+                                else
+                                {
+                                    workerBusy = (ms - firstStat.Value.ms) / 1000.0;
+                                    workerCpu = (cpu - firstStat.Value.cpu) / 1000.0;
+                                    workerBusyExecs = workerExecs - firstStat.Value.execs;
+                                }
                             }
                         }
                         else if (line.StartsWith("finding ", StringComparison.Ordinal))
                         {
-                            var f = line.Split(' ', 4);
-                            Note(tally, f[1] + "-" + f[2], f[3], sw.Elapsed.TotalSeconds, tally.Execs);
+                            var f = line.Split(' ', 5);
+                            Note(tally, f[1] + "-" + f[2], f[4], sw.Elapsed.TotalSeconds, baseExecs + long.Parse(f[3], CultureInfo.InvariantCulture));
                         }
                         else if (line.StartsWith("times ", StringComparison.Ordinal))
                             Console.WriteLine($"[{target.Name}] worker execution {line}");
@@ -157,6 +165,7 @@ namespace XenPS.Fuzz
                 }
                 p.WaitForExit();
                 tally.Busy += workerBusy;
+                tally.Cpu += workerCpu;
                 tally.BusyExecs += workerBusyExecs;
                 int code = p.ExitCode;
                 string err;
@@ -253,7 +262,7 @@ namespace XenPS.Fuzz
                         weight[m] = weight.GetValueOrDefault(m) + mult;
                     }
                 }
-                string top = weight.Count > 0 ? weight.OrderByDescending(kv => kv.Value).First().Key : "unknown";
+                string top = weight.Count > 0 ? weight.OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key, StringComparer.Ordinal).First().Key : "unknown";
                 return ("stackoverflow", top);
             }
             return ("crash", $"exit{code}-{engine.FirstOrDefault() ?? "noframe"}");

@@ -14,7 +14,7 @@ namespace XenPS.Fuzz
     /// the budget the parent gave it). Before each execution the input goes into <see cref="CurrentInput"/>; a
     /// watchdog thread kills the process when one execution outlives the time budget or allocates past the
     /// allocation budget, leaving the reason there for the parent. Exceptions that escape are saved here.
-    /// Prints "stat EXECS CORPUS FINDINGS" every second, and "finding KIND SIG PATH" per finding.
+    /// Prints "stat EXECS CORPUS FINDINGS MEANLEN WALLMS CPUMS" every second, and "finding KIND SIG EXEC PATH" per finding.
     /// </summary>
     internal sealed class Worker
     {
@@ -53,6 +53,10 @@ namespace XenPS.Fuzz
             return code;
         }
 
+        // held by the fuzz thread only to start and end an execution, and by the watchdog while it judges one and kills
+        // the process: the fuzz thread cannot move on to the next input in between (which would blame the wrong input)
+        private readonly object _gate = new object();
+
         private void Watchdog()
         {
             long budget = _o.AllocBudgetMiB << 20;
@@ -60,14 +64,17 @@ namespace XenPS.Fuzz
             {
                 Thread.Sleep(5);
                 if (_current.Status != CurrentInput.Running) continue;
-                long elapsed = Environment.TickCount64 - _current.StartTick;
-                long alloc = GC.GetTotalAllocatedBytes(false) - Volatile.Read(ref _allocStart);
-                int why = alloc > budget ? CurrentInput.OverAllocation : elapsed > _o.TimeBudgetMs ? CurrentInput.OverTime : 0;
-                if (why == 0) continue;
-                if (_current.Status != CurrentInput.Running) continue; // it just finished
-                _current.Mark(why, why == CurrentInput.OverAllocation ? alloc : elapsed);
-                Console.Out.Flush();
-                Process.GetCurrentProcess().Kill();
+                lock (_gate)
+                {
+                    if (_current.Status != CurrentInput.Running) continue; // it just finished
+                    long elapsed = Environment.TickCount64 - _current.StartTick;
+                    long alloc = GC.GetTotalAllocatedBytes(false) - Volatile.Read(ref _allocStart);
+                    int why = alloc > budget ? CurrentInput.OverAllocation : elapsed > _o.TimeBudgetMs ? CurrentInput.OverTime : 0;
+                    if (why == 0) continue;
+                    _current.Mark(why, why == CurrentInput.OverAllocation ? alloc : elapsed);
+                    Console.Out.Flush();
+                    Process.GetCurrentProcess().Kill();
+                }
             }
         }
 
@@ -85,6 +92,9 @@ namespace XenPS.Fuzz
                 if (_skip.Contains(Targets.Hash(s))) { skipped++; continue; }
                 Exec(s, addAlways: true);
             }
+            // inputs kept by earlier workers join the corpus without a run each (a restart stays quick)
+            foreach (string f in Targets.Files(_o.QueueDir(_target.Name)))
+                if (_corpus.Count < CorpusCap) _corpus.Add(File.ReadAllBytes(f));
             Console.WriteLine($"seeds {seeds.Count} skipped {skipped} corpus {_corpus.Count} features {_features.Count}");
             if (_corpus.Count == 0) _corpus.Add(Array.Empty<byte>());
             double limitMs = _o.Seconds > 0 ? _o.Seconds * 1000 : double.MaxValue;
@@ -113,16 +123,26 @@ namespace XenPS.Fuzz
 
         private long _bytes;
         private readonly Stopwatch _clock = Stopwatch.StartNew();
-        private void Stat() => Console.WriteLine($"stat {_execs} {_corpus.Count} {_findings.Unique} {_bytes / Math.Max(1, _execs)} {_clock.ElapsedMilliseconds}");
+        private readonly Process _self = Process.GetCurrentProcess();
+
+        // executions, corpus size, distinct findings, mean input bytes, wall ms, CPU ms of this process
+        private void Stat()
+        {
+            _self.Refresh();
+            Console.WriteLine($"stat {_execs} {_corpus.Count} {_findings.Unique} {_bytes / Math.Max(1, _execs)} {_clock.ElapsedMilliseconds} {(long)_self.TotalProcessorTime.TotalMilliseconds}");
+        }
 
         private void Exec(byte[] input, bool addAlways)
         {
             _seen.Clear();
             _execs++;
             _bytes += input.Length;
-            _current.Begin(input, _execs);
+            lock (_gate)
+            {
+                Volatile.Write(ref _allocStart, GC.GetTotalAllocatedBytes(false));
+                _current.Begin(input, _execs);
+            }
             long a0 = GC.GetAllocatedBytesForCurrentThread();
-            Volatile.Write(ref _allocStart, GC.GetTotalAllocatedBytes(false));
             long t0 = Stopwatch.GetTimestamp();
             Exception? escaped = null;
             try
@@ -138,7 +158,7 @@ namespace XenPS.Fuzz
             _histN[bucket]++;
             _histMs[bucket] += ms;
             long alloc = GC.GetAllocatedBytesForCurrentThread() - a0;
-            _current.End();
+            lock (_gate) _current.End();
 
             if (escaped is OutOfMemoryException)
                 Report("alloc", escaped.GetType().Name, $"{escaped.GetType().FullName} after {alloc / 1048576.0:0.0} MiB\n{escaped}", input);
@@ -179,7 +199,7 @@ namespace XenPS.Fuzz
         private void Report(string kind, string sig, string detail, byte[] input)
         {
             string? path = _findings.Add(kind, sig, detail, input);
-            Console.WriteLine($"finding {kind} {sig} {path ?? "-"}");
+            Console.WriteLine($"finding {kind} {sig} {_execs} {path ?? "-"}");
         }
     }
 
