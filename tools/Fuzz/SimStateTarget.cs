@@ -154,9 +154,9 @@ namespace XenPS.Fuzz
             string text = Encoding.UTF8.GetString(data);
             string mutated;
             if (op < 50) mutated = JsonValueOp(rng, text);
-            else if (op < 70) mutated = JsonLineOp(rng, text);
+            else if (op < 70) mutated = JsonLineOp(rng, text, maxLen);
             else if (op < 82) mutated = DeletePair(rng, text);
-            else mutated = _text.Mutate(rng, text, corpus, Math.Min(maxLen, 256 << 10));
+            else mutated = _text.Mutate(rng, text, corpus, Math.Min(maxLen, 256 << 10), 2); // the file-level rounds stack already
             byte[] bytes = Encoding.UTF8.GetBytes(mutated);
             if (bytes.Length > 0 && rng.Chance(10))
             {
@@ -199,7 +199,7 @@ namespace XenPS.Fuzz
         }
 
         /// <summary>Journal line operations: duplicate, drop, swap, repeat a line.</summary>
-        private static string JsonLineOp(Rng rng, string s)
+        private static string JsonLineOp(Rng rng, string s, int maxLen)
         {
             var lines = s.Split('\n').ToList();
             int a = rng.Next(lines.Count), b = rng.Next(lines.Count);
@@ -208,7 +208,13 @@ namespace XenPS.Fuzz
                 case 0: lines.Insert(b, lines[a]); break;
                 case 1: lines.RemoveAt(a); break;
                 case 2: (lines[a], lines[b]) = (lines[b], lines[a]); break;
-                case 3: { int n = rng.HeavyCount(4096); for (int k = 0; k < n; k++) lines.Insert(b, lines[a]); break; }
+                case 3:
+                {
+                    // a run of one line, within the size limit (a huge line repeated must not exhaust the heap)
+                    int n = Math.Min(rng.HeavyCount(4096), maxLen / (lines[a].Length + 1));
+                    lines.InsertRange(b, Enumerable.Repeat(lines[a], n));
+                    break;
+                }
                 case 4: lines[a] = lines[a].Length > 1 ? lines[a].Substring(0, rng.Next(lines[a].Length)) : lines[a]; break;
             }
             return string.Join('\n', lines);

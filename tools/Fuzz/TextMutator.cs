@@ -67,16 +67,22 @@ namespace XenPS.Fuzz
             _tokens = t.ToArray();
         }
 
-        public string Mutate(Rng rng, string s, IReadOnlyList<byte[]> corpus, int maxLen)
+        /// <summary>2^0 .. 2^(maxLog2Rounds - 1) stacked mutations.</summary>
+        public string Mutate(Rng rng, string s, IReadOnlyList<byte[]> corpus, int maxLen, int maxLog2Rounds = 5)
         {
-            var sb = new StringBuilder(s, Math.Max(16, s.Length + 64));
-            int rounds = 1 << rng.Next(0, 5);
+            int rounds = 1 << rng.Next(0, maxLog2Rounds);
             for (int i = 0; i < rounds; i++)
             {
-                One(rng, sb, corpus, maxLen);
+                // a fresh builder per mutation: one chunk, so indexing it is O(1) (a builder grown by inserts is a
+                // chain of chunks and sb[i] walks the chain)
+                var sb = new StringBuilder(s, s.Length + 256);
+                long t0 = Profile ? System.Diagnostics.Stopwatch.GetTimestamp() : 0;
+                int op = One(rng, sb, corpus, maxLen);
+                if (Profile) { OpTicks[op] += System.Diagnostics.Stopwatch.GetTimestamp() - t0; OpCount[op]++; }
                 if (sb.Length > maxLen) sb.Length = maxLen;
+                s = sb.ToString();
             }
-            return sb.ToString();
+            return s;
         }
 
         private int Pos(Rng rng, StringBuilder sb)
@@ -103,10 +109,15 @@ namespace XenPS.Fuzz
             return (start, Math.Max(0, len));
         }
 
-        private void One(Rng rng, StringBuilder sb, IReadOnlyList<byte[]> corpus, int maxLen)
+        /// <summary>XENPS_FUZZ_PROFILE=1: time spent per mutation kind (printed by the worker at its end).</summary>
+        public static readonly bool Profile = Environment.GetEnvironmentVariable("XENPS_FUZZ_PROFILE") == "1";
+        public static readonly long[] OpTicks = new long[17], OpCount = new long[17];
+
+        private int One(Rng rng, StringBuilder sb, IReadOnlyList<byte[]> corpus, int maxLen)
         {
             int room = Math.Max(0, maxLen - sb.Length);
-            switch (rng.Next(_yaml ? 17 : 15))
+            int op = rng.Next(_yaml ? 17 : 15);
+            switch (op)
             {
                 case 0: // insert a token
                 case 1:
@@ -214,6 +225,7 @@ namespace XenPS.Fuzz
                     break;
                 }
             }
+            return op;
         }
 
         private static string Repeat(string s, int n)

@@ -116,6 +116,8 @@ namespace XenPS.Fuzz
             string[] names = { "<0.1ms", "<1ms", "<10ms", "<100ms", ">=100ms" };
             Console.WriteLine("times " + string.Join(", ", names.Select((n, i) => $"{n}: {_histN[i]} runs {_histMs[i] / 1000:0.0} s")) +
                 $"; mutating {(double)_mutateTicks / Stopwatch.Frequency:0.0} s; GC {GC.GetTotalPauseDuration().TotalSeconds:0.0} s");
+            if (TextMutator.Profile)
+                Console.WriteLine("text mutations " + string.Join(" ", TextMutator.OpCount.Select((n, i) => $"{i}:{n}/{TextMutator.OpTicks[i] * 1000.0 / Stopwatch.Frequency:0}ms")));
             Console.WriteLine("done");
             try { Directory.Delete(scratch, true); } catch (IOException) { }
             return 0;
