@@ -157,7 +157,7 @@ namespace XenPS.Fuzz
                             $"{tally.Findings.Count} distinct finding(s), {tally.Restarts} restart(s)");
                     }
                     // a worker whose watchdog could not act (stuck in the runtime): silent far past the time budget
-                    if (!killedBySupervisor && Environment.TickCount64 - lastBeat > o.TimeBudgetMs + 30000)
+                    if (!killedBySupervisor && Environment.TickCount64 - lastBeat > o.TimeBudgetMs + 60000)
                     {
                         killedBySupervisor = true;
                         try { p.Kill(true); } catch (InvalidOperationException) { }
