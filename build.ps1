@@ -14,6 +14,9 @@
       Demo     Build, then run the seed's xm session on an embedded simulated host (examples/demo.ps1)
       Bench    Build, then the benchmarks (config parsing, simulated host)
       Package  Build, then out/XenPS.<version>.nupkg
+      Fuzz     the fuzz harness (tools/Fuzz) on the config readers and the simulated host's state reader, one target
+               after the other for -Seconds each (or -Executions each); findings in out/fuzz/findings/. Not part of
+               Test or CI.
       Clean    remove out/ and every bin/ and obj/
 
     Everything the build needs is restored from NuGet by the build itself (Pester through tools/Tools.csproj).
@@ -24,7 +27,7 @@
 [CmdletBinding()]
 param(
     [Parameter(Position = 0)]
-    [ValidateSet('Build', 'Test', 'Demo', 'Bench', 'Package', 'Clean')]
+    [ValidateSet('Build', 'Test', 'Demo', 'Bench', 'Package', 'Clean', 'Fuzz')]
     [string[]] $Task = 'Build',
 
     [ValidateSet('Debug', 'Release')]
@@ -36,7 +39,17 @@ param(
     [string[]] $ExcludeTag,
 
     # Test: do not boot the live-Xen lab (its suite is then reported as not run).
-    [switch] $NoLab
+    [switch] $NoLab,
+
+    # Fuzz: the targets to fuzz, one after the other.
+    [ValidateSet('xl', 'yaml', 'sim')]
+    [string[]] $Target = @('xl', 'yaml', 'sim'),
+
+    # Fuzz: seconds per target (default 300 unless -Executions is given).
+    [double] $Seconds = 0,
+
+    # Fuzz: executions per target (with -Seconds, whichever comes first).
+    [long] $Executions = 0
 )
 
 $ErrorActionPreference = 'Stop'
@@ -264,6 +277,18 @@ function Invoke-Package {
     Write-Host "Package: $pkg" -ForegroundColor Green
 }
 
+# The fuzz harness: builds tools/Fuzz and runs it; exits non-zero when it found anything (see out/fuzz/findings).
+function Invoke-Fuzz {
+    $project = Join-Path $root 'tools/Fuzz/XenPS.Fuzz.csproj'
+    Invoke-Native 'Building the fuzz harness' { dotnet build $project -c Release --nologo -v quiet }
+    $dll = Join-Path $root 'tools/Fuzz/bin/Release/net10.0/XenPS.Fuzz.dll'
+    $fuzzArgs = @('run', '--target', ($Target -join ','), '--corpus', (Join-Path $root 'tools/Fuzz/corpus'), '--out', (Join-Path $out 'fuzz'))
+    if ($Seconds -gt 0 -or $Executions -le 0) { $fuzzArgs += @('--seconds', $(if ($Seconds -gt 0) { $Seconds } else { 300 })) }
+    if ($Executions -gt 0) { $fuzzArgs += @('--execs', $Executions) }
+    dotnet $dll @fuzzArgs
+    if ($LASTEXITCODE -ne 0) { $script:TestFailed = $true }
+}
+
 function Invoke-Clean {
     if (Test-Path $out) { Remove-Item $out -Recurse -Force }
     Get-ChildItem $root -Recurse -Directory -Include bin, obj -ErrorAction SilentlyContinue |
@@ -279,6 +304,7 @@ foreach ($t in $Task) {
         'Bench' { Invoke-Build; Invoke-Bench }
         'Package' { Invoke-Build; Invoke-Package }
         'Clean' { Invoke-Clean }
+        'Fuzz' { Invoke-Fuzz }
     }
 }
 if ($script:TestFailed) { exit 1 }
