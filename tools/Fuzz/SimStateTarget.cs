@@ -60,12 +60,15 @@ namespace XenPS.Fuzz
             return seeds;
         }
 
+        private static XenDomain Named(IXenBackend b, string name) =>
+            b.ListDomains(CancellationToken.None).First(d => d.Name == name);
+
         /// <summary>State folders written by the real engine.</summary>
         private static IEnumerable<byte[]> EngineStates(string root)
         {
             if (Directory.Exists(root)) Directory.Delete(root, true);
             var ct = CancellationToken.None;
-            var opts = new XenBackendOptions { TotalMemoryMiB = 1 << 20, CpuCount = 16, Dom0MemoryMiB = 2048, LockTimeout = TimeSpan.FromSeconds(5) };
+            var opts = new SimHostOptions { TotalMemoryMiB = 1 << 20, CpuCount = 16, Dom0MemoryMiB = 2048, LockTimeout = TimeSpan.FromSeconds(5) };
             XenDomainConfig Cfg(string name, string extra) =>
                 DomainConfigReader.LoadText($"name = \"{name}\"\nmemory = 64\nmaxmem = 128\nvcpus = 2\n{extra}", name + ".cfg");
 
@@ -88,10 +91,10 @@ namespace XenPS.Fuzz
                 b.CreateDomain(Cfg("looper", "type = \"pv\"\nkernel = \"/k\"\nsim.crash_after_seconds = 3600\non_crash = \"restart\"\non_reboot = \"rename-restart\"\n"), new CreateDomainOptions(), ct);
                 try { b.CreateDomain(Cfg("huge", "type = \"pv\"\nkernel = \"/k\"\nmemory = 99999999\nmaxmem = 99999999\n"), new CreateDomainOptions(), ct); }
                 catch (XenPSException) { } // a failed create consumes a domid: a "next" line
-                b.ShutdownDomain("pvh1", false, ct);
-                b.PauseDomain("pv1", ct);
-                b.UnpauseDomain("pv1", ct);
-                b.DestroyDomain("gone", ct);
+                ((IXenPowerControl)b).ShutdownDomain(Named(b, "pvh1"), false, ct);
+                ((IXenPowerControl)b).PauseDomain(Named(b, "pv1"), ct);
+                ((IXenPowerControl)b).UnpauseDomain(Named(b, "pv1"), ct);
+                ((IXenPowerControl)b).DestroyDomain(Named(b, "gone"), ct);
                 b.ListDomains(ct);
             }
             yield return Bundle.FromFolder(f2);
@@ -105,10 +108,10 @@ namespace XenPS.Fuzz
                 for (int i = 0; i < 6000 && !File.Exists(Path.Combine(f3, "snapshot.json")); i++)
                 {
                     b.CreateDomain(Cfg("churn", "type = \"pv\"\nkernel = \"/k\"\n"), new CreateDomainOptions(), ct);
-                    b.DestroyDomain("churn", ct);
+                    ((IXenPowerControl)b).DestroyDomain(Named(b, "churn"), ct);
                 }
                 b.CreateDomain(Cfg("after", "type = \"pvh\"\nkernel = \"/k\"\n"), new CreateDomainOptions(), ct);
-                b.ShutdownDomain("keep1", false, ct);
+                ((IXenPowerControl)b).ShutdownDomain(Named(b, "keep1"), false, ct);
                 b.ListDomains(ct);
             }
             yield return Bundle.FromFolder(f3);
@@ -247,11 +250,11 @@ namespace XenPS.Fuzz
             string folder = _execFolder ?? throw new InvalidOperationException("LoadSeeds first.");
             Bundle.WriteFolder(input, folder);
             var ct = CancellationToken.None;
-            var opts = new XenBackendOptions { LockTimeout = TimeSpan.FromSeconds(1) };
+            var opts = new SimHostOptions { LockTimeout = TimeSpan.FromSeconds(1) };
             try
             {
                 using var b = XenBackendFactory.Open("sim://" + folder, opts);
-                var info = b.GetHostInfo(ct);
+                var info = ((IXenHostFacts)b).GetHostInfo(ct);
                 features.Add(Targets.Hash("free:" + Math.Sign(info.FreeMemoryMiB)));
                 var list = b.ListDomains(ct);
                 features.Add(Targets.Hash("n:" + Math.Min(list.Count, 8)));
@@ -264,15 +267,17 @@ namespace XenPS.Fuzz
                 {
                     ulong h = Targets.Hash(input);
                     var d = list[1 + (int)(h % (ulong)(list.Count - 1))];
-                    string who = (h & 1) == 0 ? d.Name : d.Id.ToString(CultureInfo.InvariantCulture);
+                    // by the listed object, or by a name/domid only (as a caller holding just xl's qualifier has it)
+                    var who = (h & 1) == 0 ? d : new XenDomain { Name = d.Name, Id = (h & 2) == 0 ? d.Id : null };
+                    var power = (IXenPowerControl)b;
                     try
                     {
                         switch ((h >> 8) % 5)
                         {
-                            case 0: b.PauseDomain(who, ct); break;
-                            case 1: b.UnpauseDomain(who, ct); break;
-                            case 2: b.ShutdownDomain(who, true, ct); break;
-                            case 3: b.DestroyDomain(who, ct); break;
+                            case 0: power.PauseDomain(who, ct); break;
+                            case 1: power.UnpauseDomain(who, ct); break;
+                            case 2: power.ShutdownDomain(who, true, ct); break;
+                            case 3: power.DestroyDomain(who, ct); break;
                             case 4:
                                 b.CreateDomain(DomainConfigReader.LoadText("name = \"fz\"\nmemory = 32\ntype = \"pv\"\nkernel = \"/k\"\n", "fz.cfg"), new CreateDomainOptions(), ct);
                                 break;

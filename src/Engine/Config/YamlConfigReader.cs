@@ -183,6 +183,14 @@ namespace XenPS.Config
                 {
                     return null;
                 }
+                catch (ArgumentException e)
+                {
+                    // YamlDotNet rejects some tokens by throwing ArgumentException: a tag that is not a URI (!!b[]ool), a \U
+                    // escape beyond Unicode ("\U92233720"). Both are syntax errors in the text, where reading stopped.
+                    Error("YamlSyntaxError", "YAML syntax error: " + Q(e.Message.Split(" (Parameter", StringSplitOptions.None)[0]) + " (a tag or an escape sequence that is not valid).",
+                        _lastLine, _lastColumn, "Remove the tag (XenPS needs none), or write the character itself instead of a \\U escape.");
+                    return null;
+                }
                 catch (InvalidOperationException)
                 {
                     // YamlDotNet's scanner can fail this way on some unterminated flow collections: report where reading stopped.

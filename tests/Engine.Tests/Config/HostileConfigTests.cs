@@ -72,6 +72,17 @@ namespace XenPS.Tests
 
         // ---- 1. nesting ----
 
+        [Theory]
+        [InlineData("name: a\nacpi: !!b[]ool 1\n")]            // the fuzzer's finding: a tag that is not a URI
+        [InlineData("name: a\nextra: \"\\U92233720\"\n")]   // a \U escape beyond Unicode
+        public void YamlDotNetsArgumentExceptionsAreSyntaxErrorsNotCrashes(string yaml)
+        {
+            var r = Analyze(yaml, "test.yaml");
+            var e = SingleError(r);
+            Assert.Equal("YamlSyntaxError", e.Code);
+            Assert.Equal(2, e.Line);
+        }
+
         [Fact]
         public void XlListsNested17500DeepAreOneErrorAtTheFirstLevelTooMany()
         {
