@@ -3,6 +3,7 @@ using System.IO;
 using System.Management.Automation;
 using System.Text;
 using XenPS.Config;
+using XenPS.Services;
 
 namespace XenPS.Commands
 {
@@ -57,67 +58,36 @@ namespace XenPS.Commands
             string target = Path != null
                 ? SessionState.Path.GetUnresolvedProviderPathFromPSPath(Path)
                 : SessionState.Path.CurrentFileSystemLocation.ProviderPath;
-            ConfigFormat format = Format;
-            if (Directory.Exists(target))
-            {
-                if (string.IsNullOrEmpty(config.Name))
-                {
-                    WriteItemError(new ArgumentException("The config has no name, so no file name can be made for it in a folder. Give -Path a file name."),
-                        "ConfigHasNoName", ErrorCategory.InvalidArgument, config);
-                    return;
-                }
-                string n = config.Name!;
-                if (n == "." || n == ".." || n.IndexOfAny(System.IO.Path.GetInvalidFileNameChars()) >= 0 || n.Contains('/') || n.Contains('\\'))
-                {
-                    WriteItemError(new ArgumentException($"The domain name '{n}' cannot be used as a file name. Give -Path a file name instead of a folder."),
-                        "ConfigNameNotAFileName", ErrorCategory.InvalidArgument, config);
-                    return;
-                }
-                if (format == ConfigFormat.Auto) format = ConfigFormat.Xl;
-                target = System.IO.Path.Combine(target, config.Name + (format == ConfigFormat.Yaml ? ".yaml" : ".cfg"));
-            }
-            if (format == ConfigFormat.Auto)
-            {
-                string ext = System.IO.Path.GetExtension(target).ToLowerInvariant();
-                format = ext == ".yaml" || ext == ".yml" ? ConfigFormat.Yaml : ConfigFormat.Xl;
-            }
-
             string text;
+            ConfigFormat format;
             try
             {
-                text = format == ConfigFormat.Yaml ? YamlConfigWriter.Write(config) : XlConfigWriter.Write(config);
+                if (Directory.Exists(target))
+                {
+                    format = Format == ConfigFormat.Auto ? ConfigFormat.Xl : Format;
+                    target = ConfigFileService.FileIn(target, config, format);
+                }
+                else format = ConfigFileService.FormatFor(target, Format);
+                try
+                {
+                    text = ConfigFileService.Render(config, format);
+                }
+                catch (XenConfigException e)
+                {
+                    WriteXenError(e, config, "ConfigNotRepresentable");
+                    return;
+                }
+                ConfigFileService.CheckTarget(target, Force.IsPresent);
+                if (!ShouldProcess(target, $"Write {format} config of domain '{config.Name}'")) return;
+                ConfigFileService.Write(target, text, Force.IsPresent, CancelToken);
             }
-            catch (XenConfigException e)
+            catch (OperationCanceledException)
             {
-                WriteXenError(e, config, "ConfigNotRepresentable");
-                return;
+                throw new PipelineStoppedException();
             }
-
-            if (File.Exists(target) && !Force)
+            catch (XenConfigFileException e)
             {
-                WriteItemError(new IOException($"The file '{target}' already exists. Use -Force to overwrite it."),
-                    "ConfigFileExists", ErrorCategory.ResourceExists, target);
-                return;
-            }
-            if (!ShouldProcess(target, $"Write {format} config of domain '{config.Name}'")) return;
-
-            string? dir = System.IO.Path.GetDirectoryName(target);
-            if (!string.IsNullOrEmpty(dir) && !Directory.Exists(dir))
-            {
-                WriteItemError(new DirectoryNotFoundException($"The folder '{dir}' does not exist. Create it first."),
-                    "ParentFolderNotFound", ErrorCategory.ObjectNotFound, target);
-                return;
-            }
-            string temp = System.IO.Path.Combine(dir ?? ".", "." + System.IO.Path.GetFileName(target) + "." + Guid.NewGuid().ToString("N").Substring(0, 8) + ".tmp");
-            try
-            {
-                File.WriteAllText(temp, text, new UTF8Encoding(false));
-                File.Move(temp, target, overwrite: true);
-            }
-            catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
-            {
-                try { File.Delete(temp); } catch (IOException) { } catch (UnauthorizedAccessException) { }
-                WriteItemError(e, "ConfigFileWriteFailed", ErrorCategory.WriteError, target);
+                WriteXenError(e, e.Problem == ConfigFileProblem.NoName || e.Problem == ConfigFileProblem.NameNotAFileName ? config : (object)e.Path);
                 return;
             }
             if (PassThru) WriteFileItem(target);

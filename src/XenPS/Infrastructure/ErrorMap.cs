@@ -15,6 +15,14 @@ namespace XenPS.Infrastructure
                 if (code == "FileNotFound") return ErrorCategory.ObjectNotFound;
                 if (code == "FileUnreadable") return ErrorCategory.ReadError;
             }
+            if (e is XenPS.Services.XenConfigFileException f)
+                return f.Problem switch
+                {
+                    XenPS.Services.ConfigFileProblem.Exists => ErrorCategory.ResourceExists,
+                    XenPS.Services.ConfigFileProblem.FolderMissing => ErrorCategory.ObjectNotFound,
+                    XenPS.Services.ConfigFileProblem.WriteFailed => ErrorCategory.WriteError,
+                    _ => ErrorCategory.InvalidArgument,
+                };
             return e.Reason switch
             {
                 XenErrorReason.DomainNotFound => ErrorCategory.ObjectNotFound,
