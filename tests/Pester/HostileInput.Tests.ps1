@@ -99,9 +99,10 @@ Describe 'Hostile config input' {
     It 'says a directory is a directory (not "access denied")' {
         $d = Join-Path $TestDrive 'auto'
         $null = New-Item -ItemType Directory $d
-        $r = Test-XenDomainConfig -Path $d
-        $r.Code | Should -Be 'NotARegularFile'
-        $r.Message | Should -Be "'$d' is a directory, not a config file."
+        # named explicitly: a PathIsDirectory error that says what to do (a wildcard or Get-ChildItem skips directories)
+        Test-XenDomainConfig -Path $d -ErrorVariable terr -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        $terr[0].FullyQualifiedErrorId | Should -Be 'PathIsDirectory,XenPS.Commands.TestXenDomainConfigCommand'
+        $terr[0].Exception.Message | Should -Match 'is a directory, not a config file'
         $err = $null
         Import-XenDomainConfig -Path $d -ErrorVariable err -ErrorAction SilentlyContinue
         $err[0].Exception.Message | Should -Match 'is a directory, not a config file'
