@@ -78,8 +78,10 @@ Import-Module '$pester'
             if ($line -match '^```') { $fenced = -not $fenced; continue }
             $commands = if ($fenced) { @($line) } else { [regex]::Matches($line, '`([^`]+)`') | ForEach-Object { $_.Groups[1].Value } }
             foreach ($c in $commands | Where-Object { $_ -match 'build\.ps1' }) {
-                $c -match '^(dotnet tool restore && )?(dotnet pwsh )?\./build\.ps1 (\w+)$' | Should -BeTrue -Because "'$c' is printed as a build command"
+                $c -match '^(dotnet tool restore && )?(dotnet pwsh )?\./build\.ps1 (\w+)((?: -\w+(?: [\w,.]+)?)*)$' | Should -BeTrue -Because "'$c' is printed as a build command"
                 $Matches[3] | Should -BeIn $tasks
+                # and each -Parameter it passes is one build.ps1 has
+                foreach ($p in [regex]::Matches($Matches[4], '-(\w+)')) { $p.Groups[1].Value | Should -BeIn (Get-Command $build).Parameters.Keys }
             }
         }
     }
