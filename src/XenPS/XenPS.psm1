@@ -34,6 +34,14 @@ $script:addedAccelerators = foreach ($type in @($engine.GetExportedTypes()) + @(
         $type.FullName
     }
 }
+# A domain that went through serialization (Import-Clixml, Start-Job, remoting) becomes a XenDomain again, so it
+# binds to -InputObject and finds its own host, instead of binding its Name to -Name on the default host. Registered
+# here with the Type objects: a Types.ps1xml file cannot name types of a private load context.
+$domainType = [System.Runtime.Loader.AssemblyLoadContext]::GetLoadContext($moduleAssembly).Assemblies |
+    Where-Object { $_.GetName().Name -eq 'XenPS.Engine' } | ForEach-Object { $_.GetType('XenPS.XenDomain') } | Select-Object -First 1
+Update-TypeData -TypeName 'XenPS.XenDomain' -TypeConverter $moduleAssembly.GetType('XenPS.XenDomainTypeConverter') -Force
+Update-TypeData -TypeName 'Deserialized.XenPS.XenDomain' -TargetTypeForDeserialization $domainType -Force
 $ExecutionContext.SessionState.Module.OnRemove = {
     foreach ($name in $script:addedAccelerators) { $null = $accelerators::Remove($name) }
+    Remove-TypeData -TypeName 'Deserialized.XenPS.XenDomain' -ErrorAction SilentlyContinue
 }

@@ -71,3 +71,40 @@ Stop-XenDomain a* -TurnOff
         ((Get-Screen) -split 'Yes to All').Count - 1 | Should -Be 1 -Because 'one prompt, not one per domain'
     }
 }
+
+Describe 'Domain objects survive serialization' {
+    BeforeEach {
+        $script:a = New-TestSimHost -SetDefault
+        $script:b = New-TestSimHost
+        $null = New-XenDomain /dev/null 'name="web"' -XenHost $a
+        $null = New-XenDomain /dev/null 'name="web"' -XenHost $b
+    }
+    AfterEach { Remove-AllTestHosts }
+
+    It 'Export-Clixml / Import-Clixml: the domain comes back as a XenDomain and acts on its own host, not the default' {
+        $file = Join-Path $TestDrive 'web.xml'
+        Get-XenDomain web -XenHost $b | Export-Clixml $file
+        $back = Import-Clixml $file
+        $back | Should -BeOfType ([XenPS.XenDomain])
+        $back.Host | Should -Be $b.Name
+        $back | Stop-XenDomain -TurnOff -Confirm:$false
+        (Get-XenDomain -XenHost $a).Name | Should -Contain 'web' -Because 'the default host''s web is another domain'
+        (Get-XenDomain -XenHost $b).Name | Should -Not -Contain 'web'
+    }
+
+    It 'a domain returned by Start-Job pipes back into XenPS cmdlets' {
+        $uri = $b.Uri
+        $job = Start-Job {
+            $env:PSModulePath = $using:env:PSModulePath
+            Import-Module XenPS
+            Connect-XenHost $using:uri -Name ($using:b).Name | Out-Null
+            Get-XenDomain web
+        }
+        $fromJob = $job | Wait-Job -Timeout 120 | Receive-Job
+        $job | Remove-Job -Force
+        $fromJob | Should -BeOfType ([XenPS.XenDomain])
+        ($fromJob | Suspend-XenDomain -PassThru).State | Should -Be 'Paused'
+        (Get-XenDomain web -XenHost $b).State | Should -Be 'Paused'
+        (Get-XenDomain web -XenHost $a).State | Should -Be 'Running'
+    }
+}
