@@ -164,16 +164,6 @@ namespace XenPS
         /// <summary>A shallow copy (the config is shared).</summary>
         public XenDomain Clone() => (XenDomain)MemberwiseClone();
 
-        /// <summary>True when both describe the same domain: the same uuid (or, lacking one, the same domid) on the same host.</summary>
-        public bool SameDomainAs(XenDomain other)
-        {
-            if (other is null) return false;
-            if (!string.Equals(HostUri, other.HostUri, StringComparison.Ordinal)) return false;
-            if (!string.IsNullOrEmpty(Uuid) && !string.IsNullOrEmpty(other.Uuid))
-                return string.Equals(Uuid, other.Uuid, StringComparison.OrdinalIgnoreCase);
-            return Id != null && Id == other.Id;
-        }
-
         public override string ToString() => Name;
     }
 

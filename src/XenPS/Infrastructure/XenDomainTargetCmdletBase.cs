@@ -118,9 +118,6 @@ namespace XenPS.Commands
             }
             return hosts.Where(h => _listings.ContainsKey(h)).Select(h => (h, _listings[h])).ToList();
         }
-
-        /// <summary>Drops cached listings so the next Select reads the hosts again.</summary>
-        protected void Forget() => _listings.Clear();
     }
 
     /// <summary>
