@@ -74,7 +74,7 @@ Describe 'Import-XenDomainConfig' {
         @{ Text = "name = `"x`"`nmemory = -1`n"; Id = 'ConfigSyntaxError'; Category = 'ParserError' }      # no sign in xl.cfg
         @{ Text = "name = `"x`"`nextra = `"a`"`nextra += [ 1 ]`n"; Id = 'ConfigSyntaxError'; Category = 'ParserError' }
         @{ Text = "name: x`nmemory:`n"; Id = 'ConfigSyntaxError'; Category = 'ParserError'; Yaml = $true }
-        @{ Text = "name = `"x`"`nmemory = 08`n"; Id = 'InvalidDomainConfig'; Category = 'InvalidData' }    # valid token, invalid number
+        @{ Text = "name = `"x`"`nuuid = `"08`"`n"; Id = 'InvalidDomainConfig'; Category = 'InvalidData' }    # valid token, invalid value
         @{ Text = "name = `"x`"`non_crash = `"explode`"`n"; Id = 'InvalidDomainConfig'; Category = 'InvalidData' }
     ) {
         $p = New-TestConfig $Text -FileName $(if ($Yaml) { 'kind.yaml' } else { 'kind.cfg' })
@@ -102,8 +102,8 @@ Describe 'Import-XenDomainConfig' {
         BeforeAll {
             $script:etc = Join-Path $TestDrive 'etc-xen'
             $null = New-Item -ItemType Directory (Join-Path $etc 'auto') -Force
-            Set-Content -LiteralPath (Join-Path $etc 'a.cfg') -Value 'name = "a"'
-            Set-Content -LiteralPath (Join-Path $etc 'b.cfg') -Value 'name = "b"'
+            Set-Content -LiteralPath (Join-Path $etc 'a.cfg') -Value "name = `"a`"`nkernel = `"/boot/vmlinuz`""
+            Set-Content -LiteralPath (Join-Path $etc 'b.cfg') -Value "name = `"b`"`nkernel = `"/boot/vmlinuz`""
         }
 
         It 'skips folders that a wildcard matches, with a verbose line' {

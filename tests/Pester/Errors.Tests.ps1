@@ -43,7 +43,7 @@ Describe 'Reading errors and the -LiteralPath set' {
     }
 
     It '-LiteralPath reads a file whose name has wildcard characters' {
-        $p = New-TestConfig "name = `"lit`"`n" -FileName 'odd[1].cfg'
+        $p = New-TestConfig "name = `"lit`"`nkernel = `"/boot/vmlinuz`"`n" -FileName 'odd[1].cfg'
         (Import-XenDomainConfig -LiteralPath $p).Name | Should -Be 'lit'
         Test-XenDomainConfig -LiteralPath $p -Quiet | Should -BeTrue
     }

@@ -126,7 +126,7 @@ Describe 'Hostile config input' {
     }
 
     It 'reports 100 unknown keys of 5,000 and one summary' {
-        $p = New-BigConfig 'keys.cfg' ("name = `"a`"`n" + ((0..4999 | ForEach-Object { "unknownkey$_ = 1" }) -join "`n") + "`n")
+        $p = New-BigConfig 'keys.cfg' ("name = `"a`"`nkernel = `"/boot/vmlinuz`"`n" + ((0..4999 | ForEach-Object { "unknownkey$_ = 1" }) -join "`n") + "`n")
         $r = @(Test-XenDomainConfig -LiteralPath $p)
         $r.Count | Should -Be 101
         @($r | Where-Object Code -EQ 'UnknownKey').Count | Should -Be 100

@@ -165,11 +165,11 @@ Describe 'Validation happens once, with one set of codes, on every path' {
     AfterEach { Remove-AllTestHosts }
 
     It 'a piped config with a bad value gives the same error as the file' {
-        $p = New-TestConfig "name = `"v`"`nmemory = `"lots`"`n"
+        $p = New-TestConfig "name = `"v`"`non_crash = `"explode`"`n"
         New-XenDomain $p -ErrorVariable e1 -ErrorAction SilentlyContinue
         $c = [XenPS.XenDomainConfig]::new()
         $c.Set('name', 'v')
-        $c.Set('memory', 'lots')
+        $c.Set('on_crash', 'explode')
         $c | New-XenDomain -ErrorVariable e2 -ErrorAction SilentlyContinue
         $e1[0].FullyQualifiedErrorId | Should -Be 'InvalidDomainConfig,XenPS.Commands.NewXenDomainCommand'
         $e2[0].FullyQualifiedErrorId | Should -Be $e1[0].FullyQualifiedErrorId

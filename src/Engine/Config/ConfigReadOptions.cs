@@ -14,5 +14,8 @@ namespace XenPS.Config
 
         /// <summary>Run the semantic checks (name required, enums, memory/maxmem, disk/vif syntax, unknown keys).</summary>
         public bool Validate { get; set; } = true;
+
+        /// <summary>Also make the checks xl makes when it builds the domain (<see cref="ConfigValidator.ValidateForCreate(XenDomainConfig, System.Collections.Generic.List{XenDiagnostic})"/>): what `xl -N create` refuses.</summary>
+        public bool CheckCreate { get; set; }
     }
 }

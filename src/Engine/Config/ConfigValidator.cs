@@ -53,6 +53,20 @@ namespace XenPS.Config
             new Run(config, diagnostics, new DiagnosticBudget(), CancellationToken.None).Name();
         }
 
+        /// <summary>
+        /// The checks xl makes only when it builds a domain (they apply to `xl create` and `xl -N create`, not to a config
+        /// being read, converted or edited): a PV or PVH guest needs kernel= or bootloader= (KernelRequired).
+        /// </summary>
+        public static void ValidateForCreate(XenDomainConfig config, List<XenDiagnostic> diagnostics) =>
+            ValidateForCreate(config, diagnostics, new DiagnosticBudget(), CancellationToken.None);
+
+        internal static void ValidateForCreate(XenDomainConfig config, List<XenDiagnostic> diagnostics, DiagnosticBudget budget, CancellationToken cancellationToken)
+        {
+            if (config is null) throw new ArgumentNullException(nameof(config));
+            if (diagnostics is null) throw new ArgumentNullException(nameof(diagnostics));
+            new Run(config, diagnostics, budget, cancellationToken).Boot();
+        }
+
         internal static void Validate(XenDomainConfig config, List<XenDiagnostic> diagnostics, DiagnosticBudget budget, CancellationToken cancellationToken)
         {
             if (config is null) throw new ArgumentNullException(nameof(config));
@@ -65,6 +79,7 @@ namespace XenPS.Config
             v.Numbers();
             v.Devices("disk");
             v.Devices("vif");
+            v.Vdispl();
             v.Uuid();
             v.Cmdline();
             v.UnknownKeys();
@@ -242,23 +257,113 @@ namespace XenPS.Config
                     string hint = value is string t && t.Length > 1 && t[0] == '0' && !t.StartsWith("0x", StringComparison.OrdinalIgnoreCase) && t.All(char.IsAsciiDigit)
                         ? $"xl reads numbers with strtol base 0: a leading 0 means octal, so '{Q(t)}' is not a valid number; write {Q(t.TrimStart('0').PadLeft(1, '0'))}."
                         : "Write a whole number: decimal (512), octal with a leading 0 (0777) or hex with 0x (0x200); no sign, unit or decimal point.";
-                    Add(DiagnosticSeverity.Error, "NumberInvalid", key, $"{Q(key)} {Describe(value)} is not a valid number.", hint);
+                    if (key.StartsWith("sim.", StringComparison.Ordinal))
+                        Add(DiagnosticSeverity.Error, "NumberInvalid", key, $"{Q(key)} {Describe(value)} is not a valid number.", hint);
+                    else
+                        // xl: "warning: parameter `memory' is not a valid number", and builds the domain as if the key were absent.
+                        Add(DiagnosticSeverity.Warning, "NumberInvalid", key,
+                            $"{Q(key)} {Describe(value)} is not a valid number: xl ignores it and uses its default ({NumberDefault(key)}).", hint);
                 }
 
                 long? memory = Num("memory"), maxmem = Num("maxmem");
                 if (memory.HasValue && maxmem.HasValue && maxmem.Value < memory.Value)
-                    Add(DiagnosticSeverity.Error, "MemoryAboveMaxmem", "maxmem", $"memory ({memory} MiB) is larger than maxmem ({maxmem} MiB).",
-                        "maxmem must be equal to or greater than memory (xl.cfg(5)); raise maxmem or lower memory.");
+                    // xl 4.17 builds it (target above the static maximum); the guest can never balloon up to memory.
+                    Add(DiagnosticSeverity.Warning, "MemoryAboveMaxmem", "maxmem", $"memory ({memory} MiB) is larger than maxmem ({maxmem} MiB): xl creates the domain with both as given.",
+                        "maxmem should be equal to or greater than memory (xl.cfg(5)); raise maxmem or lower memory.");
 
                 long? vcpus = Num("vcpus"), maxvcpus = Num("maxvcpus");
                 if (vcpus.HasValue && maxvcpus.HasValue && vcpus.Value > maxvcpus.Value)
                     Add(DiagnosticSeverity.Error, "VcpusAboveMaxvcpus", "vcpus", $"xl: maxvcpus < vcpus (vcpus {vcpus}, maxvcpus {maxvcpus}).",
                         "maxvcpus is the most vCPUs the guest may ever bring up; raise maxvcpus or lower vcpus.");
                 if (vcpus.HasValue && vcpus.Value == 0)
-                    Add(DiagnosticSeverity.Error, "NumberInvalid", "vcpus", "vcpus is 0.", "A domain needs at least one vCPU.");
+                    Add(DiagnosticSeverity.Warning, "NumberInvalid", "vcpus", "vcpus is 0: xl creates the domain with 1 vCPU.", "A domain needs at least one vCPU; write vcpus = 1.");
             }
 
             private long? Num(string key) => XenDomainConfig.ParseXlInteger(_c.GetString(key));
+
+            private static string NumberDefault(string key) => key switch
+            {
+                "memory" => "maxmem if set, else 32 MiB",
+                "maxmem" => "memory",
+                "vcpus" => "1",
+                _ => "vcpus",
+            };
+
+            /// <summary>xl_parse.c: a PV or PVH guest needs kernel= or bootloader= ("Neither kernel nor bootloader specified").</summary>
+            public void Boot()
+            {
+                var type = _c.Type;
+                if (type == XenDomainType.HVM) return;
+                if (_c.Get("kernel") != null || _c.Get("bootloader") != null) return;
+                string where = _c.Get("type") != null ? "type" : _c.Get("builder") != null ? "builder" : "name";
+                string byDefault = _c.Get("type") == null && _c.Get("builder") == null ? " (xl's default type)" : "";
+                Add(DiagnosticSeverity.Error, "KernelRequired", where,
+                    $"Neither kernel nor bootloader specified: a {type} guest{byDefault} needs one to boot.",
+                    type == XenDomainType.PV
+                        ? "Add kernel = \"/path/in/dom0/vmlinuz\" (with ramdisk/extra), or bootloader = \"pygrub\" to boot the guest's own kernel; or, for a fully virtualised guest, type = \"hvm\"."
+                        : "Add kernel = \"/path/in/dom0/vmlinuz\" (a PVH guest boots a kernel given by the config); or, for a fully virtualised guest, type = \"hvm\".");
+            }
+
+            /// <summary>xl_parse.c parse_vdispl_config: backend=, be-alloc=, connectors=ID:WxH;... in each vdispl entry.</summary>
+            public void Vdispl()
+            {
+                object? value = _c.Get("vdispl");
+                if (value == null) return;
+                if (value is string single)
+                {
+                    Add(DiagnosticSeverity.Warning, "ListExpected", "vdispl",
+                        "'vdispl' is a single string, not a list: xl ignores it, and so does XenPS. The domain gets no virtual display from it.",
+                        $"Write vdispl = [ '{Q(single)}' ].");
+                    return;
+                }
+                var items = (object[])value;
+                for (int i = 0; i < items.Length; i++)
+                {
+                    if (!(items[i] is string spec))
+                    {
+                        Add(DiagnosticSeverity.Error, "VdisplSpecInvalid", "vdispl", $"vdispl[{i}] is a list; each vdispl entry is a spec string.", "Flatten vdispl into a list of strings.");
+                        continue;
+                    }
+                    int connectors = 0;
+                    bool failed = false;
+                    foreach (string raw in spec.Split(','))
+                    {
+                        string tok = raw.Trim();
+                        if (tok.Length == 0) continue;
+                        int eq = tok.IndexOf('=');
+                        string key = eq < 0 ? tok : tok.Substring(0, eq);
+                        string val = eq < 0 ? "" : tok.Substring(eq + 1);
+                        if (eq < 0 || (key != "backend" && key != "be-alloc" && key != "connectors"))
+                        {
+                            string? near = eq < 0 ? null : KnownKeys.Suggest(key, new[] { "backend", "be-alloc", "connectors" });
+                            Add(DiagnosticSeverity.Error, "VdisplSpecInvalid", "vdispl", $"vdispl[{i}]: Unknown string \"{Q(tok)}\" in vdispl spec.",
+                                (near != null ? $"Did you mean '{near}='? " : "") + "A vdispl spec is comma-separated backend=DOMAIN, be-alloc=0|1, connectors=ID:WIDTHxHEIGHT;...");
+                            failed = true;
+                            break;
+                        }
+                        if (key != "connectors") continue;
+                        foreach (string c in val.Split(';'))
+                        {
+                            if (c.Length == 0) continue;
+                            connectors++;
+                            int colon = c.IndexOf(':');
+                            if (colon < 0)
+                            {
+                                // xl 4.17 aborts on this (free(): invalid pointer), so it never creates the domain.
+                                Add(DiagnosticSeverity.Error, "VdisplSpecInvalid", "vdispl", $"vdispl[{i}]: connector '{Q(c)}' has no resolution (xl 4.17 crashes on it).",
+                                    "Write each connector as ID:WIDTHxHEIGHT, e.g. connectors=id0:1920x1080;id1:800x600.");
+                                failed = true;
+                            }
+                            else if (!System.Text.RegularExpressions.Regex.IsMatch(c.Substring(colon + 1), "^[0-9]+x[0-9]+"))
+                                Add(DiagnosticSeverity.Warning, "VdisplSpecInvalid", "vdispl", $"vdispl[{i}]: Can't parse connector resolution '{Q(c.Substring(colon + 1))}' (xl warns and creates the display without it).",
+                                    "Write the resolution as WIDTHxHEIGHT, e.g. id0:1920x1080.");
+                        }
+                    }
+                    if (!failed && connectors == 0)
+                        Add(DiagnosticSeverity.Error, "VdisplSpecInvalid", "vdispl", $"vdispl[{i}]: At least one connector should be specified.",
+                            "Add connectors=ID:WIDTHxHEIGHT, e.g. vdispl = [ 'backend=0,connectors=id0:1920x1080' ].");
+                }
+            }
 
             public void Devices(string key)
             {
@@ -285,7 +390,15 @@ namespace XenPS.Config
             private void Check(string key, string code, string spec, int index)
             {
                 string? error, hint;
-                bool ok = key == "disk" ? DiskSpec.TryParse(spec, out _, out error, out hint) : VifSpec.TryParse(spec, out _, out error, out hint);
+                if (key == "vif")
+                {
+                    // xl_parse.c hands each token of a vif to parse_nic_config and ignores its failure: xl prints
+                    // "Invalid parameter `type'." / "unrecognized argument `x'" and creates the domain without that token.
+                    foreach (var (token, why, tokenHint) in VifSpec.IgnoredTokens(spec))
+                        Add(DiagnosticSeverity.Warning, code, key, $"{Q(key)}[{index}]: {(why.Length > ConfigLimits.MaxQuotedChars ? Q(why) : why)} xl ignores '{Q(token)}' and creates the interface without it.", tokenHint);
+                    return;
+                }
+                bool ok = DiskSpec.TryParse(spec, out _, out error, out hint);
                 if (!ok)
                 {
                     // The spec parsers quote the spec: keep a long one to an excerpt.

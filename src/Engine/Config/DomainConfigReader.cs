@@ -82,6 +82,8 @@ namespace XenPS.Config
                 config.SourceFormat = format;
                 if (options.Validate && budget.Errors == 0)
                     ConfigValidator.Validate(config, diagnostics, budget, cancellationToken);
+                if (options.Validate && options.CheckCreate && budget.Errors == 0)
+                    ConfigValidator.ValidateForCreate(config, diagnostics, budget, cancellationToken);
             }
 
             var summary = new List<XenDiagnostic>(1);

@@ -85,6 +85,42 @@ namespace XenPS
             error = null;
             hint = null;
             if (spec is null) { error = "The vif spec is null."; hint = "Use '' for a vif with every default."; return false; }
+            string? e = null, hh = null;
+            vif = Build(spec, (tok, why, h) =>
+            {
+                if (e != null) return;
+                e = $"Vif spec '{spec}': {why}";
+                hh = h;
+            });
+            if (e == null) return true;
+            error = e;
+            hint = hh;
+            vif = null;
+            return false;
+        }
+
+        /// <summary>
+        /// A vif spec as xl reads it in a domain config: xl_parse.c hands each comma-separated token to parse_nic_config
+        /// and ignores a token it cannot use ("Invalid parameter `type'.", "unrecognized argument `x'"), so the interface
+        /// is created from the rest. <c>xl network-attach</c> is strict instead (<see cref="TryParse(string, out VifSpec?, out string?, out string?)"/>).
+        /// </summary>
+        public static VifSpec ParseLenient(string spec)
+        {
+            if (spec is null) throw new ArgumentNullException(nameof(spec));
+            return Build(spec, (_, _, _) => { });
+        }
+
+        /// <summary>The tokens of a config's vif spec that xl ignores, with why and a hint (empty when xl uses every token).</summary>
+        public static IReadOnlyList<(string Token, string Reason, string Hint)> IgnoredTokens(string spec)
+        {
+            var list = new List<(string, string, string)>();
+            if (spec is null) return list;
+            Build(spec, (tok, why, h) => list.Add((tok, why, h)));
+            return list;
+        }
+
+        private static VifSpec Build(string spec, Action<string, string, string> bad)
+        {
             var values = new Dictionary<string, string>(StringComparer.Ordinal);
             var colo = new List<KeyValuePair<string, string>>();
             foreach (string raw in spec.Split(','))
@@ -97,10 +133,10 @@ namespace XenPS
                 if (eq < 0 || !(Keys.Contains(key) || key == "netdev" || key.StartsWith("colo_", StringComparison.Ordinal)))
                 {
                     string? near = XenPS.Config.KnownKeys.Suggest(key, Keys.Concat(new[] { "netdev" }));
-                    error = $"Vif spec '{spec}': unrecognized argument '{tok}'.";
-                    hint = (near != null ? $"Did you mean '{near}='? " : "") +
-                        "A vif spec is comma-separated key=value: mac, bridge, ip, vifname, script, type, model, rate, mtu, backend, gatewaydev, devid.";
-                    return false;
+                    bad(tok, $"unrecognized argument '{tok}'.",
+                        (near != null ? $"Did you mean '{near}='? " : "") +
+                        "A vif spec is comma-separated key=value: mac, bridge, ip, vifname, script, type, model, rate, mtu, backend, gatewaydev, devid.");
+                    continue;
                 }
                 if (key == "netdev") key = "gatewaydev";
                 switch (key)
@@ -108,17 +144,16 @@ namespace XenPS
                     case "type":
                         if (val != "vif" && val != "ioemu")
                         {
-                            error = $"Vif spec '{spec}': invalid parameter 'type' ('{val}').";
-                            hint = "type is 'vif' (PV only) or 'ioemu' (emulated and PV).";
-                            return false;
+                            bad(tok, $"invalid parameter 'type' ('{val}').", "type is 'vif' (PV only) or 'ioemu' (emulated and PV).");
+                            continue;
                         }
                         break;
                     case "mac":
                         if (!TryNormaliseMac(val, out string? mac))
                         {
-                            error = $"Vif spec '{spec}': invalid parameter 'mac' ('{val}').";
-                            hint = "A MAC is six hex octets separated by ':', e.g. 00:16:3e:12:34:56; leave mac= out and xl generates one in 00:16:3e.";
-                            return false;
+                            bad(tok, $"invalid parameter 'mac' ('{val}').",
+                                "A MAC is six hex octets separated by ':', e.g. 00:16:3e:12:34:56; leave mac= out and xl generates one in 00:16:3e.");
+                            continue;
                         }
                         val = mac!;
                         break;
@@ -127,9 +162,8 @@ namespace XenPS
                         long? n = XenDomainConfig.ParseXlInteger(val);
                         if (n == null)
                         {
-                            error = $"Vif spec '{spec}': {key}= '{val}' is not a number.";
-                            hint = $"{key} is a whole number, e.g. {(key == "mtu" ? "1500" : "0")}.";
-                            return false;
+                            bad(tok, $"{key}= '{val}' is not a number.", $"{key} is a whole number, e.g. {(key == "mtu" ? "1500" : "0")}.");
+                            continue;
                         }
                         val = n.Value.ToString(CultureInfo.InvariantCulture);
                         break;
@@ -141,8 +175,7 @@ namespace XenPS
             foreach (string k in Keys)
                 if (values.TryGetValue(k, out var val)) v._values.Add(new KeyValuePair<string, string>(k, val));
             v._values.AddRange(colo);
-            vif = v;
-            return true;
+            return v;
         }
 
         /// <summary>Builds a vif from key/value parts; throws XenConfigException when invalid.</summary>

@@ -91,7 +91,7 @@ namespace XenPS
         public IReadOnlyList<DiskSpec> Disks => ListOfStrings("disk").Select(s => DiskSpec.Parse(s)).ToList();
 
         /// <summary>vif= entries, parsed; a single string is ignored, as xl does.</summary>
-        public IReadOnlyList<VifSpec> Vifs => ListOfStrings("vif").Select(s => VifSpec.Parse(s)).ToList();
+        public IReadOnlyList<VifSpec> Vifs => ListOfStrings("vif").Select(s => VifSpec.ParseLenient(s)).ToList(); // as xl reads a config: bad tokens ignored
 
         public XenLifecycleAction OnPoweroff => Action("on_poweroff", XenLifecycleAction.Destroy);
         public XenLifecycleAction OnReboot => Action("on_reboot", XenLifecycleAction.Restart);

@@ -3,7 +3,7 @@ using XenPS.Config;
 
 namespace XenPS.Commands
 {
-    /// <summary>Test-XenDomainConfig: lints domain configs and writes each diagnostic (or, with -Quiet, one boolean per file).</summary>
+    /// <summary>Test-XenDomainConfig: lints domain configs as `xl -N create` checks them (plus XenPS's own warnings) and writes each diagnostic (or, with -Quiet, one boolean per file).</summary>
     [Cmdlet(VerbsDiagnostic.Test, "XenDomainConfig", DefaultParameterSetName = PathSet)]
     [OutputType(typeof(XenDiagnostic))]
     [OutputType(typeof(bool))]
@@ -16,6 +16,7 @@ namespace XenPS.Commands
         protected override void ProcessRecord()
         {
             var options = ReadOptions;
+            options.CheckCreate = true; // the question is whether xl would create it (xl -N create)
             foreach (string file in InputFiles(_ => { if (Quiet) WriteObject(false); }))
             {
                 CancelToken.ThrowIfCancellationRequested();

@@ -90,6 +90,11 @@ namespace XenPS.Backends.Simulated
                     else notes.Add(new XenBackendNote($"The simulated host state in {r.Folder} is intact; the repair changed nothing."));
                 }
             }
+            lock (_gate)
+            {
+                notes.AddRange(_notes);
+                _notes.Clear();
+            }
             foreach (string w in TakeWarnings()) notes.Add(new XenBackendNote(w));
             return notes;
         }
@@ -156,6 +161,9 @@ namespace XenPS.Backends.Simulated
             if (config is null) throw new ArgumentNullException(nameof(config));
             var proto = BuildDomain(config);
             bool paused = options?.Paused ?? false;
+            // The simulated host boots no kernel, so it builds a PV/PVH guest without one; a real host's xl would not.
+            var createFindings = new List<XenDiagnostic>();
+            Config.ConfigValidator.ValidateForCreate(config, createFindings);
             return Locked(cancellationToken, now =>
             {
                 if (proto.Name == "Domain-0" || _store.ByName(proto.Name) != null)
@@ -181,9 +189,15 @@ namespace XenPS.Backends.Simulated
                 d.ActiveSinceMs = paused ? (long?)null : now;
                 _store.Put(d);
                 _store.Commit(cancellationToken);
+                foreach (var f in createFindings)
+                    if (f.Severity == DiagnosticSeverity.Error)
+                        _notes.Add(new XenBackendNote($"'{d.Name}' was created on the simulated host, which boots no kernel; xl on a real Xen host refuses this config: {f.Message}", isWarning: true));
                 return d.ToXenDomain(now);
             });
         }
+
+        // Warnings of this instance's own calls for TakeNotes (under _gate).
+        private readonly List<XenBackendNote> _notes = new List<XenBackendNote>();
 
         public void ShutdownDomain(XenDomain domain, bool acpiFallback, CancellationToken cancellationToken) => Locked(cancellationToken, now =>
         {
@@ -527,18 +541,12 @@ namespace XenPS.Backends.Simulated
             Config.ConfigValidator.ValidateName(config, nameFindings); // the one set of name rules and codes
             foreach (var d in nameFindings) if (d.Severity == DiagnosticSeverity.Error) diags.Add(d);
 
-            long? Num(string key, long dflt, long min)
+            // xl reads memory/maxmem/vcpus with xlu_cfg_get_long: a value that is not a number is warned about and
+            // ignored (the key counts as absent), as ConfigValidator reports.
+            long? Num(string key)
             {
                 string? s = config.GetString(key);
-                if (s == null) return config.Get(key) == null ? dflt : Bad(key);
-                long? v = XenDomainConfig.ParseXlInteger(s);
-                if (v == null || v < min) return Bad(key);
-                return v;
-            }
-            long? Bad(string key)
-            {
-                Err(key, "NumberInvalid", $"{key} = '{config.Get(key)}' is not a valid number here.");
-                return null;
+                return s == null ? null : XenDomainConfig.ParseXlInteger(s);
             }
             double? Seconds(string key, double? dflt)
             {
@@ -549,11 +557,14 @@ namespace XenPS.Backends.Simulated
                 return dflt;
             }
 
-            long memory = Num("memory", 32, 1) ?? 32;
-            long maxmem = Num("maxmem", memory, 1) ?? memory;
-            if (maxmem < memory) Err("maxmem", "MemoryAboveMaxmem", $"maxmem ({maxmem} MiB) must not be less than memory ({memory} MiB).");
-            long vcpus = Num("vcpus", 1, 1) ?? 1;
+            // libxl's defaults: no maxmem = memory; no memory = maxmem, else 32 MiB. memory above maxmem is built as given
+            // (xl 4.17 does: target_memkb above max_memkb). vcpus 0 (or absent) is one vCPU.
+            long? memGiven = Num("memory"), maxGiven = Num("maxmem");
+            long memory = memGiven is long m0 && m0 > 0 ? m0 : maxGiven is long x0 && x0 > 0 ? x0 : 32;
+            long maxmem = maxGiven is long x1 && x1 > 0 ? x1 : memory;
+            long vcpus = Num("vcpus") is long v0 && v0 > 0 ? v0 : 1;
             if (vcpus > 4096) Err("vcpus", "NumberInvalid", "vcpus must be at most 4096.");
+            if (Num("maxvcpus") is long mv && mv < vcpus) Err("vcpus", "VcpusAboveMaxvcpus", $"xl: maxvcpus < vcpus (vcpus {vcpus}, maxvcpus {mv}).");
 
             string uuid = Guid.NewGuid().ToString("D");
             if (config.Uuid is string u)

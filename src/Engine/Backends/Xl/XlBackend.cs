@@ -95,6 +95,7 @@ namespace XenPS.Backends.Xl
             if (config == null) throw new ArgumentNullException(nameof(config));
             var nameFindings = new List<XenDiagnostic>();
             ConfigValidator.ValidateName(config, nameFindings); // the one set of name rules and codes (the name makes a log path)
+            ConfigValidator.ValidateForCreate(config, nameFindings); // what xl would refuse anyway, said with the config's file:line
             if (nameFindings.Any(d => d.Severity == DiagnosticSeverity.Error))
                 throw new XenConfigException(nameFindings.Where(d => d.Severity == DiagnosticSeverity.Error));
             string name = config.Name!;
