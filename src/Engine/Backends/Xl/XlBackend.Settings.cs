@@ -46,7 +46,10 @@ namespace XenPS.Backends.Xl
             if (domain.IsDomain0 || IsDomain0(d))
                 throw new XenInvalidOperationException(
                     "Domain-0 cannot be renamed: it is the host's control domain, which xl and every tool find by that name.", XenErrorReason.Domain0Refused);
-            XenPS.Services.DomainSettingsService.CheckNewName(newName); // the one set of name rules (no leading '-', so no option)
+            XenPS.Services.DomainSettingsService.CheckNewName(newName); // the one set of name rules
+            if (newName.StartsWith("-", StringComparison.Ordinal))
+                throw new XenArgumentException(
+                    $"The new name '{newName}' starts with '-', which xl rename would read as an option. Choose a name that starts with a letter or digit.");
             var r = Xl(cancellationToken, _options.CommandTimeout, "rename", d, newName);
             if (r.ExitCode != 0) throw MapSettingsError("xl rename", domain, d, r, newName);
         }
