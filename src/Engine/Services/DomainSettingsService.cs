@@ -193,6 +193,10 @@ namespace XenPS.Services
                         step.Setting, applied.ToArray(), e);
                 }
             }
+            // the cached host facts follow what this call took, so the next target's check counts it
+            if (s.MemoryMiB is long took && outcomes.Any(o => o.Setting == MemorySetting && o.Status == XenSettingStatus.Applied)
+                && _facts.TryGetValue(t.Host, out var f) && f != null)
+                f.FreeMemoryMiB -= took - t.Domain.MemoryMiB;
             XenDomain? after = null;
             if (applied.Count > 0 || error == null)
             {

@@ -135,6 +135,17 @@ namespace XenPS.Tests
         }
 
         [Fact]
+        public void OneCallCountsTheMemoryItGaveEarlierTargetsOfTheSameHost()
+        {
+            _b.FreeMiB = 500; // enough for either alone, not for both
+            _b.Domains[2].MaxMemoryMiB = 1024;
+            var rs = _svc.Apply(new[] { T("web1"), T("db1") }, new DomainSettings { MemoryMiB = 700 }, CancellationToken.None).ToList();
+            Assert.True(rs[0].Succeeded, rs[0].Error?.Message);             // +188 of 500 free
+            Assert.Equal(XenErrorReason.InsufficientResources, rs[1].Error!.Reason); // +444 of the 312 left
+            Assert.Equal(new[] { "mem-set 700" }, Changes);
+        }
+
+        [Fact]
         public void AFailureNamesTheSettingWhatWasAppliedAndWhatWasNotAttempted()
         {
             _b.Refuse = "vcpu-set";
