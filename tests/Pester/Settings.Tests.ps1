@@ -118,6 +118,14 @@ Describe 'Set-XenDomain' {
         $err[0].FullyQualifiedErrorId | Should -Be 'DomainNotFound,XenPS.Commands.SetXenDomainCommand'
     }
 
+    It 'acts on a domain that went through Export-Clixml / Import-Clixml with its limits intact' {
+        $file = Join-Path $TestDrive 'web1.xml'
+        Get-XenDomain web1 | Export-Clixml $file
+        $back = Import-Clixml $file
+        ([XenPS.XenDomain]$back).MaxVCpus | Should -Be 2
+        $back | Set-XenDomain -VCpus 2 -PassThru | ForEach-Object VCpus | Should -Be 2
+    }
+
     It 'keeps the changes across processes' {
         Set-XenDomain web1 -MemoryMiB 333 -NewName kept
         $uri = $h.Uri
