@@ -25,6 +25,8 @@
         'Stop-XenDomain'
         'Suspend-XenDomain'
         'Test-XenDomainConfig'
+        'Set-XenDomain'
+        'Get-XenHostInfo'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

@@ -39,6 +39,8 @@ namespace XenPS
         InvalidArgument,
         /// <summary>Persisted state (the simulated host's files) is damaged.</summary>
         StateDamaged,
+        /// <summary>A domain setting is outside the domain's limits (memory above maxmem, vCPUs above maxvcpus).</summary>
+        SettingOutOfRange,
     }
 
     /// <summary>Base of every exception the engine lets escape. Nothing else escapes the engine.</summary>
@@ -69,6 +71,7 @@ namespace XenPS
             XenErrorReason.OperationNotSupported => "OperationNotSupported",
             XenErrorReason.InvalidArgument => "InvalidArgument",
             XenErrorReason.StateDamaged => "HostStateDamaged",
+            XenErrorReason.SettingOutOfRange => "SettingOutOfRange",
             _ => "XenOperationFailed",
         };
     }
@@ -215,5 +218,14 @@ namespace XenPS
 
         /// <summary>The damaged line (1-based), or 0 when the damage is not one line.</summary>
         public long Line { get; }
+    }
+
+    /// <summary>A domain setting is outside the domain's limits (memory above maxmem, vCPUs above maxvcpus, below 1).</summary>
+    public sealed class XenSettingOutOfRangeException : XenPSException
+    {
+        public XenSettingOutOfRangeException(string setting, string message) : base(message, null, XenErrorReason.SettingOutOfRange) { Setting = setting; }
+
+        /// <summary>The setting (MemoryMiB, MaxMemoryMiB, VCpus).</summary>
+        public string Setting { get; }
     }
 }

@@ -40,6 +40,7 @@ namespace XenPS.Infrastructure
                 XenErrorReason.OperationNotSupported => ErrorCategory.NotImplemented,
                 XenErrorReason.InvalidArgument => ErrorCategory.InvalidArgument,
                 XenErrorReason.StateDamaged => ErrorCategory.InvalidData,
+                XenErrorReason.SettingOutOfRange => ErrorCategory.InvalidArgument,
                 _ => ErrorCategory.NotSpecified,
             };
         }

@@ -29,7 +29,8 @@ namespace XenPS.Tests.Conformance
 
         /// <summary>The capability interfaces this suite has tests for (a new one must get tests here first).</summary>
         public static readonly Type[] KnownCapabilities =
-            { typeof(IXenHostFacts), typeof(IXenPowerControl), typeof(IXenConsoleAccess), typeof(IXenTerminalConsole), typeof(IXenBackendNotes) };
+            { typeof(IXenHostFacts), typeof(IXenPowerControl), typeof(IXenConsoleAccess), typeof(IXenTerminalConsole), typeof(IXenBackendNotes),
+              typeof(IXenDomainSettings) };
 
         private static readonly TimeSpan Step = TimeSpan.FromSeconds(1);
         private const int MaxSteps = 120; // host seconds any lifecycle change may take here
@@ -595,6 +596,106 @@ namespace XenPS.Tests.Conformance
             Assert.True(before.FreeMemoryMiB - after.FreeMemoryMiB >= GuestMemoryMiB,
                 $"free memory went from {before.FreeMemoryMiB} to {after.FreeMemoryMiB} MiB for a {GuestMemoryMiB} MiB guest");
             Assert.Equal(before.TotalMemoryMiB, after.TotalMemoryMiB);
+        }
+
+        // ================================================================== domain settings (Set-XenDomain)
+
+        protected IXenDomainSettings Settings => Backend.Require<IXenDomainSettings>("changing domain settings");
+
+        /// <summary>The test guest (128 MiB, maxmem 128, 1 vCPU, maxvcpus 1) lists its boot-time maximum of vCPUs.</summary>
+        [Fact]
+        public virtual void AGuestListsItsMaximumOfVCpus()
+        {
+            var d = CreateGuest();
+            var l = Listed(d)!;
+            Assert.Equal(1, l.VCpus);
+            Assert.Equal(1, l.MaxVCpus);
+            Assert.Equal(GuestMemoryMiB, l.MaxMemoryMiB);
+        }
+
+        [Fact]
+        public virtual void LoweringTheMemoryTargetIsListed()
+        {
+            var d = CreateGuest();
+            Settings.SetMemoryTarget(d, 96, CancellationToken.None);
+            var l = Listed(d)!;
+            Assert.Equal(96, l.MemoryMiB);
+            Assert.Equal(GuestMemoryMiB, l.MaxMemoryMiB);
+        }
+
+        [Fact]
+        public virtual void AMemoryTargetAboveTheMaximumIsRefusedAndNothingChanges()
+        {
+            var d = CreateGuest();
+            var e = Assert.Throws<XenSettingOutOfRangeException>(() => Settings.SetMemoryTarget(d, 512, CancellationToken.None));
+            Assert.Equal(XenErrorReason.SettingOutOfRange, e.Reason);
+            Assert.Equal("MemoryMiB", e.Setting);
+            Assert.Contains("memory_dynamic_max must be less than or equal to memory_static_max", e.Message);
+            Assert.Equal(GuestMemoryMiB, Listed(d)!.MemoryMiB);
+        }
+
+        [Fact]
+        public virtual void RaisingTheMaximumMemoryIsListed()
+        {
+            var d = CreateGuest();
+            Settings.SetMaxMemory(d, 200, CancellationToken.None);
+            var l = Listed(d)!;
+            Assert.Equal(200, l.MaxMemoryMiB);
+            Assert.Equal(GuestMemoryMiB, l.MemoryMiB);
+        }
+
+        [Fact]
+        public virtual void VCpusAboveTheBootTimeMaximumAreRefused()
+        {
+            var d = CreateGuest();
+            var e = Assert.Throws<XenSettingOutOfRangeException>(() => Settings.SetVCpus(d, 3, true, CancellationToken.None));
+            Assert.Equal("VCpus", e.Setting);
+            Assert.Contains("Requested 3 VCPUs, however maxcpus is", e.Message);
+            Assert.Equal(1, Listed(d)!.VCpus);
+        }
+
+        [Fact]
+        public virtual void ARenameIsListedUnderTheSameUuid()
+        {
+            var d = CreateGuest();
+            Settings.RenameDomain(d, GuestName + "-renamed", CancellationToken.None);
+            var l = Listed(d)!;
+            Assert.Equal(GuestName + "-renamed", l.Name);
+            Assert.Equal(d.Id, l.Id);
+            Assert.DoesNotContain(List(), x => x.Name == GuestName);
+        }
+
+        [Fact]
+        public virtual void NoDomainTakesTheNameDomain0AndDomain0IsNeverRenamed()
+        {
+            var d = CreateGuest();
+            var dom0 = Domain0();
+            string before = HostFootprint();
+            var e = Assert.Throws<XenResourceExistsException>(() => Settings.RenameDomain(d, "Domain-0", CancellationToken.None));
+            Assert.Equal(XenErrorReason.DomainExists, e.Reason);
+            var z = Assert.Throws<XenInvalidOperationException>(() => Settings.RenameDomain(dom0, "host0", CancellationToken.None));
+            Assert.Equal(XenErrorReason.Domain0Refused, z.Reason);
+            Assert.Equal(before, HostFootprint());
+            Assert.Equal(GuestName, Listed(d)!.Name);
+            Assert.Equal("Domain-0", Domain0().Name);
+        }
+
+        [Fact]
+        public virtual void HostInfoNamesTheConnectionAndDomain0sMemory()
+        {
+            var r = Assert.Single(new HostInfoService().Get(new[] { Host }, CancellationToken.None));
+            Assert.Null(r.Error);
+            Assert.Equal("conformance", r.Info!.Host);
+            Assert.Equal(Domain0().MemoryMiB, r.Info.Dom0MemoryMiB);
+            Assert.True(r.Info.CpuCount > 0 && r.Info.TotalMemoryMiB > 0 && r.Info.Scheduler.Length > 0 && r.Info.Capabilities.Length > 0);
+        }
+
+        [Fact]
+        public virtual void SettingsOfAnUnknownDomainAreNotFound()
+        {
+            CreateGuest();
+            Assert.Equal(XenErrorReason.DomainNotFound,
+                Assert.ThrowsAny<XenPSException>(() => Settings.SetMemoryTarget(Unknown(), 96, CancellationToken.None)).Reason);
         }
 
         // ================================================================== terminal console

@@ -87,6 +87,9 @@ namespace XenPS.Tests.Conformance
         private readonly long _freeMemoryMiB;
         private readonly TimeSpan _shutdownTakes;
         private Guest _guest = Guest.Absent;
+        // settings changed by mem-set / mem-max / rename (null: as captured in 15-list / 16-list-l); reset with each new domain
+        private long? _memMiB, _maxMemMiB;
+        private string? _renamed;
         private TimeSpan _sinceShutdown;
         private byte[]? _consoleLog; // null: xenconsoled has not created guest-test1.log yet
 
@@ -151,6 +154,9 @@ namespace XenPS.Tests.Conformance
             if (a.Count == 8 && a[0] == "sh" && a[1] == "-c" && a[2] == XlConsole.ReadScript && a[3] == "sh" && a[4] == Xl)
                 return ConsoleRead(a[5], a[6], a[7]);
             if (a.Count < 2 || a[0] != Xl) return null;
+
+            var settings = Settings(a);
+            if (settings != null) return settings;
 
             bool present = _guest != Guest.Absent;
             bool isGuest = a.Count == 3 && present && (a[2] == _guestId || a[2] == _guestName);
@@ -239,7 +245,69 @@ namespace XenPS.Tests.Conformance
                     json = Captures.Load("16-list-l").StandardOutput;
                     break;
             }
+            if (_guest != Guest.Absent) (table, json) = Spliced(table, json);
             return new CommandResult(0, table + XlBackend.ListMarker + "\n" + json, "");
+        }
+
+        /// <summary>
+        /// mem-set, mem-max, vcpu-set and rename of the guest, answered with the lab's recordings: 48-mem-set (test1 to 96m,
+        /// rc 0), 47-mem-set-too-big (test1 above its maxmem, rc 1), 72-mem-max (test2 to 200m, rc 0: the same command on
+        /// another guest), Xl/Fixtures/set-11 (vcpu-set --ignore-host above maxvcpus, rc 1: the text names that guest's
+        /// maximum of 2), set-15 (rename, rc 0), set-18 (mem-set of nosuchdom, rc 1). The backend reads only rc and stderr;
+        /// the stdout of those compound captures (a listing) is not what it acts on.
+        /// </summary>
+        private CommandResult? Settings(IReadOnlyList<string> a)
+        {
+            if (a.Count < 4 || a[0] != Xl) return null;
+            bool present = _guest != Guest.Absent;
+            string dom = a[a.Count - 2];
+            bool isGuest = present && (dom == _guestId || dom == (_renamed ?? _guestName));
+            long current = _memMiB ?? 128, max = _maxMemMiB ?? 128; // test1.cfg: memory = 128, no maxmem (16-list-l: 131072 KiB each)
+            long? Mib(string v) => v.EndsWith("m", StringComparison.Ordinal) && long.TryParse(v.Substring(0, v.Length - 1), NumberStyles.None, CultureInfo.InvariantCulture, out long n) ? n : null;
+            switch (a[1])
+            {
+                case "mem-set" when a.Count == 4:
+                    if (dom == UnknownName) return Captures.Load("set-18-mem-set-nodom").Result();
+                    if (!isGuest || Mib(a[3]) is not long m) return null;
+                    if (m > max) return Captures.Load("47-mem-set-too-big").Result();
+                    if (m != 96) return null; // the one successful mem-set recorded: 96m (48)
+                    _memMiB = m;
+                    return Captures.Load("48-mem-set").Result();
+                case "mem-max" when a.Count == 4:
+                    if (!isGuest || Mib(a[3]) is not long x || x != 200 || x < current) return null; // 72: 200m
+                    _maxMemMiB = x;
+                    return Captures.Load("72-mem-max").Result();
+                case "vcpu-set" when a.Count == 5 && a[2] == "--ignore-host":
+                    if (!isGuest || a[4] != "3") return null;
+                    return Captures.Load("set-11-vcpu-set-above-max-ignore-host").Result();
+                case "rename" when a.Count == 4:
+                    dom = a[2];
+                    if (!(present && (dom == _guestId || dom == (_renamed ?? _guestName)))) return null;
+                    _renamed = a[3];
+                    return Captures.Load("set-15-rename").Result();
+                default:
+                    return null;
+            }
+        }
+
+        /// <summary>The guest's row and config with the settings changed since it was created (xl's row format: %-40s %5d %5lu ...).</summary>
+        private (string table, string json) Spliced(string table, string json)
+        {
+            if (_memMiB == null && _maxMemMiB == null && _renamed == null) return (table, json);
+            string name = _renamed ?? _guestName;
+            table = string.Join("\n", table.Split('\n').Select(l =>
+            {
+                if (!l.StartsWith(_guestName + " ", StringComparison.Ordinal) || l.Length < 52) return l;
+                string mem = _memMiB?.ToString(CultureInfo.InvariantCulture) ?? l.Substring(47, 5).Trim();
+                return name.PadRight(40) + " " + _guestId.PadLeft(5) + " " + mem.PadLeft(5) + l.Substring(52);
+            }));
+            int at = json.IndexOf("\"domid\": " + _guestId + ",", StringComparison.Ordinal);
+            if (at < 0) return (table, json);
+            string head = json.Substring(0, at), tail = json.Substring(at);
+            if (_renamed != null) tail = tail.Replace("\"name\": \"" + _guestName + "\"", "\"name\": \"" + _renamed + "\"");
+            if (_maxMemMiB is long mx) tail = Regex.Replace(tail, "\"max_memkb\": \\d+", "\"max_memkb\": " + (mx * 1024).ToString(CultureInfo.InvariantCulture));
+            if (_memMiB is long mm) tail = Regex.Replace(tail, "\"target_memkb\": \\d+", "\"target_memkb\": " + (mm * 1024).ToString(CultureInfo.InvariantCulture));
+            return (table, head + tail);
         }
 
         /// <summary>CreateScript: prints the console log's size (the new boot's start), then runs `xl create`.</summary>
@@ -259,6 +327,8 @@ namespace XenPS.Tests.Conformance
                 {
                     r = Captures.Load(paused ? "62-create-paused" : "54-create-again");
                     _guest = paused ? Guest.Paused : Guest.Running;
+                    _memMiB = _maxMemMiB = null;
+                    _renamed = null;
                     // xenconsoled appends each run of a name to guest-<name>.log; by the time the console is read the
                     // guest has booted: 31-console-log is that log after test1's boot.
                     var boot = Encoding.UTF8.GetBytes(Captures.Load("31-console-log").StandardOutput);

@@ -32,6 +32,8 @@ namespace XenPS.Backends.Simulated
         public long MemoryMiB;
         public long MaxMemoryMiB;
         public int VCpus;
+        /// <summary>The boot-time maximum of vCPUs (maxvcpus); JSON "maxvcpus", written only when above VCpus (optional: older records lack it).</summary>
+        public int MaxVCpus;
         /// <summary>The config settings as JSON in the flat encoding (see ConfigToJson), kept verbatim.</summary>
         public string ConfigJson = "{}";
 
@@ -119,6 +121,13 @@ namespace XenPS.Backends.Simulated
 
         public XenDomainConfig Config => _config ??= ParseConfig(ConfigJson);
 
+        /// <summary>After <see cref="ConfigJson"/> was replaced with <paramref name="config"/>'s encoding (a settings change).</summary>
+        public void ResetConfig(XenDomainConfig config)
+        {
+            _config = config;
+            ConfigChecked = true;
+        }
+
         public XenDomain ToXenDomain(long nowMs)
         {
             string flags = StateFlags(nowMs);
@@ -131,6 +140,7 @@ namespace XenPS.Backends.Simulated
                 MemoryMiB = MemoryMiB,
                 MaxMemoryMiB = MaxMemoryMiB,
                 VCpus = VCpus,
+                MaxVCpus = Math.Max(MaxVCpus, VCpus),
                 StateFlags = flags,
                 ShutdownReason = XenDomain.DecodeReason(flags),
                 CpuTime = CpuTime(nowMs),
@@ -153,6 +163,7 @@ namespace XenPS.Backends.Simulated
             w.WriteNumber("mem", MemoryMiB);
             w.WriteNumber("maxmem", MaxMemoryMiB);
             w.WriteNumber("vcpus", VCpus);
+            if (MaxVCpus > VCpus) w.WriteNumber("maxvcpus", MaxVCpus);
             w.WriteNumber("created", CreatedMs);
             w.WriteNumber("boot", BootSeconds);
             w.WriteNumber("shutdelay", ShutdownSeconds);
@@ -224,6 +235,8 @@ namespace XenPS.Backends.Simulated
             if (e.TryGetProperty("shutup", out p)) d.ShutUptime = SimJson.AsDbl(p, "shutup");
             if (e.TryGetProperty("con", out p)) d.ConsoleLines = SimJson.AsInt(p, "con");
             if (e.TryGetProperty("nopv", out p)) d.NoPvDrivers = SimJson.Bool(p, "nopv");
+            if (e.TryGetProperty("maxvcpus", out p)) d.MaxVCpus = SimJson.AsInt(p, "maxvcpus");
+            if (d.MaxVCpus < d.VCpus) d.MaxVCpus = d.VCpus; // absent (older records): maxvcpus defaults to vcpus
             return d;
         }
 

@@ -15,7 +15,7 @@ namespace XenPS.Backends.Simulated
     /// sim.ignore_shutdown (0), sim.crash_after_seconds (none), sim.pv_drivers (1; 0 on an HVM guest = shutdown needs
     /// the ACPI fallback, like xl shutdown -F).
     /// </summary>
-    public sealed partial class SimulatedXenBackend : IXenBackend, IXenHostFacts, IXenPowerControl, IXenConsoleAccess, IXenBackendNotes
+    public sealed partial class SimulatedXenBackend : IXenBackend, IXenHostFacts, IXenPowerControl, IXenConsoleAccess, IXenBackendNotes, IXenDomainSettings
     {
         public const string XenVersion = "4.17.7-sim";
         public const string Dom0Uuid = "00000000-0000-0000-0000-000000000000";
@@ -142,6 +142,17 @@ namespace XenPS.Backends.Simulated
             CpuCount = _host.CpuCount,
             TotalMemoryMiB = _host.TotalMemoryMiB,
             FreeMemoryMiB = _host.TotalMemoryMiB - _host.Dom0MemoryMiB - _store.MemorySum,
+            // what a Xen 4.17 x86 host of this size reports (capture 02-info), on one socket and one NUMA node
+            Dom0MemoryMiB = _host.Dom0MemoryMiB,
+            Capabilities = new[] { "xen-3.0-x86_64", "hvm-3.0-x86_32", "hvm-3.0-x86_32p", "hvm-3.0-x86_64" },
+            VirtCaps = new[] { "pv", "hvm", "hap", "gnttab-v1", "gnttab-v2" },
+            Scheduler = "credit2",
+            NodeCount = 1,
+            CoresPerSocket = _host.CpuCount,
+            ThreadsPerCore = 1,
+            Machine = "x86_64",
+            PageSize = 4096,
+            KernelRelease = "simulated",
         });
 
         public IReadOnlyList<XenDomain> ListDomains(CancellationToken cancellationToken) => Locked(cancellationToken, now =>
@@ -496,6 +507,7 @@ namespace XenPS.Backends.Simulated
             MemoryMiB = _host.Dom0MemoryMiB,
             MaxMemoryMiB = _host.Dom0MemoryMiB,
             VCpus = _host.CpuCount,
+            MaxVCpus = _host.CpuCount,
             StateFlags = "r-----",
             CpuTime = Math.Round(Math.Max(0, now - _host.CreatedMs) / 1000.0 * 0.05 * _host.CpuCount, 1),
         };
@@ -564,7 +576,9 @@ namespace XenPS.Backends.Simulated
             long maxmem = maxGiven is long x1 && x1 > 0 ? x1 : memory;
             long vcpus = Num("vcpus") is long v0 && v0 > 0 ? v0 : 1;
             if (vcpus > 4096) Err("vcpus", "NumberInvalid", "vcpus must be at most 4096.");
-            if (Num("maxvcpus") is long mv && mv < vcpus) Err("vcpus", "VcpusAboveMaxvcpus", $"xl: maxvcpus < vcpus (vcpus {vcpus}, maxvcpus {mv}).");
+            long maxvcpus = Num("maxvcpus") is long mv0 && mv0 > 0 ? mv0 : vcpus;
+            if (maxvcpus > 4096) Err("maxvcpus", "NumberInvalid", "maxvcpus must be at most 4096.");
+            if (maxvcpus < vcpus) Err("vcpus", "VcpusAboveMaxvcpus", $"xl: maxvcpus < vcpus (vcpus {vcpus}, maxvcpus {maxvcpus}).");
 
             string uuid = Guid.NewGuid().ToString("D");
             if (config.Uuid is string u)
@@ -589,6 +603,7 @@ namespace XenPS.Backends.Simulated
                 MemoryMiB = memory,
                 MaxMemoryMiB = maxmem,
                 VCpus = (int)vcpus,
+                MaxVCpus = (int)Math.Max(vcpus, Math.Min(maxvcpus, 4096)),
                 ConfigJson = SimDomain.ConfigToJson(config),
                 BootSeconds = boot,
                 ShutdownSeconds = shut,
