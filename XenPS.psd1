@@ -25,6 +25,8 @@
         'Stop-XenDomain'
         'Suspend-XenDomain'
         'Test-XenDomainConfig'
+        'Save-XenDomain'
+        'Restore-XenDomain'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

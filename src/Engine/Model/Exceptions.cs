@@ -39,6 +39,12 @@ namespace XenPS
         InvalidArgument,
         /// <summary>Persisted state (the simulated host's files) is damaged.</summary>
         StateDamaged,
+        /// <summary>A checkpoint file on the host does not exist (or its folder does not).</summary>
+        CheckpointNotFound,
+        /// <summary>A checkpoint file already exists where a save would write one.</summary>
+        CheckpointExists,
+        /// <summary>The file is not a checkpoint (wrong magic, damaged, another tool's).</summary>
+        CheckpointInvalid,
     }
 
     /// <summary>Base of every exception the engine lets escape. Nothing else escapes the engine.</summary>
@@ -69,6 +75,9 @@ namespace XenPS
             XenErrorReason.OperationNotSupported => "OperationNotSupported",
             XenErrorReason.InvalidArgument => "InvalidArgument",
             XenErrorReason.StateDamaged => "HostStateDamaged",
+            XenErrorReason.CheckpointNotFound => "CheckpointNotFound",
+            XenErrorReason.CheckpointExists => "CheckpointExists",
+            XenErrorReason.CheckpointInvalid => "CheckpointInvalid",
             _ => "XenOperationFailed",
         };
     }

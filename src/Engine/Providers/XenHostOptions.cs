@@ -114,6 +114,7 @@ namespace XenPS.Backends
             XlPath = XlPath,
             CommandTimeout = CommandTimeout,
             CreateTimeout = TimeSpan.FromTicks(CommandTimeout.Ticks * 3),
+            CheckpointTimeout = TimeSpan.FromTicks(CommandTimeout.Ticks * 30),
             ConsoleLogDirectory = ConsoleLogDirectory,
         };
     }

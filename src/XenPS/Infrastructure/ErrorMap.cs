@@ -40,6 +40,9 @@ namespace XenPS.Infrastructure
                 XenErrorReason.OperationNotSupported => ErrorCategory.NotImplemented,
                 XenErrorReason.InvalidArgument => ErrorCategory.InvalidArgument,
                 XenErrorReason.StateDamaged => ErrorCategory.InvalidData,
+                XenErrorReason.CheckpointNotFound => ErrorCategory.ObjectNotFound,
+                XenErrorReason.CheckpointExists => ErrorCategory.ResourceExists,
+                XenErrorReason.CheckpointInvalid => ErrorCategory.InvalidData,
                 _ => ErrorCategory.NotSpecified,
             };
         }
