@@ -18,6 +18,8 @@ namespace XenPS.Backends.Simulated
     /// uuid, config) with a new domid: its uptime carries on from the save, its console goes on from where it was (with
     /// the guest's resume lines, not a boot), its CPU time starts again as a new domain's does; it obeys memory
     /// admission control and refuses a name in use with xl's text, using up a domid as xl does.
+    /// A save that fails or is cancelled resumes the guest (xl's "Failed to save domain, resuming domain"); one whose
+    /// process is killed mid-save leaves it suspended, as a killed xl does, until Resume-XenDomain unpauses it.
     /// </summary>
     public sealed partial class SimulatedXenBackend
     {
