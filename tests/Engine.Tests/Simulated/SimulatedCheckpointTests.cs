@@ -249,5 +249,50 @@ namespace XenPS.Tests
             _h.Advance(100);
             Assert.InRange(b.ListDomains(None).Single(x => x.Name == "web1").CpuTime, 1.5, 2.5); // 100 s at 0.02 s/s
         }
+    
+        [Fact]
+        public void ASaveAbandonedMidWayLeavesTheGuestSuspendedUntilItIsUnpaused()
+        {
+            // A progress callback that blows up stands in for a process killed mid-save: nothing resumes the guest.
+            using var b = _h.Open();
+            var d = b.CreateDomain(SimTestHost.Config("web1"), new CreateDomainOptions(), None);
+            Assert.Throws<InvalidOperationException>(() =>
+                Cp(b).SaveDomain(d, File1, new SaveDomainOptions(), p => throw new InvalidOperationException("killed"), None));
+            using (var other = _h.Open()) Assert.Equal("--pss-", other.ListDomains(None).Single(x => x.Name == "web1").StateFlags);
+            Assert.False(File.Exists(Local(File1)));
+            b.UnpauseDomain("web1", None);
+            Assert.Equal(XenDomainState.Running, b.ListDomains(None).Single(x => x.Name == "web1").State);
+            Cp(b).SaveDomain(d, File1, new SaveDomainOptions(), null, None); // and it can be saved again
+            Assert.True(File.Exists(Local(File1)));
+        }
+
+        [Fact]
+        public void TheServiceDeliversProgressOnTheCallingThreadAndCompletesIt()
+        {
+            using var b = _h.Open();
+            var host = new XenHostConnection("t", b.Uri, b);
+            var d = b.CreateDomain(SimTestHost.Config("web1"), new CreateDomainOptions(), None);
+            int me = Environment.CurrentManagedThreadId;
+            var threads = new HashSet<int>();
+            var seen = new List<XenPS.Services.XenProgress>();
+            var progress = new SyncReport(p => { threads.Add(Environment.CurrentManagedThreadId); seen.Add(p); });
+            var r = new XenPS.Services.CheckpointService().Save(new XenPS.Services.XenDomainTarget(host, d), File1, new SaveDomainOptions(), progress, None);
+            Assert.True(r.Succeeded, r.Error?.Message);
+            Assert.Equal(new[] { me }, threads);
+            Assert.True(seen[^1].Completed);
+            Assert.Equal(16, seen.Count(p => !p.Completed && p.Status.Contains("frames")));
+            // a failure is a result, and its progress is completed too
+            seen.Clear();
+            var failed = new XenPS.Services.CheckpointService().Save(new XenPS.Services.XenDomainTarget(host, d), File1, new SaveDomainOptions(), progress, None);
+            Assert.Equal(XenErrorReason.DomainNotFound, failed.Error!.Reason);
+            Assert.True(seen[^1].Completed);
+        }
+
+        private sealed class SyncReport : IProgress<XenPS.Services.XenProgress>
+        {
+            private readonly Action<XenPS.Services.XenProgress> _a;
+            public SyncReport(Action<XenPS.Services.XenProgress> a) => _a = a;
+            public void Report(XenPS.Services.XenProgress value) => _a(value);
+        }
     }
 }
