@@ -44,6 +44,7 @@ vcpus   = 1
 AfterAll {
     if (-not $env:XENPS_LAB_URI) { return }
     Remove-SavGuests
+    Invoke-Dom0 'rm -f /var/log/xen/console/guest-xps-sav-*.log' | Out-Null  # xenconsoled's logs of our guests
     Disconnect-XenHost labsav -ErrorAction SilentlyContinue
 }
 
