@@ -23,6 +23,15 @@ BeforeAll {
         }
         $null
     }
+    # A restored guest's console may take a moment to answer again (keys typed before xenconsoled has reattached to the
+    # new domain are lost on a loaded TCG host): type a harmless line until the guest answers it.
+    function Wait-GuestAnswers([string] $Name) {
+        for ($i = 1; $i -le 4; $i++) {
+            $got = Connect-XenConsole $Name -XenHost labsav -Send "echo XPS-READY-$i" -Until "^XPS-READY-$i" -Timeout 30 -ErrorAction SilentlyContinue
+            if (@($got)[-1] -match "^XPS-READY-$i") { return }
+        }
+        throw "$Name did not answer at its console after 4 tries"
+    }
     function Remove-SavGuests {
         Get-XenDomain -XenHost labsav -Name 'xps-sav-*' -ErrorAction SilentlyContinue | Stop-XenDomain -TurnOff -Confirm:$false -ErrorAction SilentlyContinue
         Invoke-Dom0 'rm -f /var/lib/xenlab/xps-sav-*.save' | Out-Null
@@ -70,7 +79,8 @@ Describe 'Checkpoints on live Xen 4.17' -Tag 'Lab' -Skip:(-not $env:XENPS_LAB_UR
         $r.Uuid | Should -Be $orig.Uuid
         $r.Id | Should -Not -Be $orig.Id
         (Get-RawRow 'xps-sav-1').Id | Should -Be $r.Id
-        # The same shell, memory and clock: the file written before the save is there, and uptime went on.
+        # The same memory and clock: the file written before the save is there, and uptime went on.
+        Wait-GuestAnswers 'xps-sav-1'
         $lines = Connect-XenConsole xps-sav-1 -XenHost labsav -Send 'cat /xps-mark; echo UP=$(cut -d. -f1 /proc/uptime)' -Until '^UP=\d+' -Timeout 60
         ($lines -join "`n") | Should -Match 'XPSMARK-42'
         [int](@($lines)[-1] -replace '^UP=(\d+).*$', '$1') | Should -BeGreaterOrEqual $uptimeBefore
