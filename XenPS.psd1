@@ -27,6 +27,8 @@
         'Test-XenDomainConfig'
         'Set-XenDomain'
         'Get-XenHostInfo'
+        'Save-XenDomain'
+        'Restore-XenDomain'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

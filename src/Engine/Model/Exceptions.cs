@@ -41,6 +41,12 @@ namespace XenPS
         StateDamaged,
         /// <summary>A domain setting is outside the domain's limits (memory above maxmem, vCPUs above maxvcpus).</summary>
         SettingOutOfRange,
+        /// <summary>A checkpoint file on the host does not exist (or its folder does not).</summary>
+        CheckpointNotFound,
+        /// <summary>A checkpoint file already exists where a save would write one.</summary>
+        CheckpointExists,
+        /// <summary>The file is not a checkpoint (wrong magic, damaged, another tool's).</summary>
+        CheckpointInvalid,
     }
 
     /// <summary>Base of every exception the engine lets escape. Nothing else escapes the engine.</summary>
@@ -72,6 +78,9 @@ namespace XenPS
             XenErrorReason.InvalidArgument => "InvalidArgument",
             XenErrorReason.StateDamaged => "HostStateDamaged",
             XenErrorReason.SettingOutOfRange => "SettingOutOfRange",
+            XenErrorReason.CheckpointNotFound => "CheckpointNotFound",
+            XenErrorReason.CheckpointExists => "CheckpointExists",
+            XenErrorReason.CheckpointInvalid => "CheckpointInvalid",
             _ => "XenOperationFailed",
         };
     }

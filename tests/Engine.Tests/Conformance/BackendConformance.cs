@@ -30,7 +30,7 @@ namespace XenPS.Tests.Conformance
         /// <summary>The capability interfaces this suite has tests for (a new one must get tests here first).</summary>
         public static readonly Type[] KnownCapabilities =
             { typeof(IXenHostFacts), typeof(IXenPowerControl), typeof(IXenConsoleAccess), typeof(IXenTerminalConsole), typeof(IXenBackendNotes),
-              typeof(IXenDomainSettings) };
+              typeof(IXenDomainSettings), typeof(IXenCheckpoint) };
 
         private static readonly TimeSpan Step = TimeSpan.FromSeconds(1);
         private const int MaxSteps = 120; // host seconds any lifecycle change may take here
@@ -572,6 +572,11 @@ namespace XenPS.Tests.Conformance
             calls.AddRange(PowerActions.Select(a => (a, (Action)(() => PowerAction(Power, a, d)))));
             if (Backend is IXenHostFacts facts) calls.Add(("host facts", () => facts.GetHostInfo(CancellationToken.None)));
             if (Backend is IXenTerminalConsole term) calls.Add(("terminal console", () => term.TerminalConsoleCommand(d, CancellationToken.None)));
+            if (Backend is IXenCheckpoint cp)
+            {
+                calls.Add(("save", () => cp.SaveDomain(d, CheckpointFile, new SaveDomainOptions(), null, CancellationToken.None)));
+                calls.Add(("restore", () => cp.RestoreDomain(CheckpointFile, new RestoreDomainOptions(), CancellationToken.None)));
+            }
 
             foreach (var (what, call) in calls)
             {
@@ -712,6 +717,126 @@ namespace XenPS.Tests.Conformance
             Assert.Equal(XenErrorReason.DomainNotFound, e.Reason);
             var z = Assert.Throws<XenInvalidOperationException>(() => term.TerminalConsoleCommand(Domain0(), CancellationToken.None));
             Assert.Equal(XenErrorReason.Domain0Refused, z.Reason);
+        }
+    
+        // ================================================================== checkpoints
+
+        /// <summary>A checkpoint path in a folder every test host has (the lab's /var/lib/xenlab).</summary>
+        protected const string CheckpointFile = "/var/lib/xenlab/conformance.save";
+
+        protected IXenCheckpoint? Checkpoints => Backend as IXenCheckpoint; // the capability test holds the backend to its declaration
+
+        protected readonly CheckpointService CheckpointSvc = new CheckpointService();
+
+        private sealed class ListProgress : IProgress<XenProgress>
+        {
+            public List<XenProgress> Seen { get; } = new List<XenProgress>();
+            public void Report(XenProgress value) => Seen.Add(value);
+        }
+
+        [Fact]
+        public virtual void SavingADomainRemovesItAndReportsCompletedProgress()
+        {
+            if (Checkpoints == null) return;
+            var d = CreateGuest();
+            var progress = new ListProgress();
+            var r = CheckpointSvc.Save(Target(d), CheckpointFile, new SaveDomainOptions(), progress, CancellationToken.None);
+            Assert.True(r.Succeeded, r.Error?.Message);
+            Assert.Equal(CheckpointFile, r.Checkpoint!.Path);
+            Assert.Equal(d.Uuid, r.Checkpoint.DomainUuid);
+            Assert.Equal(Host.Name, r.Checkpoint.Host);
+            Assert.True(r.Checkpoint.SizeBytes > 0);
+            Assert.Null(r.Checkpoint.Domain);
+            Assert.Null(Listed(d));
+            Assert.True(progress.Seen.Count >= 3, "a start, xl's frames, and the end");
+            Assert.True(progress.Seen[^1].Completed);
+            Assert.Single(progress.Seen, p => p.Completed);
+            var pct = progress.Seen.Select(p => p.PercentComplete).ToList();
+            Assert.All(pct, p => Assert.InRange(p, 0, 100));
+            Assert.Contains(progress.Seen, p => !p.Completed && p.PercentComplete == 100);
+        }
+
+        [Fact]
+        public virtual void AnExistingCheckpointIsNotOverwrittenWithoutOverwrite()
+        {
+            if (Checkpoints == null) return;
+            var first = CreateGuest();
+            Checkpoints.SaveDomain(first, CheckpointFile, new SaveDomainOptions(), null, CancellationToken.None);
+            var d = CreateGuest();
+            var e = Assert.Throws<XenCheckpointException>(() => Checkpoints.SaveDomain(d, CheckpointFile, new SaveDomainOptions(), null, CancellationToken.None));
+            Assert.Equal(XenErrorReason.CheckpointExists, e.Reason);
+            Assert.Equal("CheckpointExists", e.ErrorId);
+            Assert.Equal(CheckpointFile, e.Path);
+            Assert.Equal(XenDomainState.Running, Listed(d)!.State);
+        }
+
+        [Fact]
+        public virtual void SaveAndRestoreKeepNameAndUuidWithANewDomid()
+        {
+            if (Checkpoints == null) return;
+            var d = CreateGuest();
+            Checkpoints.SaveDomain(d, CheckpointFile, new SaveDomainOptions(), null, CancellationToken.None);
+            Assert.Null(Listed(d));
+            var r = CheckpointSvc.Restore(Host, CheckpointFile, new RestoreDomainOptions(), CancellationToken.None);
+            Assert.Equal(d.Name, r.Name);
+            Assert.Equal(d.Uuid, r.Uuid);
+            Assert.NotEqual(d.Id, r.Id);
+            Assert.Equal(Host.Name, r.Host);
+            Assert.Equal(XenDomainState.Running, r.State);
+            Assert.Equal(r.Id, Listed(r)!.Id);
+        }
+
+        [Fact]
+        public virtual void KeepRunningLeavesTheDomainAndRestoringItsNameIsDomainExists()
+        {
+            if (Checkpoints == null) return;
+            var d = CreateGuest();
+            var r = CheckpointSvc.Save(Target(d), CheckpointFile, new SaveDomainOptions { KeepRunning = true }, null, CancellationToken.None);
+            Assert.True(r.Succeeded, r.Error?.Message);
+            Assert.Equal(d.Id, r.Checkpoint!.Domain!.Id);
+            Assert.Equal(XenDomainState.Running, Listed(d)!.State);
+            var e = Assert.Throws<XenResourceExistsException>(() => Checkpoints.RestoreDomain(CheckpointFile, new RestoreDomainOptions(), CancellationToken.None));
+            Assert.Equal(XenErrorReason.DomainExists, e.Reason);
+            Assert.Single(List(), x => x.Name == d.Name);
+        }
+
+        [Fact]
+        public virtual void RestoringAMissingFileIsCheckpointNotFound()
+        {
+            if (Checkpoints == null) return;
+            var e = Assert.Throws<XenCheckpointException>(() => Checkpoints.RestoreDomain("/var/lib/xenlab/no-such.save", new RestoreDomainOptions(), CancellationToken.None));
+            Assert.Equal(XenErrorReason.CheckpointNotFound, e.Reason);
+            Assert.Equal("CheckpointNotFound", e.ErrorId);
+            Assert.Contains("/var/lib/xenlab/no-such.save", e.Message);
+        }
+
+        [Fact]
+        public virtual void SavingAnUnknownDomainIsNotFound()
+        {
+            if (Checkpoints == null) return;
+            var e = Assert.Throws<XenDomainNotFoundException>(() => Checkpoints.SaveDomain(Unknown(), CheckpointFile, new SaveDomainOptions(), null, CancellationToken.None));
+            Assert.Equal(XenErrorReason.DomainNotFound, e.Reason);
+        }
+
+        [Fact]
+        public virtual void Domain0AndRelativePathsAreRefusedBeforeAnythingReachesTheHost()
+        {
+            if (Checkpoints == null) return;
+            var d = CreateGuest();
+            var dom0 = Domain0();
+            string before = HostFootprint();
+            var z = Assert.Throws<XenInvalidOperationException>(() => Checkpoints.SaveDomain(dom0, CheckpointFile, new SaveDomainOptions(), null, CancellationToken.None));
+            Assert.Equal(XenErrorReason.Domain0Refused, z.Reason);
+            var r = CheckpointSvc.Save(Target(dom0), CheckpointFile, new SaveDomainOptions(), null, CancellationToken.None);
+            Assert.Equal(XenErrorReason.Domain0Refused, r.Error!.Reason);
+            foreach (string bad in new[] { "relative.save", "../x.save", "" })
+            {
+                Assert.Equal("CheckpointPathInvalid", Assert.Throws<XenCheckpointException>(() =>
+                    Checkpoints.SaveDomain(d, bad, new SaveDomainOptions(), null, CancellationToken.None)).ErrorId);
+                Assert.Equal("CheckpointPathInvalid", Assert.Throws<XenCheckpointException>(() =>
+                    Checkpoints.RestoreDomain(bad, new RestoreDomainOptions(), CancellationToken.None)).ErrorId);
+            }
+            Assert.Equal(before, HostFootprint());
         }
     }
 }

@@ -153,6 +153,10 @@ namespace XenPS.Tests.Conformance
                 return Create(a[5], a.Skip(6).ToList(), stdin ?? "");
             if (a.Count == 8 && a[0] == "sh" && a[1] == "-c" && a[2] == XlConsole.ReadScript && a[3] == "sh" && a[4] == Xl)
                 return ConsoleRead(a[5], a[6], a[7]);
+            if (a.Count >= 8 && a[0] == "sh" && a[1] == "-c" && a[2] == XlBackend.SaveScript && a[3] == "sh" && a[4] == Xl)
+                return Save(a[5], a[6], a.Skip(7).ToList());
+            if (a.Count >= 6 && a[0] == "sh" && a[1] == "-c" && a[2] == XlBackend.RestoreScript && a[3] == "sh" && a[4] == Xl)
+                return Restore(a[5], a.Skip(6).ToList());
             if (a.Count < 2 || a[0] != Xl) return null;
 
             var settings = Settings(a);
@@ -342,6 +346,50 @@ namespace XenPS.Tests.Conformance
             return new CommandResult(r.ExitCode, offset + r.StandardOutput, r.StandardError);
         }
 
+        // Checkpoint files on the fake host (what the save/restore scripts' `test -e` sees), and the folder the captures used.
+        private readonly HashSet<string> _files = new HashSet<string>(StringComparer.Ordinal);
+        private const string CheckpointFolder = "/var/lib/xenlab/";
+
+        /// <summary>
+        /// SaveScript: its own refusals (an existing file without overwrite, a missing folder) as sh would carry them out,
+        /// then `xl save`. The captured saves are of other guests: 73-save saved test2 (domid 8, 256 MiB) and ckpt-save-c
+        /// (`xl save -c`) saved xps-sav-probe, whose stderr names those domains; the backend reads only the exit code, the
+        /// progress lines and the size line the script prints after xl, so they are replayed for test1.
+        /// </summary>
+        private CommandResult? Save(string file, string overwrite, List<string> rest)
+        {
+            if (rest.Count == 0) return null;
+            if (_files.Contains(file) && overwrite != "1") return new CommandResult(17, "", XlBackend.CheckpointExistsMarker + "\n");
+            if (!file.StartsWith(CheckpointFolder, StringComparison.Ordinal) || file.IndexOf('/', CheckpointFolder.Length) >= 0)
+                return new CommandResult(2, "", XlBackend.CheckpointNoFolderMarker + "\n");
+            string dom = rest[^1];
+            var opts = rest.Take(rest.Count - 1).ToList();
+            bool isGuest = _guest != Guest.Absent && (dom == _guestId || dom == _guestName);
+            if (dom == UnknownName && opts.Count == 0) return Captures.Load("ckpt-save-nodom").Result();
+            if (!isGuest || _guest != Guest.Running) return null;
+            Recording r;
+            if (opts.Count == 0) { r = Captures.Load("73-save"); _guest = Guest.Absent; }
+            else if (opts.SequenceEqual(new[] { "-c" })) r = Captures.Load("ckpt-save-c");
+            else return null;
+            _files.Add(file);
+            // 73-save's `ls -la` shows the file's size (134756136); ckpt-save-c's listing 134492588.
+            string size = opts.Count == 0 ? "134756136" : "134492588";
+            return new CommandResult(r.ExitCode, XlBackend.CheckpointSizeMarker + " " + size + "\n", r.StandardError);
+        }
+
+        /// <summary>
+        /// RestoreScript: a missing file is the script's own refusal; restoring while the guest runs is ckpt-restore-dupname
+        /// (recorded for xps-sav-probe: the text names it). No restore of test1 itself was captured (no listing of it
+        /// with a new domid), so a successful restore has no recording.
+        /// </summary>
+        private CommandResult? Restore(string file, List<string> opts)
+        {
+            if (opts.Count > 1 || (opts.Count == 1 && opts[0] != "-p")) return null;
+            if (!_files.Contains(file)) return new CommandResult(2, "", XlBackend.CheckpointMissingMarker + "\n");
+            if (_guest != Guest.Absent && opts.Count == 0) return Captures.Load("ckpt-restore-dupname").Result();
+            return null;
+        }
+
         /// <summary>XlConsole.ReadScript: gone marker when `xl domid` fails, else "&lt;size&gt;\n" and the bytes after the offset.</summary>
         private CommandResult? ConsoleRead(string name, string logPath, string offsetText)
         {
@@ -380,6 +428,8 @@ namespace XenPS.Tests.Conformance
                 : s == XlBackend.CreateScript ? "<CreateScript>"
                 : s == XlConsole.ReadScript ? "<ReadScript>"
                 : s == XlConsole.WriteScript ? "<WriteScript>"
+                : s == XlBackend.SaveScript ? "<SaveScript>"
+                : s == XlBackend.RestoreScript ? "<RestoreScript>"
                 : s.Contains('\n') || s.Contains(' ') ? "'" + s.Replace("\n", "\\n") + "'" : s;
             return string.Join(" ", a.Select(Name));
         }

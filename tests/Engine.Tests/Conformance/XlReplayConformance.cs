@@ -28,7 +28,7 @@ namespace XenPS.Tests.Conformance
         protected override void Elapse(TimeSpan time) => _xl.Elapse(time);
 
         protected override IReadOnlyCollection<Type> Capabilities { get; } =
-            new[] { typeof(IXenHostFacts), typeof(IXenPowerControl), typeof(IXenConsoleAccess), typeof(IXenTerminalConsole), typeof(IXenDomainSettings) };
+            new[] { typeof(IXenHostFacts), typeof(IXenPowerControl), typeof(IXenConsoleAccess), typeof(IXenTerminalConsole), typeof(IXenDomainSettings), typeof(IXenCheckpoint) };
 
         /// <summary>Every command reaches the host through the runner.</summary>
         protected override string HostFootprint() => _xl.Calls.Count.ToString(CultureInfo.InvariantCulture);
@@ -62,6 +62,11 @@ namespace XenPS.Tests.Conformance
         [Fact(Skip = "No capture of typing at the console the way the backend does (its WriteScript; 33-console-tty ran " +
                      "another command) and no xl list -l after 56-reboot, so neither the reboot nor the rebooted guest can be replayed.")]
         public override void TheConsoleOpenedAfterARebootShowsOnlyTheNewBoot() { }
+
+        [Fact(Skip = "No capture of test1 restored: 75-restore/76-list-restored restored test2 (no xl list -l of it with its new " +
+                     "domid 9 was taken), so the replay cannot list the restored guest with its uuid. XlCheckpointTests replays 75/76 " +
+                     "for the vector and the new domid; LabCheckpoint.Tests.ps1 proves it on the lab.")]
+        public override void SaveAndRestoreKeepNameAndUuidWithANewDomid() { }
 
         public override void Dispose()
         {

@@ -60,6 +60,12 @@ namespace XenPS.Backends.Simulated
         public int ConsoleLines;
         /// <summary>HVM guest without PV drivers: it cannot be asked to shut down, only given the ACPI power button.</summary>
         public bool NoPvDrivers;
+        /// <summary>CPU time the guest had used when it was saved: a restored domain is a new domain, its CPU time starts again (xl list after xl restore).</summary>
+        public double CpuBase;
+        /// <summary>Wall time (Unix ms) a save began: the guest is suspended (--pss-) until the save ends; null otherwise.</summary>
+        public long? SavingSinceMs;
+        /// <summary>Whether the guest was paused when the save began (a kept domain goes back to that).</summary>
+        public bool SavingWasPaused;
 
         private XenDomainConfig? _config;
 
@@ -83,17 +89,20 @@ namespace XenPS.Backends.Simulated
         public string StateFlags(long nowMs)
         {
             if (Shut) return XenDomain.EncodeState(false, false, false, true, Reason, false);
+            if (SavingSinceMs != null) return XenDomain.EncodeState(false, false, true, true, XenShutdownReason.Suspend, false);
             if (Paused) return "--p---";
             return Booted(nowMs) ? "-b----" : "r-----";
         }
 
         /// <summary>CPU seconds: busy while booting, a trickle afterwards; frozen while paused or shut down.</summary>
-        public double CpuTime(long nowMs)
+        public double CpuTime(long nowMs) => Math.Round(Math.Max(0, GuestCpuTime(Uptime(nowMs)) - CpuBase), 1);
+
+        /// <summary>CPU seconds the guest has used by <paramref name="up"/> seconds of uptime, across saves and restores.</summary>
+        public double GuestCpuTime(double up)
         {
-            double up = Uptime(nowMs);
             double boot = Math.Min(up, BootSeconds) * 0.9;
             double idle = Math.Max(0, up - BootSeconds) * 0.02 * Math.Max(1, VCpus);
-            return Math.Round(boot + idle, 1);
+            return boot + idle;
         }
 
         /// <summary>Uptime at which the next lifecycle event fires (crash or power-off), or null.</summary>
@@ -184,6 +193,12 @@ namespace XenPS.Backends.Simulated
             }
             if (ConsoleLines != 0) w.WriteNumber("con", ConsoleLines);
             if (NoPvDrivers) w.WriteBoolean("nopv", true);
+            if (CpuBase != 0) w.WriteNumber("cpubase", CpuBase);
+            if (SavingSinceMs is long sv)
+            {
+                w.WriteNumber("saving", sv);
+                if (SavingWasPaused) w.WriteBoolean("savingpaused", true);
+            }
             w.WritePropertyName("config");
             w.WriteRawValue(ConfigJson, skipInputValidation: true);
             w.WriteEndObject();
@@ -237,6 +252,9 @@ namespace XenPS.Backends.Simulated
             if (e.TryGetProperty("nopv", out p)) d.NoPvDrivers = SimJson.Bool(p, "nopv");
             if (e.TryGetProperty("maxvcpus", out p)) d.MaxVCpus = SimJson.AsInt(p, "maxvcpus");
             if (d.MaxVCpus < d.VCpus) d.MaxVCpus = d.VCpus; // absent (older records): maxvcpus defaults to vcpus
+            if (e.TryGetProperty("cpubase", out p)) d.CpuBase = SimJson.AsDbl(p, "cpubase");
+            if (e.TryGetProperty("saving", out p)) d.SavingSinceMs = SimJson.AsLong(p, "saving");
+            if (e.TryGetProperty("savingpaused", out p)) d.SavingWasPaused = SimJson.Bool(p, "savingpaused");
             return d;
         }
 

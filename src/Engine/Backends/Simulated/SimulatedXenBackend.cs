@@ -15,7 +15,7 @@ namespace XenPS.Backends.Simulated
     /// sim.ignore_shutdown (0), sim.crash_after_seconds (none), sim.pv_drivers (1; 0 on an HVM guest = shutdown needs
     /// the ACPI fallback, like xl shutdown -F).
     /// </summary>
-    public sealed partial class SimulatedXenBackend : IXenBackend, IXenHostFacts, IXenPowerControl, IXenConsoleAccess, IXenBackendNotes, IXenDomainSettings
+    public sealed partial class SimulatedXenBackend : IXenBackend, IXenHostFacts, IXenPowerControl, IXenConsoleAccess, IXenBackendNotes, IXenDomainSettings, IXenCheckpoint
     {
         public const string XenVersion = "4.17.7-sim";
         public const string Dom0Uuid = "00000000-0000-0000-0000-000000000000";
@@ -252,6 +252,7 @@ namespace XenPS.Backends.Simulated
             if (d.Shut || !d.Paused) return 0; // idempotent, as xl unpause
             var nd = d.Copy();
             nd.ActiveSinceMs = now;
+            nd.SavingSinceMs = null; // a guest left suspended by a save that was killed carries on (see SaveDomain)
             _store.Put(nd);
             _store.Commit(cancellationToken);
             return 0;
@@ -492,6 +493,8 @@ namespace XenPS.Backends.Simulated
             nd.RequestUptime = 0;
             nd.Shut = false;
             nd.ConsoleLines = 0;
+            nd.CpuBase = 0;
+            nd.SavingSinceMs = null;
             _store.Put(nd);
             return nd;
         }
