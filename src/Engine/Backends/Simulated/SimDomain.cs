@@ -58,6 +58,14 @@ namespace XenPS.Backends.Simulated
         public int ConsoleLines;
         /// <summary>HVM guest without PV drivers: it cannot be asked to shut down, only given the ACPI power button.</summary>
         public bool NoPvDrivers;
+        /// <summary>
+        /// Rebuilt by on_reboot=restart: until this wall time (Unix ms) the new domain is being built, listed as xl shows
+        /// it (capture 57-wait-reboot): paused, 0 MiB, 0 vCPUs. It starts running then (<see cref="ActiveSinceMs"/>).
+        /// </summary>
+        public long? BuildingUntilMs;
+
+        /// <summary>Being built after a reboot (see <see cref="BuildingUntilMs"/>).</summary>
+        public bool Building(long nowMs) => BuildingUntilMs is long b && nowMs < b && !Shut;
 
         private XenDomainConfig? _config;
 
@@ -81,7 +89,7 @@ namespace XenPS.Backends.Simulated
         public string StateFlags(long nowMs)
         {
             if (Shut) return XenDomain.EncodeState(false, false, false, true, Reason, false);
-            if (Paused) return "--p---";
+            if (Paused || Building(nowMs)) return "--p---";
             return Booted(nowMs) ? "-b----" : "r-----";
         }
 
@@ -122,15 +130,16 @@ namespace XenPS.Backends.Simulated
         public XenDomain ToXenDomain(long nowMs)
         {
             string flags = StateFlags(nowMs);
+            bool building = Building(nowMs);
             return new XenDomain
             {
                 Name = Name,
                 Id = Id,
                 Uuid = Uuid,
                 Type = Type,
-                MemoryMiB = MemoryMiB,
+                MemoryMiB = building ? 0 : MemoryMiB,
                 MaxMemoryMiB = MaxMemoryMiB,
-                VCpus = VCpus,
+                VCpus = building ? 0 : VCpus,
                 StateFlags = flags,
                 ShutdownReason = XenDomain.DecodeReason(flags),
                 CpuTime = CpuTime(nowMs),
@@ -173,6 +182,7 @@ namespace XenPS.Backends.Simulated
             }
             if (ConsoleLines != 0) w.WriteNumber("con", ConsoleLines);
             if (NoPvDrivers) w.WriteBoolean("nopv", true);
+            if (BuildingUntilMs is long bu) w.WriteNumber("building", bu);
             w.WritePropertyName("config");
             w.WriteRawValue(ConfigJson, skipInputValidation: true);
             w.WriteEndObject();
@@ -224,6 +234,7 @@ namespace XenPS.Backends.Simulated
             if (e.TryGetProperty("shutup", out p)) d.ShutUptime = SimJson.AsDbl(p, "shutup");
             if (e.TryGetProperty("con", out p)) d.ConsoleLines = SimJson.AsInt(p, "con");
             if (e.TryGetProperty("nopv", out p)) d.NoPvDrivers = SimJson.Bool(p, "nopv");
+            if (e.TryGetProperty("building", out p)) d.BuildingUntilMs = SimJson.AsLong(p, "building");
             return d;
         }
 
