@@ -25,6 +25,8 @@
         'Stop-XenDomain'
         'Suspend-XenDomain'
         'Test-XenDomainConfig'
+        'Restart-XenDomain'
+        'Wait-XenDomain'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()
