@@ -78,8 +78,9 @@ Describe 'Restart-XenDomain and Wait-XenDomain on live Xen 4.17' -Tag 'Lab' -Ski
         Wait-MarkerCount xps-rst-1 2 | Should -Be 2 -Because 'the console log shows the second boot reaching its marker'
         # XenPS's console of the current boot holds the new boot alone
         $lines = $r | Connect-XenConsole -Until 'XENPS-GUEST-UP' -Timeout 60
-        @($lines -match 'XENPS-GUEST-UP').Count | Should -Be 1
-        @($lines -match 'XENPS-GUEST-SHUTDOWN').Count | Should -Be 0
+        $all = (Invoke-Dom0 "grep -abn 'Logfile Opened\|XENPS' /var/log/xen/console/guest-xps-rst-1.log") -join "`n"
+        @(@($lines) -match 'XENPS-GUEST-UP').Count | Should -Be 1 -Because "the console read $($lines -join ' | ') of the log $all"
+        @(@($lines) -match 'XENPS-GUEST-SHUTDOWN').Count | Should -Be 0 -Because "the console read $($lines -join ' | ') of the log $all"
     }
 
     It 'Wait-XenDomain -State Gone after a shutdown (on_poweroff = destroy)' {

@@ -17,7 +17,7 @@ Describe 'Restart-XenDomain' {
         $r.State | Should -Be 'Running'
         (Get-XenDomain web1).Id | Should -Be $r.Id
         $lines = Connect-XenConsole web1 -Until 'login: $' -Timeout 30
-        @($lines -match 'Linux version').Count | Should -Be 1 -Because 'the console of the current boot holds the new boot alone'
+        @(@($lines) -match 'Linux version').Count | Should -Be 1 -Because 'the console of the current boot holds the new boot alone'
         ($lines -join "`n") | Should -Not -Match 'Restarting system'
     }
 
