@@ -45,7 +45,7 @@ namespace XenPS.Services
         /// </summary>
         public IEnumerable<XenDomainResult> WaitFor(IReadOnlyList<XenDomainTarget> targets, WaitForOptions o, IProgress<XenProgress>? progress, CancellationToken ct)
         {
-            if (o.State == null && o.Until == null) throw new ArgumentException("Wait for a state, a console pattern, or both.", nameof(o));
+            if (o.State == null && o.Until == null) throw new XenArgumentException("Wait for a state (-State), a console pattern (-Until), or both.");
             string waited = o.Timeout.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture);
             var consoles = new Dictionary<XenDomainTarget, (IXenConsole Console, ConsoleMatcher Matcher)>();
             var last = new Dictionary<XenDomainTarget, XenDomain?>();

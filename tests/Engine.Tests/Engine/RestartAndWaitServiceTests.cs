@@ -284,7 +284,7 @@ namespace XenPS.Tests
         public void AWaitWithNothingToWaitForIsRefused()
         {
             var t = Create("x1");
-            Assert.Throws<ArgumentException>(() => WaitFor(new[] { t }, new WaitForOptions()));
+            Assert.Throws<XenArgumentException>(() => WaitFor(new[] { t }, new WaitForOptions()));
         }
     }
 }
