@@ -29,6 +29,8 @@
         'Get-XenHostInfo'
         'Save-XenDomain'
         'Restore-XenDomain'
+        'Restart-XenDomain'
+        'Wait-XenDomain'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

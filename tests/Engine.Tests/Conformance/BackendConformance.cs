@@ -30,7 +30,7 @@ namespace XenPS.Tests.Conformance
         /// <summary>The capability interfaces this suite has tests for (a new one must get tests here first).</summary>
         public static readonly Type[] KnownCapabilities =
             { typeof(IXenHostFacts), typeof(IXenPowerControl), typeof(IXenConsoleAccess), typeof(IXenTerminalConsole), typeof(IXenBackendNotes),
-              typeof(IXenDomainSettings), typeof(IXenCheckpoint) };
+              typeof(IXenDomainSettings), typeof(IXenCheckpoint), typeof(IXenReboot) };
 
         private static readonly TimeSpan Step = TimeSpan.FromSeconds(1);
         private const int MaxSteps = 120; // host seconds any lifecycle change may take here
@@ -837,6 +837,110 @@ namespace XenPS.Tests.Conformance
                     Checkpoints.RestoreDomain(bad, new RestoreDomainOptions(), CancellationToken.None)).ErrorId);
             }
             Assert.Equal(before, HostFootprint());
+        }
+    
+
+        // ================================================================== reboot (IXenReboot)
+
+        protected IXenReboot Reboot => Backend.Require<IXenReboot>("rebooting domains");
+
+        /// <summary>Restart-XenDomain's flow: ask each target to reboot, then wait for the new boots; every target's result.</summary>
+        protected Dictionary<XenDomainTarget, XenDomainResult> RebootAndWait(IReadOnlyList<XenDomainTarget> targets, RebootOptions o)
+        {
+            var results = new Dictionary<XenDomainTarget, XenDomainResult>();
+            var asked = new List<XenDomainTarget>();
+            foreach (var t in targets)
+            {
+                var r = Lifecycle.RequestReboot(t, o, CancellationToken.None);
+                if (r.Succeeded) asked.Add(t); else results.Add(t, r);
+            }
+            foreach (var r in Lifecycle.WaitForReboot(asked, o, null, null, new HostClockProgress(Elapse), CancellationToken.None))
+                results.Add(r.Target, r);
+            return results;
+        }
+
+        [Fact]
+        public virtual void RebootBuildsTheGuestAgainWithANewDomidAndTheSameUuid()
+        {
+            var d = CreateGuest();
+            Elapse(TimeSpan.FromSeconds(5));
+            Reboot.RebootDomain(d, false, CancellationToken.None);
+            var again = ElapseUntil(d, now => now != null && now.Id != d.Id && now.State == XenDomainState.Running, "the guest was built again");
+            Assert.Equal(d.Name, again!.Name);
+            Assert.True(again.Id > d.Id, $"new domid {again.Id} after {d.Id}");
+            Assert.Single(List(), x => x.Name == d.Name);
+        }
+
+        [Fact]
+        public virtual void RestartWithWaitReturnsOnceTheNewBootHasReachedTheConsole()
+        {
+            var d = CreateGuest();
+            Elapse(TimeSpan.FromSeconds(5));
+            var guest = Target(d);
+            var unknown = Target(Unknown());
+            var dom0 = Target(Domain0());
+            var results = RebootAndWait(new[] { guest, unknown, dom0 }, new RebootOptions { Timeout = TimeSpan.FromSeconds(60) });
+
+            Assert.Equal(3, results.Count);
+            Assert.True(results[guest].Succeeded, results[guest].Error?.Message);
+            var now = results[guest].Domain!;
+            Assert.NotEqual(d.Id, now.Id);
+            Assert.Equal(d.Uuid, now.Uuid);
+            Assert.Equal(XenDomainState.Running, now.State);
+            Assert.Equal(XenErrorReason.DomainNotFound, results[unknown].Error?.Reason);
+            Assert.Equal(XenErrorReason.Domain0Refused, results[dom0].Error?.Reason);
+            using var con = Consoles.Open(Target(now), CancellationToken.None);
+            var lines = ReadBoot(con, now);
+            Assert.Single(lines, l => l.Contains(d.Uuid!, StringComparison.OrdinalIgnoreCase)); // the new boot alone
+        }
+
+        [Fact]
+        public virtual void RebootOfDomain0IsRefusedBeforeAnythingReachesTheHost()
+        {
+            var dom0 = Domain0();
+            string before = HostFootprint();
+            var e = Assert.Throws<XenInvalidOperationException>(() => Reboot.RebootDomain(dom0, false, CancellationToken.None));
+            Assert.Equal(XenErrorReason.Domain0Refused, e.Reason);
+            Assert.Equal(XenErrorReason.Domain0Refused, Lifecycle.RequestReboot(Target(dom0), new RebootOptions(), CancellationToken.None).Error?.Reason);
+            Assert.Equal(before, HostFootprint());
+        }
+
+        [Fact]
+        public virtual void RebootOfAnUnknownDomainIsNotFound()
+        {
+            var e = Assert.Throws<XenDomainNotFoundException>(() => Reboot.RebootDomain(Unknown(), false, CancellationToken.None));
+            Assert.Equal(XenErrorReason.DomainNotFound, e.Reason);
+            Assert.Equal(UnknownName, e.Domain);
+        }
+
+        [Fact]
+        public virtual void RestartOfAGuestItsOnRebootDestroysIsNotFoundAndLeavesNothing()
+        {
+            var c = GuestConfig();
+            c.Set("on_reboot", "destroy");
+            var d = Lifecycle.Create(Host, c, new CreateDomainOptions(), CancellationToken.None);
+            Elapse(TimeSpan.FromSeconds(5));
+            var t = Target(d);
+            var r = RebootAndWait(new[] { t }, new RebootOptions { Timeout = TimeSpan.FromSeconds(60) })[t];
+            Assert.Equal(XenErrorReason.DomainNotFound, r.Error?.Reason);
+            Assert.Contains("on_reboot", r.Error!.Message);
+            Assert.Null(Listed(d));
+        }
+
+        [Fact]
+        public virtual void RestartOfAGuestItsOnRebootPreservesIsInvalidOperationAndKeepsIt()
+        {
+            var c = GuestConfig();
+            c.Set("on_reboot", "preserve");
+            var d = Lifecycle.Create(Host, c, new CreateDomainOptions(), CancellationToken.None);
+            Elapse(TimeSpan.FromSeconds(5));
+            var t = Target(d);
+            var r = RebootAndWait(new[] { t }, new RebootOptions { Timeout = TimeSpan.FromSeconds(60) })[t];
+            Assert.Equal(XenErrorReason.InvalidOperation, r.Error?.Reason);
+            var kept = Listed(d)!;
+            Assert.Equal(XenDomainState.Halted, kept.State);
+            Assert.Equal(XenShutdownReason.Reboot, kept.ShutdownReason);
+            Assert.Equal(d.Id, kept.Id);
         }
     }
 }

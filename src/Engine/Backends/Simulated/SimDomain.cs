@@ -66,6 +66,14 @@ namespace XenPS.Backends.Simulated
         public long? SavingSinceMs;
         /// <summary>Whether the guest was paused when the save began (a kept domain goes back to that).</summary>
         public bool SavingWasPaused;
+        /// <summary>
+        /// Rebuilt by on_reboot=restart: until this wall time (Unix ms) the new domain is being built, listed as xl shows
+        /// it (capture 57-wait-reboot): paused, 0 MiB, 0 vCPUs. It starts running then (<see cref="ActiveSinceMs"/>).
+        /// </summary>
+        public long? BuildingUntilMs;
+
+        /// <summary>Being built after a reboot (see <see cref="BuildingUntilMs"/>).</summary>
+        public bool Building(long nowMs) => BuildingUntilMs is long b && nowMs < b && !Shut;
 
         private XenDomainConfig? _config;
 
@@ -90,7 +98,7 @@ namespace XenPS.Backends.Simulated
         {
             if (Shut) return XenDomain.EncodeState(false, false, false, true, Reason, false);
             if (SavingSinceMs != null) return XenDomain.EncodeState(false, false, true, true, XenShutdownReason.Suspend, false);
-            if (Paused) return "--p---";
+            if (Paused || Building(nowMs)) return "--p---";
             return Booted(nowMs) ? "-b----" : "r-----";
         }
 
@@ -140,15 +148,16 @@ namespace XenPS.Backends.Simulated
         public XenDomain ToXenDomain(long nowMs)
         {
             string flags = StateFlags(nowMs);
+            bool building = Building(nowMs);
             return new XenDomain
             {
                 Name = Name,
                 Id = Id,
                 Uuid = Uuid,
                 Type = Type,
-                MemoryMiB = MemoryMiB,
+                MemoryMiB = building ? 0 : MemoryMiB,
                 MaxMemoryMiB = MaxMemoryMiB,
-                VCpus = VCpus,
+                VCpus = building ? 0 : VCpus,
                 MaxVCpus = Math.Max(MaxVCpus, VCpus),
                 StateFlags = flags,
                 ShutdownReason = XenDomain.DecodeReason(flags),
@@ -199,6 +208,7 @@ namespace XenPS.Backends.Simulated
                 w.WriteNumber("saving", sv);
                 if (SavingWasPaused) w.WriteBoolean("savingpaused", true);
             }
+            if (BuildingUntilMs is long bu) w.WriteNumber("building", bu);
             w.WritePropertyName("config");
             w.WriteRawValue(ConfigJson, skipInputValidation: true);
             w.WriteEndObject();
@@ -255,6 +265,7 @@ namespace XenPS.Backends.Simulated
             if (e.TryGetProperty("cpubase", out p)) d.CpuBase = SimJson.AsDbl(p, "cpubase");
             if (e.TryGetProperty("saving", out p)) d.SavingSinceMs = SimJson.AsLong(p, "saving");
             if (e.TryGetProperty("savingpaused", out p)) d.SavingWasPaused = SimJson.Bool(p, "savingpaused");
+            if (e.TryGetProperty("building", out p)) d.BuildingUntilMs = SimJson.AsLong(p, "building");
             return d;
         }
 

@@ -480,14 +480,18 @@ namespace XenPS.Backends.Simulated
             return nd;
         }
 
-        /// <summary>The same guest (name, uuid, config) built again with a new domid, booting from <paramref name="wall"/>.</summary>
+        /// <summary>How long a rebuilt domain is listed as being built (paused, 0 MiB) before it runs.</summary>
+        internal const long RebuildMs = 500;
+
+        /// <summary>The same guest (name, uuid, config) built again with a new domid, booting <see cref="RebuildMs"/> after <paramref name="wall"/>.</summary>
         private SimDomain Rebuilt(SimDomain d, long wall)
         {
             var nd = d.Copy();
             nd.Id = _store.AllocateDomid();
             _store.ResetConsole(nd.Id);
             nd.CreatedMs = wall;
-            nd.ActiveSinceMs = wall;
+            nd.BuildingUntilMs = wall + RebuildMs; // listed --p--- with 0 MiB while xl's daemon builds it (capture 57)
+            nd.ActiveSinceMs = wall + RebuildMs;
             nd.UptimeAccum = 0;
             nd.Request = SimRequest.None;
             nd.RequestUptime = 0;

@@ -174,7 +174,9 @@ namespace XenPS.Backends.Xl
             if (int.TryParse(domain, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int domid)
                 && _consoleStart.TryGetValue(domid, out long created))
                 start = created;
-            var console = new XlConsole(this, name, _options, start);
+            // rebooted by this backend: the current boot is the one that opened the log after the reboot was asked for
+            long bootAfter = start == XlConsole.CurrentBoot && _rebootLogSize.TryGetValue(name, out var rb) && rb.OldId != domid ? rb.Size : -1;
+            var console = new XlConsole(this, name, _options, start, bootAfter);
             return console;
         }
 
