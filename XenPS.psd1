@@ -25,6 +25,12 @@
         'Stop-XenDomain'
         'Suspend-XenDomain'
         'Test-XenDomainConfig'
+        'Set-XenDomain'
+        'Get-XenHostInfo'
+        'Save-XenDomain'
+        'Restore-XenDomain'
+        'Restart-XenDomain'
+        'Wait-XenDomain'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

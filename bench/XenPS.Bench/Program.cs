@@ -19,8 +19,12 @@ internal static class Program
     {
         string corpus = Arg(args, "--corpus") ?? Path.Combine(AppContext.BaseDirectory, "corpus");
         int domains = int.Parse(Arg(args, "--domains") ?? "10000", CultureInfo.InvariantCulture);
-        ConfigParsing(corpus);
-        SimulatedHost(domains);
+        if (Arg(args, "--only") != "wait")
+        {
+            ConfigParsing(corpus);
+            SimulatedHost(domains);
+        }
+        WaitForManyDomains();
         Console.WriteLine();
         Console.WriteLine("Summary");
         foreach (var line in s_report) Console.WriteLine("  " + line);
@@ -108,6 +112,29 @@ internal static class Program
         finally
         {
             try { Directory.Delete(dir, true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        }
+    }
+
+    // Wait-XenDomain's cost (bench/XenPS.Bench/WaitBench.cs): listings per host per interval for 100 domains.
+    private static void WaitForManyDomains()
+    {
+        foreach (int hosts in new[] { 1, 2 })
+        {
+            string dir = Path.Combine(Path.GetTempPath(), "xenps-waitbench-" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture) + "-" + hosts.ToString(CultureInfo.InvariantCulture));
+            try
+            {
+                var r = XenPS.Bench.WaitBench.Run(dir, 100, hosts);
+                string line = string.Format(CultureInfo.InvariantCulture,
+                    "Wait-XenDomain -State Gone, 100 domains on {0} host(s): {1:F2} s, {2} rounds of 0.2 s, listings per host {3} (not {4})",
+                    hosts, r.Seconds, r.Rounds, string.Join("/", r.Listings), r.Rounds * 100 / hosts);
+                Console.WriteLine(line);
+                s_report.Add(line);
+                Goal($"Wait-XenDomain listings per host minus rounds ({hosts} host(s))", r.MaxListingsPerHostPerRound, "", 1, lowerIsBetter: true);
+            }
+            finally
+            {
+                try { Directory.Delete(dir, true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            }
         }
     }
 }

@@ -39,6 +39,14 @@ namespace XenPS
         InvalidArgument,
         /// <summary>Persisted state (the simulated host's files) is damaged.</summary>
         StateDamaged,
+        /// <summary>A domain setting is outside the domain's limits (memory above maxmem, vCPUs above maxvcpus).</summary>
+        SettingOutOfRange,
+        /// <summary>A checkpoint file on the host does not exist (or its folder does not).</summary>
+        CheckpointNotFound,
+        /// <summary>A checkpoint file already exists where a save would write one.</summary>
+        CheckpointExists,
+        /// <summary>The file is not a checkpoint (wrong magic, damaged, another tool's).</summary>
+        CheckpointInvalid,
     }
 
     /// <summary>Base of every exception the engine lets escape. Nothing else escapes the engine.</summary>
@@ -69,6 +77,10 @@ namespace XenPS
             XenErrorReason.OperationNotSupported => "OperationNotSupported",
             XenErrorReason.InvalidArgument => "InvalidArgument",
             XenErrorReason.StateDamaged => "HostStateDamaged",
+            XenErrorReason.SettingOutOfRange => "SettingOutOfRange",
+            XenErrorReason.CheckpointNotFound => "CheckpointNotFound",
+            XenErrorReason.CheckpointExists => "CheckpointExists",
+            XenErrorReason.CheckpointInvalid => "CheckpointInvalid",
             _ => "XenOperationFailed",
         };
     }
@@ -215,5 +227,14 @@ namespace XenPS
 
         /// <summary>The damaged line (1-based), or 0 when the damage is not one line.</summary>
         public long Line { get; }
+    }
+
+    /// <summary>A domain setting is outside the domain's limits (memory above maxmem, vCPUs above maxvcpus, below 1).</summary>
+    public sealed class XenSettingOutOfRangeException : XenPSException
+    {
+        public XenSettingOutOfRangeException(string setting, string message) : base(message, null, XenErrorReason.SettingOutOfRange) { Setting = setting; }
+
+        /// <summary>The setting (MemoryMiB, MaxMemoryMiB, VCpus).</summary>
+        public string Setting { get; }
     }
 }

@@ -65,7 +65,13 @@ namespace XenPS
         public XenDomainType Type { get; set; }
         public long MemoryMiB { get; set; }
         public long MaxMemoryMiB { get; set; }
+        /// <summary>The online vCPUs (xl list's VCPUs column).</summary>
         public int VCpus { get; set; }
+        /// <summary>
+        /// The boot-time maximum of vCPUs (config maxvcpus, default vcpus; xl list -l's b_info.max_vcpus): how many
+        /// Set-XenDomain -VCpus may bring online. 0 when the backend does not know it.
+        /// </summary>
+        public int MaxVCpus { get; set; }
         /// <summary>The six characters of `xl list`'s State column, e.g. "-b----".</summary>
         public string StateFlags { get; set; } = "------";
         public XenShutdownReason ShutdownReason { get; set; }
@@ -180,13 +186,59 @@ namespace XenPS
         public override string ToString() => Name;
     }
 
-    /// <summary>Host facts (`xl info`).</summary>
+    /// <summary>
+    /// Host facts (`xl info`): what Get-XenHostInfo writes. Fields a backend does not know are left at their empty
+    /// value (0, "", an empty list, null).
+    /// </summary>
     public sealed class XenHostInfo
     {
+        /// <summary>The host's name (xl info: host).</summary>
         public string HostName { get; set; } = "";
+        /// <summary>xen_version, e.g. 4.17.7.</summary>
         public string XenVersion { get; set; } = "";
+        /// <summary>Physical CPUs (nr_cpus).</summary>
         public int CpuCount { get; set; }
+        /// <summary>MiB (total_memory).</summary>
         public long TotalMemoryMiB { get; set; }
+        /// <summary>MiB not given to any domain (free_memory).</summary>
         public long FreeMemoryMiB { get; set; }
+
+        /// <summary>The connection name this came through (filled by the service, as XenDomain.Host).</summary>
+        public string Host { get; set; } = "";
+        /// <summary>The URI of that connection.</summary>
+        public string HostUri { get; set; } = "";
+        /// <summary>Domain-0's memory, MiB (its row in xl list), or null when the backend has no Domain-0 to ask.</summary>
+        public long? Dom0MemoryMiB { get; set; }
+        /// <summary>Guest types the hypervisor can run (xen_caps), e.g. xen-3.0-x86_64, hvm-3.0-x86_32p.</summary>
+        public string[] Capabilities { get; set; } = System.Array.Empty<string>();
+        /// <summary>Virtualization features (virt_caps), e.g. pv hvm hap gnttab-v1.</summary>
+        public string[] VirtCaps { get; set; } = System.Array.Empty<string>();
+        /// <summary>The scheduler (xen_scheduler), e.g. credit2.</summary>
+        public string Scheduler { get; set; } = "";
+        /// <summary>NUMA nodes (nr_nodes).</summary>
+        public int NodeCount { get; set; }
+        /// <summary>cores_per_socket.</summary>
+        public int CoresPerSocket { get; set; }
+        /// <summary>threads_per_core.</summary>
+        public int ThreadsPerCore { get; set; }
+        /// <summary>cpu_mhz.</summary>
+        public double CpuMhz { get; set; }
+        /// <summary>Physical CPUs in no cpupool (free_cpus).</summary>
+        public int FreeCpus { get; set; }
+        /// <summary>The machine (x86_64).</summary>
+        public string Machine { get; set; } = "";
+        /// <summary>Domain-0's kernel release (release), e.g. 6.1.0-56-amd64.</summary>
+        public string KernelRelease { get; set; } = "";
+        /// <summary>Domain-0's kernel build (version).</summary>
+        public string KernelVersion { get; set; } = "";
+        /// <summary>Xen's boot command line (xen_commandline).</summary>
+        public string XenCommandLine { get; set; } = "";
+        /// <summary>xen_pagesize (bytes).</summary>
+        public int PageSize { get; set; }
+        /// <summary>Every "key : value" line of xl info as printed (for what has no property).</summary>
+        public System.Collections.Generic.IReadOnlyDictionary<string, string> Raw { get; set; } =
+            new System.Collections.Generic.Dictionary<string, string>();
+
+        public override string ToString() => HostName;
     }
 }

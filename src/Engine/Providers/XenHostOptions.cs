@@ -100,7 +100,7 @@ namespace XenPS.Backends
     /// <summary>xl:/// options: how long xl commands may take.</summary>
     public class XlHostOptions : XenHostOptions
     {
-        /// <summary>The bound on each xl command (create gets three times as long). Default 60 s.</summary>
+        /// <summary>The bound on each xl command (create gets three times as long, save and restore thirty times). Default 60 s.</summary>
         public TimeSpan CommandTimeout { get; set; } = TimeSpan.FromSeconds(60);
 
         /// <summary>The xl program on the host.</summary>
@@ -114,6 +114,7 @@ namespace XenPS.Backends
             XlPath = XlPath,
             CommandTimeout = CommandTimeout,
             CreateTimeout = TimeSpan.FromTicks(CommandTimeout.Ticks * 3),
+            CheckpointTimeout = TimeSpan.FromTicks(CommandTimeout.Ticks * 30),
             ConsoleLogDirectory = ConsoleLogDirectory,
         };
     }

@@ -76,7 +76,7 @@ namespace XenPS.Services
             }
         }
 
-        private static void SplitLines(StringBuilder pending, List<string> lines)
+        internal static void SplitLines(StringBuilder pending, List<string> lines)
         {
             string text = pending.ToString();
             int start = 0;
@@ -89,5 +89,57 @@ namespace XenPS.Services
             pending.Clear();
             pending.Append(text, start, text.Length - start);
         }
+    }
+
+    /// <summary>
+    /// Watches console output for a pattern without blocking: text is fed as it is read (<see cref="Poll"/>), and the
+    /// first line that matches is kept — the same rule as <see cref="ConsoleService.ReadUntil"/> (a partial last line,
+    /// such as "login: ", counts). Keeps only the last ten lines, for a timeout's message.
+    /// </summary>
+    public sealed class ConsoleMatcher
+    {
+        private readonly Regex _until;
+        private readonly StringBuilder _pending = new StringBuilder();
+        private readonly List<string> _lines = new List<string>();
+        private readonly Queue<string> _last = new Queue<string>();
+
+        public ConsoleMatcher(Regex until) => _until = until ?? throw new ArgumentNullException(nameof(until));
+
+        /// <summary>The first line that matched, or null.</summary>
+        public string? Matched { get; private set; }
+
+        /// <summary>The last ten lines seen (the partial last line included).</summary>
+        public IReadOnlyList<string> LastLines
+        {
+            get
+            {
+                var l = _last.ToList();
+                string partial = _pending.ToString().TrimEnd('\r');
+                if (partial.Length > 0) l.Add(partial);
+                return l.Skip(Math.Max(0, l.Count - 10)).ToList();
+            }
+        }
+
+        /// <summary>Adds console text; true once a line has matched.</summary>
+        public bool Feed(string text)
+        {
+            if (Matched != null) return true;
+            if (string.IsNullOrEmpty(text)) return false;
+            _pending.Append(text);
+            _lines.Clear();
+            ConsoleService.SplitLines(_pending, _lines);
+            foreach (string line in _lines)
+            {
+                if (_until.IsMatch(line)) { Matched = line; return true; }
+                _last.Enqueue(line);
+                if (_last.Count > 10) _last.Dequeue();
+            }
+            string partial = _pending.ToString().TrimEnd('\r');
+            if (partial.Length > 0 && _until.IsMatch(partial)) { Matched = partial; return true; }
+            return false;
+        }
+
+        /// <summary>Reads what the console has now (without waiting) and feeds it; true once a line has matched.</summary>
+        public bool Poll(IXenConsole console, CancellationToken ct) => Matched != null || Feed(console.Read(TimeSpan.Zero, ct));
     }
 }

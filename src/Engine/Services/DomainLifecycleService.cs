@@ -26,7 +26,7 @@ namespace XenPS.Services
     /// timeout and escalation to destroy, pause and unpause. Results per target; progress on the calling thread.
     /// Cmdlets bind, confirm and drain the results; they hold no orchestration of their own.
     /// </summary>
-    public sealed class DomainLifecycleService
+    public sealed partial class DomainLifecycleService
     {
         private readonly DomainWaitService _waits;
 

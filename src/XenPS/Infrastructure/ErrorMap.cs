@@ -41,6 +41,10 @@ namespace XenPS.Infrastructure
                 XenErrorReason.OperationNotSupported => ErrorCategory.NotImplemented,
                 XenErrorReason.InvalidArgument => ErrorCategory.InvalidArgument,
                 XenErrorReason.StateDamaged => ErrorCategory.InvalidData,
+                XenErrorReason.SettingOutOfRange => ErrorCategory.InvalidArgument,
+                XenErrorReason.CheckpointNotFound => ErrorCategory.ObjectNotFound,
+                XenErrorReason.CheckpointExists => ErrorCategory.ResourceExists,
+                XenErrorReason.CheckpointInvalid => ErrorCategory.InvalidData,
                 _ => ErrorCategory.NotSpecified,
             };
         }

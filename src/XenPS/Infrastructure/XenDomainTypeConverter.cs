@@ -36,6 +36,7 @@ namespace XenPS
                 MemoryMiB = Get<long>("MemoryMiB"),
                 MaxMemoryMiB = Get<long>("MaxMemoryMiB"),
                 VCpus = Get<int>("VCpus"),
+                MaxVCpus = Get<int>("MaxVCpus"),
                 StateFlags = Get<string>("StateFlags") ?? "------",
                 ShutdownReason = Get<XenShutdownReason>("ShutdownReason"),
                 CpuTime = Get<double>("CpuTime"),

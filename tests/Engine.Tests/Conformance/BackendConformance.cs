@@ -29,7 +29,8 @@ namespace XenPS.Tests.Conformance
 
         /// <summary>The capability interfaces this suite has tests for (a new one must get tests here first).</summary>
         public static readonly Type[] KnownCapabilities =
-            { typeof(IXenHostFacts), typeof(IXenPowerControl), typeof(IXenConsoleAccess), typeof(IXenTerminalConsole), typeof(IXenBackendNotes), typeof(IXenStoredConfigs) };
+            { typeof(IXenHostFacts), typeof(IXenPowerControl), typeof(IXenConsoleAccess), typeof(IXenTerminalConsole), typeof(IXenBackendNotes),
+              typeof(IXenDomainSettings), typeof(IXenCheckpoint), typeof(IXenReboot), typeof(IXenStoredConfigs) };
 
         private static readonly TimeSpan Step = TimeSpan.FromSeconds(1);
         private const int MaxSteps = 120; // host seconds any lifecycle change may take here
@@ -571,6 +572,11 @@ namespace XenPS.Tests.Conformance
             calls.AddRange(PowerActions.Select(a => (a, (Action)(() => PowerAction(Power, a, d)))));
             if (Backend is IXenHostFacts facts) calls.Add(("host facts", () => facts.GetHostInfo(CancellationToken.None)));
             if (Backend is IXenTerminalConsole term) calls.Add(("terminal console", () => term.TerminalConsoleCommand(d, CancellationToken.None)));
+            if (Backend is IXenCheckpoint cp)
+            {
+                calls.Add(("save", () => cp.SaveDomain(d, CheckpointFile, new SaveDomainOptions(), null, CancellationToken.None)));
+                calls.Add(("restore", () => cp.RestoreDomain(CheckpointFile, new RestoreDomainOptions(), CancellationToken.None)));
+            }
 
             foreach (var (what, call) in calls)
             {
@@ -597,6 +603,106 @@ namespace XenPS.Tests.Conformance
             Assert.Equal(before.TotalMemoryMiB, after.TotalMemoryMiB);
         }
 
+        // ================================================================== domain settings (Set-XenDomain)
+
+        protected IXenDomainSettings Settings => Backend.Require<IXenDomainSettings>("changing domain settings");
+
+        /// <summary>The test guest (128 MiB, maxmem 128, 1 vCPU, maxvcpus 1) lists its boot-time maximum of vCPUs.</summary>
+        [Fact]
+        public virtual void AGuestListsItsMaximumOfVCpus()
+        {
+            var d = CreateGuest();
+            var l = Listed(d)!;
+            Assert.Equal(1, l.VCpus);
+            Assert.Equal(1, l.MaxVCpus);
+            Assert.Equal(GuestMemoryMiB, l.MaxMemoryMiB);
+        }
+
+        [Fact]
+        public virtual void LoweringTheMemoryTargetIsListed()
+        {
+            var d = CreateGuest();
+            Settings.SetMemoryTarget(d, 96, CancellationToken.None);
+            var l = Listed(d)!;
+            Assert.Equal(96, l.MemoryMiB);
+            Assert.Equal(GuestMemoryMiB, l.MaxMemoryMiB);
+        }
+
+        [Fact]
+        public virtual void AMemoryTargetAboveTheMaximumIsRefusedAndNothingChanges()
+        {
+            var d = CreateGuest();
+            var e = Assert.Throws<XenSettingOutOfRangeException>(() => Settings.SetMemoryTarget(d, 512, CancellationToken.None));
+            Assert.Equal(XenErrorReason.SettingOutOfRange, e.Reason);
+            Assert.Equal("MemoryMiB", e.Setting);
+            Assert.Contains("memory_dynamic_max must be less than or equal to memory_static_max", e.Message);
+            Assert.Equal(GuestMemoryMiB, Listed(d)!.MemoryMiB);
+        }
+
+        [Fact]
+        public virtual void RaisingTheMaximumMemoryIsListed()
+        {
+            var d = CreateGuest();
+            Settings.SetMaxMemory(d, 200, CancellationToken.None);
+            var l = Listed(d)!;
+            Assert.Equal(200, l.MaxMemoryMiB);
+            Assert.Equal(GuestMemoryMiB, l.MemoryMiB);
+        }
+
+        [Fact]
+        public virtual void VCpusAboveTheBootTimeMaximumAreRefused()
+        {
+            var d = CreateGuest();
+            var e = Assert.Throws<XenSettingOutOfRangeException>(() => Settings.SetVCpus(d, 3, true, CancellationToken.None));
+            Assert.Equal("VCpus", e.Setting);
+            Assert.Contains("Requested 3 VCPUs, however maxcpus is", e.Message);
+            Assert.Equal(1, Listed(d)!.VCpus);
+        }
+
+        [Fact]
+        public virtual void ARenameIsListedUnderTheSameUuid()
+        {
+            var d = CreateGuest();
+            Settings.RenameDomain(d, GuestName + "-renamed", CancellationToken.None);
+            var l = Listed(d)!;
+            Assert.Equal(GuestName + "-renamed", l.Name);
+            Assert.Equal(d.Id, l.Id);
+            Assert.DoesNotContain(List(), x => x.Name == GuestName);
+        }
+
+        [Fact]
+        public virtual void NoDomainTakesTheNameDomain0AndDomain0IsNeverRenamed()
+        {
+            var d = CreateGuest();
+            var dom0 = Domain0();
+            string before = HostFootprint();
+            var e = Assert.Throws<XenResourceExistsException>(() => Settings.RenameDomain(d, "Domain-0", CancellationToken.None));
+            Assert.Equal(XenErrorReason.DomainExists, e.Reason);
+            var z = Assert.Throws<XenInvalidOperationException>(() => Settings.RenameDomain(dom0, "host0", CancellationToken.None));
+            Assert.Equal(XenErrorReason.Domain0Refused, z.Reason);
+            Assert.Equal(before, HostFootprint());
+            Assert.Equal(GuestName, Listed(d)!.Name);
+            Assert.Equal("Domain-0", Domain0().Name);
+        }
+
+        [Fact]
+        public virtual void HostInfoNamesTheConnectionAndDomain0sMemory()
+        {
+            var r = Assert.Single(new HostInfoService().Get(new[] { Host }, CancellationToken.None));
+            Assert.Null(r.Error);
+            Assert.Equal("conformance", r.Info!.Host);
+            Assert.Equal(Domain0().MemoryMiB, r.Info.Dom0MemoryMiB);
+            Assert.True(r.Info.CpuCount > 0 && r.Info.TotalMemoryMiB > 0 && r.Info.Scheduler.Length > 0 && r.Info.Capabilities.Length > 0);
+        }
+
+        [Fact]
+        public virtual void SettingsOfAnUnknownDomainAreNotFound()
+        {
+            CreateGuest();
+            Assert.Equal(XenErrorReason.DomainNotFound,
+                Assert.ThrowsAny<XenPSException>(() => Settings.SetMemoryTarget(Unknown(), 96, CancellationToken.None)).Reason);
+        }
+
         // ================================================================== terminal console
 
         [Fact]
@@ -611,6 +717,230 @@ namespace XenPS.Tests.Conformance
             Assert.Equal(XenErrorReason.DomainNotFound, e.Reason);
             var z = Assert.Throws<XenInvalidOperationException>(() => term.TerminalConsoleCommand(Domain0(), CancellationToken.None));
             Assert.Equal(XenErrorReason.Domain0Refused, z.Reason);
+        }
+    
+        // ================================================================== checkpoints
+
+        /// <summary>A checkpoint path in a folder every test host has (the lab's /var/lib/xenlab).</summary>
+        protected const string CheckpointFile = "/var/lib/xenlab/conformance.save";
+
+        protected IXenCheckpoint? Checkpoints => Backend as IXenCheckpoint; // the capability test holds the backend to its declaration
+
+        protected readonly CheckpointService CheckpointSvc = new CheckpointService();
+
+        private sealed class ListProgress : IProgress<XenProgress>
+        {
+            public List<XenProgress> Seen { get; } = new List<XenProgress>();
+            public void Report(XenProgress value) => Seen.Add(value);
+        }
+
+        [Fact]
+        public virtual void SavingADomainRemovesItAndReportsCompletedProgress()
+        {
+            if (Checkpoints == null) return;
+            var d = CreateGuest();
+            var progress = new ListProgress();
+            var r = CheckpointSvc.Save(Target(d), CheckpointFile, new SaveDomainOptions(), progress, CancellationToken.None);
+            Assert.True(r.Succeeded, r.Error?.Message);
+            Assert.Equal(CheckpointFile, r.Checkpoint!.Path);
+            Assert.Equal(d.Uuid, r.Checkpoint.DomainUuid);
+            Assert.Equal(Host.Name, r.Checkpoint.Host);
+            Assert.True(r.Checkpoint.SizeBytes > 0);
+            Assert.Null(r.Checkpoint.Domain);
+            Assert.Null(Listed(d));
+            Assert.True(progress.Seen.Count >= 3, "a start, xl's frames, and the end");
+            Assert.True(progress.Seen[^1].Completed);
+            Assert.Single(progress.Seen, p => p.Completed);
+            var pct = progress.Seen.Select(p => p.PercentComplete).ToList();
+            Assert.All(pct, p => Assert.InRange(p, 0, 100));
+            Assert.Contains(progress.Seen, p => !p.Completed && p.PercentComplete == 100);
+        }
+
+        [Fact]
+        public virtual void AnExistingCheckpointIsNotOverwrittenWithoutOverwrite()
+        {
+            if (Checkpoints == null) return;
+            var first = CreateGuest();
+            Checkpoints.SaveDomain(first, CheckpointFile, new SaveDomainOptions(), null, CancellationToken.None);
+            var d = CreateGuest();
+            var e = Assert.Throws<XenCheckpointException>(() => Checkpoints.SaveDomain(d, CheckpointFile, new SaveDomainOptions(), null, CancellationToken.None));
+            Assert.Equal(XenErrorReason.CheckpointExists, e.Reason);
+            Assert.Equal("CheckpointExists", e.ErrorId);
+            Assert.Equal(CheckpointFile, e.Path);
+            Assert.Equal(XenDomainState.Running, Listed(d)!.State);
+        }
+
+        [Fact]
+        public virtual void SaveAndRestoreKeepNameAndUuidWithANewDomid()
+        {
+            if (Checkpoints == null) return;
+            var d = CreateGuest();
+            Checkpoints.SaveDomain(d, CheckpointFile, new SaveDomainOptions(), null, CancellationToken.None);
+            Assert.Null(Listed(d));
+            var r = CheckpointSvc.Restore(Host, CheckpointFile, new RestoreDomainOptions(), CancellationToken.None);
+            Assert.Equal(d.Name, r.Name);
+            Assert.Equal(d.Uuid, r.Uuid);
+            Assert.NotEqual(d.Id, r.Id);
+            Assert.Equal(Host.Name, r.Host);
+            Assert.Equal(XenDomainState.Running, r.State);
+            Assert.Equal(r.Id, Listed(r)!.Id);
+        }
+
+        [Fact]
+        public virtual void KeepRunningLeavesTheDomainAndRestoringItsNameIsDomainExists()
+        {
+            if (Checkpoints == null) return;
+            var d = CreateGuest();
+            var r = CheckpointSvc.Save(Target(d), CheckpointFile, new SaveDomainOptions { KeepRunning = true }, null, CancellationToken.None);
+            Assert.True(r.Succeeded, r.Error?.Message);
+            Assert.Equal(d.Id, r.Checkpoint!.Domain!.Id);
+            Assert.Equal(XenDomainState.Running, Listed(d)!.State);
+            var e = Assert.Throws<XenResourceExistsException>(() => Checkpoints.RestoreDomain(CheckpointFile, new RestoreDomainOptions(), CancellationToken.None));
+            Assert.Equal(XenErrorReason.DomainExists, e.Reason);
+            Assert.Single(List(), x => x.Name == d.Name);
+        }
+
+        [Fact]
+        public virtual void RestoringAMissingFileIsCheckpointNotFound()
+        {
+            if (Checkpoints == null) return;
+            var e = Assert.Throws<XenCheckpointException>(() => Checkpoints.RestoreDomain("/var/lib/xenlab/no-such.save", new RestoreDomainOptions(), CancellationToken.None));
+            Assert.Equal(XenErrorReason.CheckpointNotFound, e.Reason);
+            Assert.Equal("CheckpointNotFound", e.ErrorId);
+            Assert.Contains("/var/lib/xenlab/no-such.save", e.Message);
+        }
+
+        [Fact]
+        public virtual void SavingAnUnknownDomainIsNotFound()
+        {
+            if (Checkpoints == null) return;
+            var e = Assert.Throws<XenDomainNotFoundException>(() => Checkpoints.SaveDomain(Unknown(), CheckpointFile, new SaveDomainOptions(), null, CancellationToken.None));
+            Assert.Equal(XenErrorReason.DomainNotFound, e.Reason);
+        }
+
+        [Fact]
+        public virtual void Domain0AndRelativePathsAreRefusedBeforeAnythingReachesTheHost()
+        {
+            if (Checkpoints == null) return;
+            var d = CreateGuest();
+            var dom0 = Domain0();
+            string before = HostFootprint();
+            var z = Assert.Throws<XenInvalidOperationException>(() => Checkpoints.SaveDomain(dom0, CheckpointFile, new SaveDomainOptions(), null, CancellationToken.None));
+            Assert.Equal(XenErrorReason.Domain0Refused, z.Reason);
+            var r = CheckpointSvc.Save(Target(dom0), CheckpointFile, new SaveDomainOptions(), null, CancellationToken.None);
+            Assert.Equal(XenErrorReason.Domain0Refused, r.Error!.Reason);
+            foreach (string bad in new[] { "relative.save", "../x.save", "" })
+            {
+                Assert.Equal("CheckpointPathInvalid", Assert.Throws<XenCheckpointException>(() =>
+                    Checkpoints.SaveDomain(d, bad, new SaveDomainOptions(), null, CancellationToken.None)).ErrorId);
+                Assert.Equal("CheckpointPathInvalid", Assert.Throws<XenCheckpointException>(() =>
+                    Checkpoints.RestoreDomain(bad, new RestoreDomainOptions(), CancellationToken.None)).ErrorId);
+            }
+            Assert.Equal(before, HostFootprint());
+        }
+    
+
+        // ================================================================== reboot (IXenReboot)
+
+        protected IXenReboot Reboot => Backend.Require<IXenReboot>("rebooting domains");
+
+        /// <summary>Restart-XenDomain's flow: ask each target to reboot, then wait for the new boots; every target's result.</summary>
+        protected Dictionary<XenDomainTarget, XenDomainResult> RebootAndWait(IReadOnlyList<XenDomainTarget> targets, RebootOptions o)
+        {
+            var results = new Dictionary<XenDomainTarget, XenDomainResult>();
+            var asked = new List<XenDomainTarget>();
+            foreach (var t in targets)
+            {
+                var r = Lifecycle.RequestReboot(t, o, CancellationToken.None);
+                if (r.Succeeded) asked.Add(t); else results.Add(t, r);
+            }
+            foreach (var r in Lifecycle.WaitForReboot(asked, o, null, null, new HostClockProgress(Elapse), CancellationToken.None))
+                results.Add(r.Target, r);
+            return results;
+        }
+
+        [Fact]
+        public virtual void RebootBuildsTheGuestAgainWithANewDomidAndTheSameUuid()
+        {
+            var d = CreateGuest();
+            Elapse(TimeSpan.FromSeconds(5));
+            Reboot.RebootDomain(d, false, CancellationToken.None);
+            var again = ElapseUntil(d, now => now != null && now.Id != d.Id && now.State == XenDomainState.Running, "the guest was built again");
+            Assert.Equal(d.Name, again!.Name);
+            Assert.True(again.Id > d.Id, $"new domid {again.Id} after {d.Id}");
+            Assert.Single(List(), x => x.Name == d.Name);
+        }
+
+        [Fact]
+        public virtual void RestartWithWaitReturnsOnceTheNewBootHasReachedTheConsole()
+        {
+            var d = CreateGuest();
+            Elapse(TimeSpan.FromSeconds(5));
+            var guest = Target(d);
+            var unknown = Target(Unknown());
+            var dom0 = Target(Domain0());
+            var results = RebootAndWait(new[] { guest, unknown, dom0 }, new RebootOptions { Timeout = TimeSpan.FromSeconds(60) });
+
+            Assert.Equal(3, results.Count);
+            Assert.True(results[guest].Succeeded, results[guest].Error?.Message);
+            var now = results[guest].Domain!;
+            Assert.NotEqual(d.Id, now.Id);
+            Assert.Equal(d.Uuid, now.Uuid);
+            Assert.Equal(XenDomainState.Running, now.State);
+            Assert.Equal(XenErrorReason.DomainNotFound, results[unknown].Error?.Reason);
+            Assert.Equal(XenErrorReason.Domain0Refused, results[dom0].Error?.Reason);
+            using var con = Consoles.Open(Target(now), CancellationToken.None);
+            var lines = ReadBoot(con, now);
+            Assert.Single(lines, l => l.Contains(d.Uuid!, StringComparison.OrdinalIgnoreCase)); // the new boot alone
+        }
+
+        [Fact]
+        public virtual void RebootOfDomain0IsRefusedBeforeAnythingReachesTheHost()
+        {
+            var dom0 = Domain0();
+            string before = HostFootprint();
+            var e = Assert.Throws<XenInvalidOperationException>(() => Reboot.RebootDomain(dom0, false, CancellationToken.None));
+            Assert.Equal(XenErrorReason.Domain0Refused, e.Reason);
+            Assert.Equal(XenErrorReason.Domain0Refused, Lifecycle.RequestReboot(Target(dom0), new RebootOptions(), CancellationToken.None).Error?.Reason);
+            Assert.Equal(before, HostFootprint());
+        }
+
+        [Fact]
+        public virtual void RebootOfAnUnknownDomainIsNotFound()
+        {
+            var e = Assert.Throws<XenDomainNotFoundException>(() => Reboot.RebootDomain(Unknown(), false, CancellationToken.None));
+            Assert.Equal(XenErrorReason.DomainNotFound, e.Reason);
+            Assert.Equal(UnknownName, e.Domain);
+        }
+
+        [Fact]
+        public virtual void RestartOfAGuestItsOnRebootDestroysIsNotFoundAndLeavesNothing()
+        {
+            var c = GuestConfig();
+            c.Set("on_reboot", "destroy");
+            var d = Lifecycle.Create(Host, c, new CreateDomainOptions(), CancellationToken.None);
+            Elapse(TimeSpan.FromSeconds(5));
+            var t = Target(d);
+            var r = RebootAndWait(new[] { t }, new RebootOptions { Timeout = TimeSpan.FromSeconds(60) })[t];
+            Assert.Equal(XenErrorReason.DomainNotFound, r.Error?.Reason);
+            Assert.Contains("on_reboot", r.Error!.Message);
+            Assert.Null(Listed(d));
+        }
+
+        [Fact]
+        public virtual void RestartOfAGuestItsOnRebootPreservesIsInvalidOperationAndKeepsIt()
+        {
+            var c = GuestConfig();
+            c.Set("on_reboot", "preserve");
+            var d = Lifecycle.Create(Host, c, new CreateDomainOptions(), CancellationToken.None);
+            Elapse(TimeSpan.FromSeconds(5));
+            var t = Target(d);
+            var r = RebootAndWait(new[] { t }, new RebootOptions { Timeout = TimeSpan.FromSeconds(60) })[t];
+            Assert.Equal(XenErrorReason.InvalidOperation, r.Error?.Reason);
+            var kept = Listed(d)!;
+            Assert.Equal(XenDomainState.Halted, kept.State);
+            Assert.Equal(XenShutdownReason.Reboot, kept.ShutdownReason);
+            Assert.Equal(d.Id, kept.Id);
         }
     
 

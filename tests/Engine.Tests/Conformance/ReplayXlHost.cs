@@ -87,6 +87,9 @@ namespace XenPS.Tests.Conformance
         private readonly long _freeMemoryMiB;
         private readonly TimeSpan _shutdownTakes;
         private Guest _guest = Guest.Absent;
+        // settings changed by mem-set / mem-max / rename (null: as captured in 15-list / 16-list-l); reset with each new domain
+        private long? _memMiB, _maxMemMiB;
+        private string? _renamed;
         private TimeSpan _sinceShutdown;
         private byte[]? _consoleLog; // null: xenconsoled has not created guest-test1.log yet
 
@@ -169,7 +172,14 @@ namespace XenPS.Tests.Conformance
                 return ConsoleRead(a[5], a[6], a[7]);
             if (a.Count >= 5 && a[0] == "sh" && a[1] == "-c" && StoredConfigScripts.Contains(a[2]))
                 return FilesOnThisMachine(a, stdin);
+            if (a.Count >= 8 && a[0] == "sh" && a[1] == "-c" && a[2] == XlBackend.SaveScript && a[3] == "sh" && a[4] == Xl)
+                return Save(a[5], a[6], a.Skip(7).ToList());
+            if (a.Count >= 6 && a[0] == "sh" && a[1] == "-c" && a[2] == XlBackend.RestoreScript && a[3] == "sh" && a[4] == Xl)
+                return Restore(a[5], a.Skip(6).ToList());
             if (a.Count < 2 || a[0] != Xl) return null;
+
+            var settings = Settings(a);
+            if (settings != null) return settings;
 
             bool present = _guest != Guest.Absent;
             bool isGuest = a.Count == 3 && present && (a[2] == _guestId || a[2] == _guestName);
@@ -258,7 +268,69 @@ namespace XenPS.Tests.Conformance
                     json = Captures.Load("16-list-l").StandardOutput;
                     break;
             }
+            if (_guest != Guest.Absent) (table, json) = Spliced(table, json);
             return new CommandResult(0, table + XlBackend.ListMarker + "\n" + json, "");
+        }
+
+        /// <summary>
+        /// mem-set, mem-max, vcpu-set and rename of the guest, answered with the lab's recordings: 48-mem-set (test1 to 96m,
+        /// rc 0), 47-mem-set-too-big (test1 above its maxmem, rc 1), 72-mem-max (test2 to 200m, rc 0: the same command on
+        /// another guest), Xl/Fixtures/set-11 (vcpu-set --ignore-host above maxvcpus, rc 1: the text names that guest's
+        /// maximum of 2), set-15 (rename, rc 0), set-18 (mem-set of nosuchdom, rc 1). The backend reads only rc and stderr;
+        /// the stdout of those compound captures (a listing) is not what it acts on.
+        /// </summary>
+        private CommandResult? Settings(IReadOnlyList<string> a)
+        {
+            if (a.Count < 4 || a[0] != Xl) return null;
+            bool present = _guest != Guest.Absent;
+            string dom = a[a.Count - 2];
+            bool isGuest = present && (dom == _guestId || dom == (_renamed ?? _guestName));
+            long current = _memMiB ?? 128, max = _maxMemMiB ?? 128; // test1.cfg: memory = 128, no maxmem (16-list-l: 131072 KiB each)
+            long? Mib(string v) => v.EndsWith("m", StringComparison.Ordinal) && long.TryParse(v.Substring(0, v.Length - 1), NumberStyles.None, CultureInfo.InvariantCulture, out long n) ? n : null;
+            switch (a[1])
+            {
+                case "mem-set" when a.Count == 4:
+                    if (dom == UnknownName) return Captures.Load("set-18-mem-set-nodom").Result();
+                    if (!isGuest || Mib(a[3]) is not long m) return null;
+                    if (m > max) return Captures.Load("47-mem-set-too-big").Result();
+                    if (m != 96) return null; // the one successful mem-set recorded: 96m (48)
+                    _memMiB = m;
+                    return Captures.Load("48-mem-set").Result();
+                case "mem-max" when a.Count == 4:
+                    if (!isGuest || Mib(a[3]) is not long x || x != 200 || x < current) return null; // 72: 200m
+                    _maxMemMiB = x;
+                    return Captures.Load("72-mem-max").Result();
+                case "vcpu-set" when a.Count == 5 && a[2] == "--ignore-host":
+                    if (!isGuest || a[4] != "3") return null;
+                    return Captures.Load("set-11-vcpu-set-above-max-ignore-host").Result();
+                case "rename" when a.Count == 4:
+                    dom = a[2];
+                    if (!(present && (dom == _guestId || dom == (_renamed ?? _guestName)))) return null;
+                    _renamed = a[3];
+                    return Captures.Load("set-15-rename").Result();
+                default:
+                    return null;
+            }
+        }
+
+        /// <summary>The guest's row and config with the settings changed since it was created (xl's row format: %-40s %5d %5lu ...).</summary>
+        private (string table, string json) Spliced(string table, string json)
+        {
+            if (_memMiB == null && _maxMemMiB == null && _renamed == null) return (table, json);
+            string name = _renamed ?? _guestName;
+            table = string.Join("\n", table.Split('\n').Select(l =>
+            {
+                if (!l.StartsWith(_guestName + " ", StringComparison.Ordinal) || l.Length < 52) return l;
+                string mem = _memMiB?.ToString(CultureInfo.InvariantCulture) ?? l.Substring(47, 5).Trim();
+                return name.PadRight(40) + " " + _guestId.PadLeft(5) + " " + mem.PadLeft(5) + l.Substring(52);
+            }));
+            int at = json.IndexOf("\"domid\": " + _guestId + ",", StringComparison.Ordinal);
+            if (at < 0) return (table, json);
+            string head = json.Substring(0, at), tail = json.Substring(at);
+            if (_renamed != null) tail = tail.Replace("\"name\": \"" + _guestName + "\"", "\"name\": \"" + _renamed + "\"");
+            if (_maxMemMiB is long mx) tail = Regex.Replace(tail, "\"max_memkb\": \\d+", "\"max_memkb\": " + (mx * 1024).ToString(CultureInfo.InvariantCulture));
+            if (_memMiB is long mm) tail = Regex.Replace(tail, "\"target_memkb\": \\d+", "\"target_memkb\": " + (mm * 1024).ToString(CultureInfo.InvariantCulture));
+            return (table, head + tail);
         }
 
         /// <summary>CreateScript: prints the console log's size (the new boot's start), then runs `xl create`.</summary>
@@ -278,6 +350,8 @@ namespace XenPS.Tests.Conformance
                 {
                     r = Captures.Load(paused ? "62-create-paused" : "54-create-again");
                     _guest = paused ? Guest.Paused : Guest.Running;
+                    _memMiB = _maxMemMiB = null;
+                    _renamed = null;
                     // xenconsoled appends each run of a name to guest-<name>.log; by the time the console is read the
                     // guest has booted: 31-console-log is that log after test1's boot.
                     var boot = Encoding.UTF8.GetBytes(Captures.Load("31-console-log").StandardOutput);
@@ -289,6 +363,50 @@ namespace XenPS.Tests.Conformance
             else
                 return null;
             return new CommandResult(r.ExitCode, offset + r.StandardOutput, r.StandardError);
+        }
+
+        // Checkpoint files on the fake host (what the save/restore scripts' `test -e` sees), and the folder the captures used.
+        private readonly HashSet<string> _files = new HashSet<string>(StringComparer.Ordinal);
+        private const string CheckpointFolder = "/var/lib/xenlab/";
+
+        /// <summary>
+        /// SaveScript: its own refusals (an existing file without overwrite, a missing folder) as sh would carry them out,
+        /// then `xl save`. The captured saves are of other guests: 73-save saved test2 (domid 8, 256 MiB) and ckpt-save-c
+        /// (`xl save -c`) saved xps-sav-probe, whose stderr names those domains; the backend reads only the exit code, the
+        /// progress lines and the size line the script prints after xl, so they are replayed for test1.
+        /// </summary>
+        private CommandResult? Save(string file, string overwrite, List<string> rest)
+        {
+            if (rest.Count == 0) return null;
+            if (_files.Contains(file) && overwrite != "1") return new CommandResult(17, "", XlBackend.CheckpointExistsMarker + "\n");
+            if (!file.StartsWith(CheckpointFolder, StringComparison.Ordinal) || file.IndexOf('/', CheckpointFolder.Length) >= 0)
+                return new CommandResult(2, "", XlBackend.CheckpointNoFolderMarker + "\n");
+            string dom = rest[^1];
+            var opts = rest.Take(rest.Count - 1).ToList();
+            bool isGuest = _guest != Guest.Absent && (dom == _guestId || dom == _guestName);
+            if (dom == UnknownName && opts.Count == 0) return Captures.Load("ckpt-save-nodom").Result();
+            if (!isGuest || _guest != Guest.Running) return null;
+            Recording r;
+            if (opts.Count == 0) { r = Captures.Load("73-save"); _guest = Guest.Absent; }
+            else if (opts.SequenceEqual(new[] { "-c" })) r = Captures.Load("ckpt-save-c");
+            else return null;
+            _files.Add(file);
+            // 73-save's `ls -la` shows the file's size (134756136); ckpt-save-c's listing 134492588.
+            string size = opts.Count == 0 ? "134756136" : "134492588";
+            return new CommandResult(r.ExitCode, XlBackend.CheckpointSizeMarker + " " + size + "\n", r.StandardError);
+        }
+
+        /// <summary>
+        /// RestoreScript: a missing file is the script's own refusal; restoring while the guest runs is ckpt-restore-dupname
+        /// (recorded for xps-sav-probe: the text names it). No restore of test1 itself was captured (no listing of it
+        /// with a new domid), so a successful restore has no recording.
+        /// </summary>
+        private CommandResult? Restore(string file, List<string> opts)
+        {
+            if (opts.Count > 1 || (opts.Count == 1 && opts[0] != "-p")) return null;
+            if (!_files.Contains(file)) return new CommandResult(2, "", XlBackend.CheckpointMissingMarker + "\n");
+            if (_guest != Guest.Absent && opts.Count == 0) return Captures.Load("ckpt-restore-dupname").Result();
+            return null;
         }
 
         /// <summary>XlConsole.ReadScript: gone marker when `xl domid` fails, else "&lt;size&gt;\n" and the bytes after the offset.</summary>
@@ -329,6 +447,8 @@ namespace XenPS.Tests.Conformance
                 : s == XlBackend.CreateScript ? "<CreateScript>"
                 : s == XlConsole.ReadScript ? "<ReadScript>"
                 : s == XlConsole.WriteScript ? "<WriteScript>"
+                : s == XlBackend.SaveScript ? "<SaveScript>"
+                : s == XlBackend.RestoreScript ? "<RestoreScript>"
                 : s.Contains('\n') || s.Contains(' ') ? "'" + s.Replace("\n", "\\n") + "'" : s;
             return string.Join(" ", a.Select(Name));
         }

@@ -31,7 +31,7 @@ namespace XenPS.Tests.Conformance
         protected override void Elapse(TimeSpan time) => _xl.Elapse(time);
 
         protected override IReadOnlyCollection<Type> Capabilities { get; } =
-            new[] { typeof(IXenHostFacts), typeof(IXenPowerControl), typeof(IXenConsoleAccess), typeof(IXenTerminalConsole), typeof(IXenStoredConfigs) };
+            new[] { typeof(IXenHostFacts), typeof(IXenPowerControl), typeof(IXenConsoleAccess), typeof(IXenTerminalConsole), typeof(IXenDomainSettings), typeof(IXenCheckpoint), typeof(IXenReboot), typeof(IXenStoredConfigs) };
 
         /// <summary>Every command reaches the host through the runner.</summary>
         protected override string HostFootprint() => _xl.Calls.Count.ToString(CultureInfo.InvariantCulture);
@@ -65,6 +65,30 @@ namespace XenPS.Tests.Conformance
         [Fact(Skip = "No capture of typing at the console the way the backend does (its WriteScript; 33-console-tty ran " +
                      "another command) and no xl list -l after 56-reboot, so neither the reboot nor the rebooted guest can be replayed.")]
         public override void TheConsoleOpenedAfterARebootShowsOnlyTheNewBoot() { }
+
+        [Fact(Skip = "No capture of test1 restored: 75-restore/76-list-restored restored test2 (no xl list -l of it with its new " +
+                     "domid 9 was taken), so the replay cannot list the restored guest with its uuid. XlCheckpointTests replays 75/76 " +
+                     "for the vector and the new domid; LabCheckpoint.Tests.ps1 proves it on the lab.")]
+        public override void SaveAndRestoreKeepNameAndUuidWithANewDomid() { }
+        private const string NoRebuiltListing =
+            "56-reboot recorded `xl reboot` (rc 0, \"Rebooting domain 4\") and 57-wait-reboot the rebuilt guest's `xl list` row " +
+            "(a new domid, --p---, 0 MiB), but no full listing with `xl list -l` of the rebuilt guest was captured, so the new " +
+            "boot cannot be replayed; XlOperationTests covers xl reboot's argument vector and LabRestart.Tests.ps1 the real reboot";
+
+        [Fact(Skip = NoRebuiltListing)]
+        public override void RebootBuildsTheGuestAgainWithANewDomidAndTheSameUuid() { }
+
+        [Fact(Skip = NoRebuiltListing)]
+        public override void RestartWithWaitReturnsOnceTheNewBootHasReachedTheConsole() { }
+
+        [Fact(Skip = "No capture of `xl reboot` of an unknown domain (86-err-shutdown-nodom is xl shutdown's).")]
+        public override void RebootOfAnUnknownDomainIsNotFound() { }
+
+        [Fact(Skip = "No capture of a guest with on_reboot = \"destroy\" rebooting: configs/test1.cfg restarts.")]
+        public override void RestartOfAGuestItsOnRebootDestroysIsNotFoundAndLeavesNothing() { }
+
+        [Fact(Skip = "No capture of a guest with on_reboot = \"preserve\" rebooting: configs/test1.cfg restarts.")]
+        public override void RestartOfAGuestItsOnRebootPreservesIsInvalidOperationAndKeepsIt() { }
 
         public override void Dispose()
         {

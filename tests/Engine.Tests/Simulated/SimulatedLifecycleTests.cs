@@ -366,11 +366,18 @@ namespace XenPS.Tests
         {
             using var b = _h.Open();
             var first = b.CreateDomain(SimTestHost.Config("c", ("sim.crash_after_seconds", "3"), ("on_crash", "restart")), new CreateDomainOptions(), None);
-            _h.Advance(4.5); // crashed at 4 s, rebuilt
+            _h.Advance(4.2); // crashed at 4 s, being rebuilt for 0.5 s (listed --p--- with 0 MiB, as capture 57 shows xl doing)
+            var building = Get(b, "c")!;
+            Assert.Equal(first.Id + 1, building.Id);
+            Assert.Equal("--p---", building.StateFlags);
+            Assert.Equal(0, building.MemoryMiB);
+            Assert.Equal(0, building.VCpus);
+            _h.Advance(0.5); // runs from 4.5 s
             var second = Get(b, "c")!;
             Assert.Equal(first.Id + 1, second.Id);
             Assert.Equal("r-----", second.StateFlags);
-            _h.Advance(8); // two more crashes: at 8 and 12
+            Assert.Equal(32, second.MemoryMiB);
+            _h.Advance(8.5); // two more crashes: at 8.5 and 13 (each boot runs 4 s, after 0.5 s of building)
             Assert.Equal(first.Id + 3, Get(b, "c")!.Id);
         }
 

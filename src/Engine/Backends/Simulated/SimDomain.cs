@@ -32,6 +32,8 @@ namespace XenPS.Backends.Simulated
         public long MemoryMiB;
         public long MaxMemoryMiB;
         public int VCpus;
+        /// <summary>The boot-time maximum of vCPUs (maxvcpus); JSON "maxvcpus", written only when above VCpus (optional: older records lack it).</summary>
+        public int MaxVCpus;
         /// <summary>The config settings as JSON in the flat encoding (see ConfigToJson), kept verbatim.</summary>
         public string ConfigJson = "{}";
 
@@ -58,6 +60,20 @@ namespace XenPS.Backends.Simulated
         public int ConsoleLines;
         /// <summary>HVM guest without PV drivers: it cannot be asked to shut down, only given the ACPI power button.</summary>
         public bool NoPvDrivers;
+        /// <summary>CPU time the guest had used when it was saved: a restored domain is a new domain, its CPU time starts again (xl list after xl restore).</summary>
+        public double CpuBase;
+        /// <summary>Wall time (Unix ms) a save began: the guest is suspended (--pss-) until the save ends; null otherwise.</summary>
+        public long? SavingSinceMs;
+        /// <summary>Whether the guest was paused when the save began (a kept domain goes back to that).</summary>
+        public bool SavingWasPaused;
+        /// <summary>
+        /// Rebuilt by on_reboot=restart: until this wall time (Unix ms) the new domain is being built, listed as xl shows
+        /// it (capture 57-wait-reboot): paused, 0 MiB, 0 vCPUs. It starts running then (<see cref="ActiveSinceMs"/>).
+        /// </summary>
+        public long? BuildingUntilMs;
+
+        /// <summary>Being built after a reboot (see <see cref="BuildingUntilMs"/>).</summary>
+        public bool Building(long nowMs) => BuildingUntilMs is long b && nowMs < b && !Shut;
 
         private XenDomainConfig? _config;
 
@@ -81,17 +97,20 @@ namespace XenPS.Backends.Simulated
         public string StateFlags(long nowMs)
         {
             if (Shut) return XenDomain.EncodeState(false, false, false, true, Reason, false);
-            if (Paused) return "--p---";
+            if (SavingSinceMs != null) return XenDomain.EncodeState(false, false, true, true, XenShutdownReason.Suspend, false);
+            if (Paused || Building(nowMs)) return "--p---";
             return Booted(nowMs) ? "-b----" : "r-----";
         }
 
         /// <summary>CPU seconds: busy while booting, a trickle afterwards; frozen while paused or shut down.</summary>
-        public double CpuTime(long nowMs)
+        public double CpuTime(long nowMs) => Math.Round(Math.Max(0, GuestCpuTime(Uptime(nowMs)) - CpuBase), 1);
+
+        /// <summary>CPU seconds the guest has used by <paramref name="up"/> seconds of uptime, across saves and restores.</summary>
+        public double GuestCpuTime(double up)
         {
-            double up = Uptime(nowMs);
             double boot = Math.Min(up, BootSeconds) * 0.9;
             double idle = Math.Max(0, up - BootSeconds) * 0.02 * Math.Max(1, VCpus);
-            return Math.Round(boot + idle, 1);
+            return boot + idle;
         }
 
         /// <summary>Uptime at which the next lifecycle event fires (crash or power-off), or null.</summary>
@@ -119,18 +138,27 @@ namespace XenPS.Backends.Simulated
 
         public XenDomainConfig Config => _config ??= ParseConfig(ConfigJson);
 
+        /// <summary>After <see cref="ConfigJson"/> was replaced with <paramref name="config"/>'s encoding (a settings change).</summary>
+        public void ResetConfig(XenDomainConfig config)
+        {
+            _config = config;
+            ConfigChecked = true;
+        }
+
         public XenDomain ToXenDomain(long nowMs)
         {
             string flags = StateFlags(nowMs);
+            bool building = Building(nowMs);
             return new XenDomain
             {
                 Name = Name,
                 Id = Id,
                 Uuid = Uuid,
                 Type = Type,
-                MemoryMiB = MemoryMiB,
+                MemoryMiB = building ? 0 : MemoryMiB,
                 MaxMemoryMiB = MaxMemoryMiB,
-                VCpus = VCpus,
+                VCpus = building ? 0 : VCpus,
+                MaxVCpus = Math.Max(MaxVCpus, VCpus),
                 StateFlags = flags,
                 ShutdownReason = XenDomain.DecodeReason(flags),
                 CpuTime = CpuTime(nowMs),
@@ -153,6 +181,7 @@ namespace XenPS.Backends.Simulated
             w.WriteNumber("mem", MemoryMiB);
             w.WriteNumber("maxmem", MaxMemoryMiB);
             w.WriteNumber("vcpus", VCpus);
+            if (MaxVCpus > VCpus) w.WriteNumber("maxvcpus", MaxVCpus);
             w.WriteNumber("created", CreatedMs);
             w.WriteNumber("boot", BootSeconds);
             w.WriteNumber("shutdelay", ShutdownSeconds);
@@ -173,6 +202,13 @@ namespace XenPS.Backends.Simulated
             }
             if (ConsoleLines != 0) w.WriteNumber("con", ConsoleLines);
             if (NoPvDrivers) w.WriteBoolean("nopv", true);
+            if (CpuBase != 0) w.WriteNumber("cpubase", CpuBase);
+            if (SavingSinceMs is long sv)
+            {
+                w.WriteNumber("saving", sv);
+                if (SavingWasPaused) w.WriteBoolean("savingpaused", true);
+            }
+            if (BuildingUntilMs is long bu) w.WriteNumber("building", bu);
             w.WritePropertyName("config");
             w.WriteRawValue(ConfigJson, skipInputValidation: true);
             w.WriteEndObject();
@@ -224,6 +260,12 @@ namespace XenPS.Backends.Simulated
             if (e.TryGetProperty("shutup", out p)) d.ShutUptime = SimJson.AsDbl(p, "shutup");
             if (e.TryGetProperty("con", out p)) d.ConsoleLines = SimJson.AsInt(p, "con");
             if (e.TryGetProperty("nopv", out p)) d.NoPvDrivers = SimJson.Bool(p, "nopv");
+            if (e.TryGetProperty("maxvcpus", out p)) d.MaxVCpus = SimJson.AsInt(p, "maxvcpus");
+            if (d.MaxVCpus < d.VCpus) d.MaxVCpus = d.VCpus; // absent (older records): maxvcpus defaults to vcpus
+            if (e.TryGetProperty("cpubase", out p)) d.CpuBase = SimJson.AsDbl(p, "cpubase");
+            if (e.TryGetProperty("saving", out p)) d.SavingSinceMs = SimJson.AsLong(p, "saving");
+            if (e.TryGetProperty("savingpaused", out p)) d.SavingWasPaused = SimJson.Bool(p, "savingpaused");
+            if (e.TryGetProperty("building", out p)) d.BuildingUntilMs = SimJson.AsLong(p, "building");
             return d;
         }
 

@@ -17,11 +17,11 @@ namespace XenPS.Backends.Simulated
         public string ConfigDirectory => "/etc/xen";
 
         /// <summary>Where the simulated host keeps its /etc/xen.</summary>
-        public string ConfigFolder => Path.Combine(_store.Folder, "fs", "etc", "xen");
+        public string ConfigFolder => Files.Map(ConfigDirectory);
 
         private string AutoFolder => Path.Combine(ConfigFolder, "auto");
 
-        public IReadOnlyList<XenStoredFile> ListStoredConfigs(CancellationToken cancellationToken) => Files(cancellationToken, () =>
+        public IReadOnlyList<XenStoredFile> ListStoredConfigs(CancellationToken cancellationToken) => FileOp(cancellationToken, () =>
         {
             var list = new List<XenStoredFile>();
             if (!Directory.Exists(ConfigFolder)) return (IReadOnlyList<XenStoredFile>)list;
@@ -49,7 +49,7 @@ namespace XenPS.Backends.Simulated
         {
             XenStoredConfigNames.Check(fileName);
             if (text is null) throw new ArgumentNullException(nameof(text));
-            Files(cancellationToken, () =>
+            FileOp(cancellationToken, () =>
             {
                 Directory.CreateDirectory(ConfigFolder);
                 string target = Path.Combine(ConfigFolder, fileName);
@@ -81,7 +81,7 @@ namespace XenPS.Backends.Simulated
         public void RemoveStoredConfig(string fileName, CancellationToken cancellationToken)
         {
             XenStoredConfigNames.Check(fileName);
-            Files(cancellationToken, () =>
+            FileOp(cancellationToken, () =>
             {
                 string target = Path.Combine(ConfigFolder, fileName);
                 string hostPath = ConfigDirectory + "/" + fileName;
@@ -95,7 +95,7 @@ namespace XenPS.Backends.Simulated
         public bool SetAutoStart(string fileName, bool enabled, CancellationToken cancellationToken)
         {
             XenStoredConfigNames.Check(fileName);
-            return Files(cancellationToken, () =>
+            return FileOp(cancellationToken, () =>
             {
                 string target = Path.Combine(ConfigFolder, fileName);
                 string hostPath = ConfigDirectory + "/" + fileName;
@@ -152,7 +152,7 @@ namespace XenPS.Backends.Simulated
         }
 
         /// <summary>Runs a file operation under the instance gate and the state folder's lock; file-system failures become XenPSExceptions.</summary>
-        private T Files<T>(CancellationToken ct, Func<T> body) => Guard(() =>
+        private T FileOp<T>(CancellationToken ct, Func<T> body) => Guard(() =>
         {
             lock (_gate)
             {

@@ -15,7 +15,7 @@ namespace XenPS.Backends.Simulated
     /// sim.ignore_shutdown (0), sim.crash_after_seconds (none), sim.pv_drivers (1; 0 on an HVM guest = shutdown needs
     /// the ACPI fallback, like xl shutdown -F).
     /// </summary>
-    public sealed partial class SimulatedXenBackend : IXenBackend, IXenHostFacts, IXenPowerControl, IXenConsoleAccess, IXenBackendNotes
+    public sealed partial class SimulatedXenBackend : IXenBackend, IXenHostFacts, IXenPowerControl, IXenConsoleAccess, IXenBackendNotes, IXenDomainSettings, IXenCheckpoint
     {
         public const string XenVersion = "4.17.7-sim";
         public const string Dom0Uuid = "00000000-0000-0000-0000-000000000000";
@@ -142,6 +142,17 @@ namespace XenPS.Backends.Simulated
             CpuCount = _host.CpuCount,
             TotalMemoryMiB = _host.TotalMemoryMiB,
             FreeMemoryMiB = _host.TotalMemoryMiB - _host.Dom0MemoryMiB - _store.MemorySum,
+            // what a Xen 4.17 x86 host of this size reports (capture 02-info), on one socket and one NUMA node
+            Dom0MemoryMiB = _host.Dom0MemoryMiB,
+            Capabilities = new[] { "xen-3.0-x86_64", "hvm-3.0-x86_32", "hvm-3.0-x86_32p", "hvm-3.0-x86_64" },
+            VirtCaps = new[] { "pv", "hvm", "hap", "gnttab-v1", "gnttab-v2" },
+            Scheduler = "credit2",
+            NodeCount = 1,
+            CoresPerSocket = _host.CpuCount,
+            ThreadsPerCore = 1,
+            Machine = "x86_64",
+            PageSize = 4096,
+            KernelRelease = "simulated",
         });
 
         public IReadOnlyList<XenDomain> ListDomains(CancellationToken cancellationToken) => Locked(cancellationToken, now =>
@@ -241,6 +252,7 @@ namespace XenPS.Backends.Simulated
             if (d.Shut || !d.Paused) return 0; // idempotent, as xl unpause
             var nd = d.Copy();
             nd.ActiveSinceMs = now;
+            nd.SavingSinceMs = null; // a guest left suspended by a save that was killed carries on (see SaveDomain)
             _store.Put(nd);
             _store.Commit(cancellationToken);
             return 0;
@@ -468,19 +480,25 @@ namespace XenPS.Backends.Simulated
             return nd;
         }
 
-        /// <summary>The same guest (name, uuid, config) built again with a new domid, booting from <paramref name="wall"/>.</summary>
+        /// <summary>How long a rebuilt domain is listed as being built (paused, 0 MiB) before it runs.</summary>
+        internal const long RebuildMs = 500;
+
+        /// <summary>The same guest (name, uuid, config) built again with a new domid, booting <see cref="RebuildMs"/> after <paramref name="wall"/>.</summary>
         private SimDomain Rebuilt(SimDomain d, long wall)
         {
             var nd = d.Copy();
             nd.Id = _store.AllocateDomid();
             _store.ResetConsole(nd.Id);
             nd.CreatedMs = wall;
-            nd.ActiveSinceMs = wall;
+            nd.BuildingUntilMs = wall + RebuildMs; // listed --p--- with 0 MiB while xl's daemon builds it (capture 57)
+            nd.ActiveSinceMs = wall + RebuildMs;
             nd.UptimeAccum = 0;
             nd.Request = SimRequest.None;
             nd.RequestUptime = 0;
             nd.Shut = false;
             nd.ConsoleLines = 0;
+            nd.CpuBase = 0;
+            nd.SavingSinceMs = null;
             _store.Put(nd);
             return nd;
         }
@@ -496,6 +514,7 @@ namespace XenPS.Backends.Simulated
             MemoryMiB = _host.Dom0MemoryMiB,
             MaxMemoryMiB = _host.Dom0MemoryMiB,
             VCpus = _host.CpuCount,
+            MaxVCpus = _host.CpuCount,
             StateFlags = "r-----",
             CpuTime = Math.Round(Math.Max(0, now - _host.CreatedMs) / 1000.0 * 0.05 * _host.CpuCount, 1),
         };
@@ -564,7 +583,9 @@ namespace XenPS.Backends.Simulated
             long maxmem = maxGiven is long x1 && x1 > 0 ? x1 : memory;
             long vcpus = Num("vcpus") is long v0 && v0 > 0 ? v0 : 1;
             if (vcpus > 4096) Err("vcpus", "NumberInvalid", "vcpus must be at most 4096.");
-            if (Num("maxvcpus") is long mv && mv < vcpus) Err("vcpus", "VcpusAboveMaxvcpus", $"xl: maxvcpus < vcpus (vcpus {vcpus}, maxvcpus {mv}).");
+            long maxvcpus = Num("maxvcpus") is long mv0 && mv0 > 0 ? mv0 : vcpus;
+            if (maxvcpus > 4096) Err("maxvcpus", "NumberInvalid", "maxvcpus must be at most 4096.");
+            if (maxvcpus < vcpus) Err("vcpus", "VcpusAboveMaxvcpus", $"xl: maxvcpus < vcpus (vcpus {vcpus}, maxvcpus {maxvcpus}).");
 
             string uuid = Guid.NewGuid().ToString("D");
             if (config.Uuid is string u)
@@ -589,6 +610,7 @@ namespace XenPS.Backends.Simulated
                 MemoryMiB = memory,
                 MaxMemoryMiB = maxmem,
                 VCpus = (int)vcpus,
+                MaxVCpus = (int)Math.Max(vcpus, Math.Min(maxvcpus, 4096)),
                 ConfigJson = SimDomain.ConfigToJson(config),
                 BootSeconds = boot,
                 ShutdownSeconds = shut,

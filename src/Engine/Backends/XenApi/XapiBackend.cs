@@ -84,6 +84,7 @@ namespace XenPS.Backends.XenApi
                 Type = TypeOf(vm),
                 MaxMemoryMiB = vm.Long("memory_static_max") / MiB,
                 VCpus = (int)Math.Min(int.MaxValue, vm.Long("VCPUs_at_startup")),
+                MaxVCpus = (int)Math.Min(int.MaxValue, Math.Max(vm.Long("VCPUs_max"), vm.Long("VCPUs_at_startup"))),
                 IsControlDomain = vm.Bool("is_control_domain"),
             };
             long target = vm.Long("memory_target");

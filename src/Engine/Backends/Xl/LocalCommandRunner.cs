@@ -11,12 +11,20 @@ namespace XenPS.Backends.Xl
     {
         public string Description => "local dom0";
 
-        public CommandResult Run(IReadOnlyList<string> arguments, string? standardInput, TimeSpan timeout, CancellationToken cancellationToken)
+        public CommandResult Run(IReadOnlyList<string> arguments, string? standardInput, TimeSpan timeout, CancellationToken cancellationToken) =>
+            RunCore(arguments, standardInput, timeout, null, cancellationToken);
+
+        /// <summary>Run, with each stderr line reported as the program writes it.</summary>
+        public CommandResult RunStreaming(IReadOnlyList<string> arguments, string? standardInput, TimeSpan timeout,
+            Action<string> onStandardErrorLine, CancellationToken cancellationToken) =>
+            RunCore(arguments, standardInput, timeout, onStandardErrorLine ?? throw new ArgumentNullException(nameof(onStandardErrorLine)), cancellationToken);
+
+        private CommandResult RunCore(IReadOnlyList<string> arguments, string? standardInput, TimeSpan timeout, Action<string>? onLine, CancellationToken cancellationToken)
         {
             if (arguments == null || arguments.Count == 0) throw new ArgumentException("No program given.", nameof(arguments));
             try
             {
-                return ProcessRunner.Run(arguments[0], arguments.Skip(1), standardInput, timeout, cancellationToken, $"'{arguments[0]}'");
+                return ProcessRunner.Run(arguments[0], arguments.Skip(1), standardInput, timeout, cancellationToken, $"'{arguments[0]}'", null, onLine);
             }
             catch (Win32Exception ex)
             {

@@ -14,7 +14,7 @@ namespace XenPS.Backends.Xl
         /// <summary>Runs the process; throws Win32Exception when the program cannot be started.</summary>
         public static CommandResult Run(string fileName, IEnumerable<string> arguments, string? standardInput,
             TimeSpan timeout, CancellationToken cancellationToken, string what,
-            IDictionary<string, string>? environment = null)
+            IDictionary<string, string>? environment = null, Action<string>? onStandardErrorLine = null)
         {
             cancellationToken.ThrowIfCancellationRequested();
             var psi = new ProcessStartInfo(fileName)
@@ -35,7 +35,7 @@ namespace XenPS.Backends.Xl
             using var p = new Process { StartInfo = psi };
             p.Start();
             Task<string> stdout = p.StandardOutput.ReadToEndAsync();
-            Task<string> stderr = p.StandardError.ReadToEndAsync();
+            Task<string> stderr = onStandardErrorLine == null ? p.StandardError.ReadToEndAsync() : ReadLinesAsync(p.StandardError, onStandardErrorLine);
             try
             {
                 if (standardInput != null)
@@ -81,6 +81,31 @@ namespace XenPS.Backends.Xl
             string o = stdout.GetAwaiter().GetResult();
             string e = stderr.GetAwaiter().GetResult();
             return new CommandResult(p.ExitCode, o, e, sw.Elapsed);
+        }
+
+        /// <summary>Reads a stream to its end, calling back with each non-empty line ("\n" or "\r" ends one) as it arrives.</summary>
+        internal static async Task<string> ReadLinesAsync(System.IO.TextReader reader, Action<string> onLine)
+        {
+            var all = new StringBuilder();
+            var line = new StringBuilder();
+            var buf = new char[4096];
+            int n;
+            while ((n = await reader.ReadAsync(buf, 0, buf.Length).ConfigureAwait(false)) > 0)
+            {
+                all.Append(buf, 0, n);
+                for (int i = 0; i < n; i++)
+                {
+                    char c = buf[i];
+                    if (c == '\n' || c == '\r')
+                    {
+                        if (line.Length > 0) onLine(line.ToString());
+                        line.Clear();
+                    }
+                    else line.Append(c);
+                }
+            }
+            if (line.Length > 0) onLine(line.ToString());
+            return all.ToString();
         }
 
         private static void Kill(Process p)

@@ -151,7 +151,15 @@ namespace XenPS.Backends.Xl
             return a;
         }
 
-        public CommandResult Run(IReadOnlyList<string> arguments, string? standardInput, TimeSpan timeout, CancellationToken cancellationToken)
+        public CommandResult Run(IReadOnlyList<string> arguments, string? standardInput, TimeSpan timeout, CancellationToken cancellationToken) =>
+            RunCore(arguments, standardInput, timeout, null, cancellationToken);
+
+        /// <summary>Run, with each line of the remote command's stderr reported as it arrives (ssh relays it as it is written).</summary>
+        public CommandResult RunStreaming(IReadOnlyList<string> arguments, string? standardInput, TimeSpan timeout,
+            Action<string> onStandardErrorLine, CancellationToken cancellationToken) =>
+            RunCore(arguments, standardInput, timeout, onStandardErrorLine ?? throw new ArgumentNullException(nameof(onStandardErrorLine)), cancellationToken);
+
+        private CommandResult RunCore(IReadOnlyList<string> arguments, string? standardInput, TimeSpan timeout, Action<string>? onLine, CancellationToken cancellationToken)
         {
             if (arguments == null || arguments.Count == 0) throw new ArgumentException("No program given.", nameof(arguments));
             if (Volatile.Read(ref _disposed) != 0)
@@ -160,7 +168,7 @@ namespace XenPS.Backends.Xl
             try
             {
                 r = ProcessRunner.Run(_options.SshPath, BuildSshArguments(arguments), standardInput, timeout, cancellationToken,
-                    $"'{arguments[0]}' over {Description}");
+                    $"'{arguments[0]}' over {Description}", null, onLine);
             }
             catch (Win32Exception ex)
             {

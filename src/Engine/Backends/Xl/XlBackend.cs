@@ -11,7 +11,7 @@ namespace XenPS.Backends.Xl
     /// ssh (ssh://, <see cref="SshCommandRunner"/>). Every call is one command on the host: user input only ever
     /// travels as separate arguments; the few shell scripts used are constants.
     /// </summary>
-    public sealed partial class XlBackend : IXenBackend, IXenHostFacts, IXenPowerControl, IXenConsoleAccess, IXenTerminalConsole
+    public sealed partial class XlBackend : IXenBackend, IXenHostFacts, IXenPowerControl, IXenConsoleAccess, IXenTerminalConsole, IXenCheckpoint
     {
         internal const string ListMarker = "@@XENPS-XL-LIST-L@@";
 
@@ -174,7 +174,9 @@ namespace XenPS.Backends.Xl
             if (int.TryParse(domain, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int domid)
                 && _consoleStart.TryGetValue(domid, out long created))
                 start = created;
-            var console = new XlConsole(this, name, _options, start);
+            // rebooted by this backend: the current boot is the one that opened the log after the reboot was asked for
+            long bootAfter = start == XlConsole.CurrentBoot && _rebootLogSize.TryGetValue(name, out var rb) && rb.OldId != domid ? rb.Size : -1;
+            var console = new XlConsole(this, name, _options, start, bootAfter);
             return console;
         }
 

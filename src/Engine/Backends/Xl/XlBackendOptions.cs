@@ -11,6 +11,8 @@ namespace XenPS.Backends.Xl
         public TimeSpan CommandTimeout { get; set; } = TimeSpan.FromSeconds(60);
         /// <summary>Bound for xl create (2.4-4.6 s on the TCG lab; building a big guest takes longer).</summary>
         public TimeSpan CreateTimeout { get; set; } = TimeSpan.FromSeconds(180);
+        /// <summary>Bound for xl save / xl restore (a 128 MiB guest takes 5-8 s on the TCG lab; the time grows with the guest's memory).</summary>
+        public TimeSpan CheckpointTimeout { get; set; } = TimeSpan.FromMinutes(30);
         /// <summary>
         /// Where xenconsoled logs guest consoles. The host needs XENCONSOLED_ARGS="--log=guest" (Debian:
         /// /etc/default/xen, then restart xenconsoled) so that guest-&lt;name&gt;.log files exist there.

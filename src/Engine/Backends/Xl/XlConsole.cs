@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Globalization;
 using System.Text;
 using System.Threading;
@@ -29,12 +30,15 @@ namespace XenPS.Backends.Xl
         /// <summary>The offset that means "where the current boot starts" (the last Logfile Opened line, else 0).</summary>
         internal const long CurrentBoot = -1;
 
-        // $1 = xl, $2 = domain name, $3 = log file, $4 = byte offset (-1: the start of the current boot).
+        // $1 = xl, $2 = domain name, $3 = log file, $4 = byte offset (-1: the start of the current boot), $5 (optional) = the
+        // log's size when a reboot was asked for: the current boot's marker must come after it; until it does, the answer
+        // is "<size> -1" and no bytes (the new boot has not opened the log yet).
         // Prints "<size> <offset read from>\n" then the new bytes.
         internal const string ReadScript =
-            "xl=\"$1\"; \"$xl\" domid \"$2\" >/dev/null 2>&1 || { echo '" + Gone + "'; exit 0; }; f=\"$3\"; off=\"$4\"; "
+            "xl=\"$1\"; \"$xl\" domid \"$2\" >/dev/null 2>&1 || { echo '" + Gone + "'; exit 0; }; f=\"$3\"; off=\"$4\"; floor=\"${5:--1}\"; "
             + "if [ -f \"$f\" ]; then sz=$(wc -c < \"$f\"); else sz=0; fi; "
             + "if [ \"$off\" = -1 ]; then off=$(grep -a -b -o 'Logfile Opened$' \"$f\" 2>/dev/null | tail -n 1 | cut -d: -f1); "
+            + "if [ \"$floor\" != -1 ] && { [ -z \"$off\" ] || [ \"$off\" -lt \"$floor\" ]; }; then echo \"$sz -1\"; exit 0; fi; "
             + "if [ -n \"$off\" ]; then off=$((off + 15)); else off=0; fi; fi; "
             + "[ \"$sz\" -lt \"$off\" ] && off=0; "
             + "echo \"$sz $off\"; [ \"$sz\" -gt \"$off\" ] && tail -c +$((off + 1)) \"$f\" | head -c $((sz - off)); exit 0";
@@ -60,12 +64,17 @@ namespace XenPS.Backends.Xl
         private bool _atLineStart = true;
         private string _carry = "";
 
-        public XlConsole(XlBackend backend, string name, XlBackendOptions options, long startOffset = 0)
+        private readonly long _bootAfter;
+
+        /// <param name="bootAfter">With <paramref name="startOffset"/> = CurrentBoot: the log's size when a reboot was asked
+        /// for; the current boot starts at the first "Logfile Opened" after it (nothing is read before it appears). -1: none.</param>
+        public XlConsole(XlBackend backend, string name, XlBackendOptions options, long startOffset = 0, long bootAfter = -1)
         {
             _backend = backend;
             _name = name;
             _options = options;
             _offset = startOffset;
+            _bootAfter = bootAfter;
         }
 
         public string LogPath => _backend.ConsoleLogPath(_name);
@@ -88,8 +97,9 @@ namespace XenPS.Backends.Xl
         {
             lock (_lock)
             {
-                var r = _backend.Run(new[] { "sh", "-c", ReadScript, "sh", _options.XlPath, _name, LogPath,
-                        _offset.ToString(CultureInfo.InvariantCulture) }, null, _options.CommandTimeout, ct);
+                var args = new List<string> { "sh", "-c", ReadScript, "sh", _options.XlPath, _name, LogPath, _offset.ToString(CultureInfo.InvariantCulture) };
+                if (_offset == CurrentBoot && _bootAfter >= 0) args.Add(_bootAfter.ToString(CultureInfo.InvariantCulture));
+                var r = _backend.Run(args, null, _options.CommandTimeout, ct);
                 if (r.ExitCode != 0) throw XlErrorMapper.Map("console read", _name, r);
                 string o = r.StandardOutput;
                 if (o.StartsWith(Gone, StringComparison.Ordinal))
@@ -97,8 +107,9 @@ namespace XenPS.Backends.Xl
                 int nl = o.IndexOf('\n');
                 string[] head = (nl >= 0 ? o.Substring(0, nl) : o).Trim().Split(' ');
                 if (head.Length != 2 || !long.TryParse(head[0], NumberStyles.None, CultureInfo.InvariantCulture, out long size)
-                    || !long.TryParse(head[1], NumberStyles.None, CultureInfo.InvariantCulture, out long from))
+                    || !long.TryParse(head[1], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long from) || from < CurrentBoot)
                     throw new XenCommandException($"Unexpected answer while reading the console log {LogPath}.", r.ExitCode, r.StandardError);
+                if (from == CurrentBoot) return ""; // the rebooted guest's boot has not opened the log yet
                 string data = nl >= 0 ? o.Substring(nl + 1) : "";
                 if (from != _offset && _offset >= 0) _atLineStart = true; // the log was truncated or rotated
                 _offset = Math.Max(size, from);

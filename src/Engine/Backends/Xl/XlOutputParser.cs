@@ -57,6 +57,8 @@ namespace XenPS.Backends.Xl
             public string? Uuid { get; set; }
             public long? MaxMemKb { get; set; }
             public long? TargetMemKb { get; set; }
+            /// <summary>b_info.max_vcpus: the boot-time maximum (maxvcpus).</summary>
+            public int? MaxVCpus { get; set; }
             public XenDomainConfig Config { get; set; } = new XenDomainConfig();
         }
 
@@ -91,7 +93,17 @@ namespace XenPS.Backends.Xl
                         if (d.TargetMemKb is long t) cfg.Set("memory", ((t + 1023) / 1024).ToString(CultureInfo.InvariantCulture));
                         if (d.MaxMemKb is long mx && d.TargetMemKb is long tg && (mx + 1023) / 1024 != (tg + 1023) / 1024)
                             cfg.Set("maxmem", (mx / 1024).ToString(CultureInfo.InvariantCulture));
-                        if (Num(bi, "max_vcpus") is long mv) cfg.Set("vcpus", mv.ToString(CultureInfo.InvariantCulture));
+                        if (Num(bi, "max_vcpus") is long mv)
+                        {
+                            d.MaxVCpus = (int)Math.Min(int.MaxValue, mv);
+                            cfg.Set("vcpus", mv.ToString(CultureInfo.InvariantCulture));
+                            // avail_vcpus: the vCPUs online at boot (vcpus=), when fewer than the maximum (maxvcpus=)
+                            if (bi.TryGetProperty("avail_vcpus", out var av) && av.ValueKind == JsonValueKind.Array && av.GetArrayLength() < mv)
+                            {
+                                cfg.Set("vcpus", av.GetArrayLength().ToString(CultureInfo.InvariantCulture));
+                                cfg.Set("maxvcpus", mv.ToString(CultureInfo.InvariantCulture));
+                            }
+                        }
                         foreach (string k in new[] { "kernel", "ramdisk", "cmdline", "bootloader" })
                             if (Str(bi, k) is string v) cfg.Set(k, v);
                     }
@@ -186,6 +198,7 @@ namespace XenPS.Backends.Xl
                     MemoryMiB = r.MemoryMiB,
                     MaxMemoryMiB = r.MemoryMiB,
                     VCpus = r.VCpus,
+                    MaxVCpus = r.VCpus, // until xl list -l says (b_info.max_vcpus)
                     StateFlags = r.State,
                     ShutdownReason = XenDomain.DecodeReason(r.State),
                     CpuTime = r.CpuTime,
@@ -197,6 +210,7 @@ namespace XenPS.Backends.Xl
                     if (j.Type != null && XenDomainConfig.TryParseType(j.Type, out var type)) d.Type = type;
                     d.Uuid = j.Uuid ?? d.Uuid;
                     if (j.MaxMemKb is long mx) d.MaxMemoryMiB = mx / 1024;
+                    if (j.MaxVCpus is int mv) d.MaxVCpus = Math.Max(mv, r.VCpus);
                     var cfg = j.Config.Clone();
                     if (cfg.Get("name") == null) cfg.Set("name", r.Name);
                     if (cfg.Get("vcpus") == null) cfg.Set("vcpus", r.VCpus.ToString(CultureInfo.InvariantCulture));
@@ -222,14 +236,30 @@ namespace XenPS.Backends.Xl
                 kv[k] = raw.Substring(i + 1).Trim();
             }
             long L(string k) => kv.TryGetValue(k, out var v) && long.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out long n) ? n : 0;
+            string S(string k) => kv.TryGetValue(k, out var v) ? v : "";
+            string[] Words(string k) => S(k).Split(new[] { ' ', '\t' }, StringSplitOptions.RemoveEmptyEntries);
             return new XenHostInfo
             {
-                HostName = kv.TryGetValue("host", out var h) ? h : "",
+                HostName = S("host"),
                 XenVersion = kv.TryGetValue("xen_version", out var xv) ? xv
                     : (kv.TryGetValue("xen_major", out var ma) && kv.TryGetValue("xen_minor", out var mi) ? ma + "." + mi + (kv.TryGetValue("xen_extra", out var ex) ? ex : "") : ""),
                 CpuCount = (int)L("nr_cpus"),
                 TotalMemoryMiB = L("total_memory"),
                 FreeMemoryMiB = L("free_memory"),
+                Capabilities = Words("xen_caps"),
+                VirtCaps = Words("virt_caps"),
+                Scheduler = S("xen_scheduler"),
+                NodeCount = (int)L("nr_nodes"),
+                CoresPerSocket = (int)L("cores_per_socket"),
+                ThreadsPerCore = (int)L("threads_per_core"),
+                CpuMhz = double.TryParse(S("cpu_mhz"), NumberStyles.Float, CultureInfo.InvariantCulture, out double mhz) ? mhz : 0,
+                FreeCpus = (int)L("free_cpus"),
+                Machine = S("machine"),
+                KernelRelease = S("release"),
+                KernelVersion = S("version"),
+                XenCommandLine = S("xen_commandline"),
+                PageSize = (int)L("xen_pagesize"),
+                Raw = kv,
             };
         }
     }

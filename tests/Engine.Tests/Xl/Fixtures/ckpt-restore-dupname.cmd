@@ -1,0 +1,1 @@
+xl restore /var/lib/xenlab/xps-sav-probe.save

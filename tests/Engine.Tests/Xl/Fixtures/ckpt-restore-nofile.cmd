@@ -1,0 +1,1 @@
+xl restore /nonexistent-file.save

@@ -1,0 +1,1 @@
+xl restore /etc/xen/xl.conf

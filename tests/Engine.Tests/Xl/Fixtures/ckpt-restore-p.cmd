@@ -1,0 +1,1 @@
+xl restore -p /var/lib/xenlab/xps-sav-probe.save

@@ -1,0 +1,1 @@
+xl save 0 /var/lib/xenlab/xps-sav-probe.save

@@ -1,0 +1,1 @@
+xl save nosuchdom /var/lib/xenlab/xps-sav-probe.save

@@ -1,0 +1,1 @@
+xl save xps-sav-probe /nonexistent-dir/x.save

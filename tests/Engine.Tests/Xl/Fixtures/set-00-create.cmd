@@ -1,0 +1,1 @@
+xl create /dev/null 'name="xps-set-cap"' 'kernel="/var/lib/xenlab/guest-kernel"' 'ramdisk="/var/lib/xenlab/domu-initrd.gz"' 'extra="console=hvc0 quiet"' memory=128 maxmem=192 vcpus=1 maxvcpus=2

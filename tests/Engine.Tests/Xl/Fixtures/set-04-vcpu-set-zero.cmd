@@ -1,0 +1,1 @@
+xl vcpu-set xps-set-cap 0

@@ -1,0 +1,1 @@
+xl mem-set xps-set-cap 256m

@@ -1,0 +1,1 @@
+xl mem-max xps-set-cap 64m

@@ -1,0 +1,1 @@
+xl vcpu-set --ignore-host xps-set-cap 3

@@ -1,0 +1,1 @@
+xl rename xps-set-cap xps-dev-cap

@@ -1,0 +1,1 @@
+xl rename xps-set-cap Domain-0

@@ -1,0 +1,1 @@
+xl rename xps-set-cap2 xps-set-cap2

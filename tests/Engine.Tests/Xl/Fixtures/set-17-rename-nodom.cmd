@@ -1,0 +1,1 @@
+xl rename nosuchdom xps-set-x

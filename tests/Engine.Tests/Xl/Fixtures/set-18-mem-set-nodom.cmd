@@ -1,0 +1,1 @@
+xl mem-set nosuchdom 128m

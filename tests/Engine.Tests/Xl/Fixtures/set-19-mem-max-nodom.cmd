@@ -1,0 +1,1 @@
+xl mem-max nosuchdom 128m

@@ -1,0 +1,1 @@
+xl vcpu-set nosuchdom 1
