@@ -39,7 +39,8 @@ namespace XenPS.Commands
                         "DomainIsRunning", ErrorCategory.InvalidOperation, d);
                     continue;
                 }
-                if (!ShouldProcess($"{d.ConfigPath} on {t.Host.Name}", "Remove stored domain config" + (d.AutoStart == true ? " and its autostart link" : ""))) continue;
+                if (!ShouldProcessOrExplain($"{d.ConfigPath} on {t.Host.Name}", "Remove stored domain config" + (d.AutoStart == true ? " and its autostart link" : ""),
+                        d, "Pass -Confirm:$false to remove it without asking.")) continue;
                 try
                 {
                     var store = t.Host.Backend.Require<IXenStoredConfigs>("removing stored configs");
