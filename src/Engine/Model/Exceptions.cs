@@ -39,6 +39,12 @@ namespace XenPS
         InvalidArgument,
         /// <summary>Persisted state (the simulated host's files) is damaged.</summary>
         StateDamaged,
+        /// <summary>The domain has no such device (vdev, devid or MAC).</summary>
+        DeviceNotFound,
+        /// <summary>The domain already has a device there (a vdev in use).</summary>
+        DeviceInUse,
+        /// <summary>A disk's target (image file or block device) does not exist in the backend domain.</summary>
+        DeviceTargetNotFound,
     }
 
     /// <summary>Base of every exception the engine lets escape. Nothing else escapes the engine.</summary>

@@ -40,6 +40,9 @@ namespace XenPS.Infrastructure
                 XenErrorReason.OperationNotSupported => ErrorCategory.NotImplemented,
                 XenErrorReason.InvalidArgument => ErrorCategory.InvalidArgument,
                 XenErrorReason.StateDamaged => ErrorCategory.InvalidData,
+                XenErrorReason.DeviceNotFound => ErrorCategory.ObjectNotFound,
+                XenErrorReason.DeviceInUse => ErrorCategory.ResourceExists,
+                XenErrorReason.DeviceTargetNotFound => ErrorCategory.ObjectNotFound,
                 _ => ErrorCategory.NotSpecified,
             };
         }

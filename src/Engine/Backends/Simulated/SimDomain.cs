@@ -23,7 +23,7 @@ namespace XenPS.Backends.Simulated
     /// Guest "uptime" is the unpaused time since the domain was built; every guest timing (boot, shutdown delay,
     /// crash) is measured in uptime, which is why a paused domain acts on nothing until unpaused.
     /// </summary>
-    internal sealed class SimDomain
+    internal sealed partial class SimDomain
     {
         public int Id;
         public string Name = "";
@@ -173,6 +173,7 @@ namespace XenPS.Backends.Simulated
             }
             if (ConsoleLines != 0) w.WriteNumber("con", ConsoleLines);
             if (NoPvDrivers) w.WriteBoolean("nopv", true);
+            WriteDevices(w);
             w.WritePropertyName("config");
             w.WriteRawValue(ConfigJson, skipInputValidation: true);
             w.WriteEndObject();
@@ -224,6 +225,7 @@ namespace XenPS.Backends.Simulated
             if (e.TryGetProperty("shutup", out p)) d.ShutUptime = SimJson.AsDbl(p, "shutup");
             if (e.TryGetProperty("con", out p)) d.ConsoleLines = SimJson.AsInt(p, "con");
             if (e.TryGetProperty("nopv", out p)) d.NoPvDrivers = SimJson.Bool(p, "nopv");
+            if (e.TryGetProperty("devs", out p)) d.Devices = ReadDevices(p, d.Id);
             return d;
         }
 
