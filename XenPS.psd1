@@ -25,6 +25,12 @@
         'Stop-XenDomain'
         'Suspend-XenDomain'
         'Test-XenDomainConfig'
+        'Get-XenDomainDisk'
+        'Add-XenDomainDisk'
+        'Remove-XenDomainDisk'
+        'Get-XenDomainNetworkAdapter'
+        'Add-XenDomainNetworkAdapter'
+        'Remove-XenDomainNetworkAdapter'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

@@ -28,7 +28,7 @@ namespace XenPS.Tests.Conformance
         protected override void Elapse(TimeSpan time) => _xl.Elapse(time);
 
         protected override IReadOnlyCollection<Type> Capabilities { get; } =
-            new[] { typeof(IXenHostFacts), typeof(IXenPowerControl), typeof(IXenConsoleAccess), typeof(IXenTerminalConsole) };
+            new[] { typeof(IXenHostFacts), typeof(IXenPowerControl), typeof(IXenConsoleAccess), typeof(IXenTerminalConsole), typeof(IXenDevices) };
 
         /// <summary>Every command reaches the host through the runner.</summary>
         protected override string HostFootprint() => _xl.Calls.Count.ToString(CultureInfo.InvariantCulture);
@@ -62,6 +62,22 @@ namespace XenPS.Tests.Conformance
         [Fact(Skip = "No capture of typing at the console the way the backend does (its WriteScript; 33-console-tty ran " +
                      "another command) and no xl list -l after 56-reboot, so neither the reboot nor the rebooted guest can be replayed.")]
         public override void TheConsoleOpenedAfterARebootShowsOnlyTheNewBoot() { }
+
+        private const string NoDeviceCapture =
+            "No capture of xl block-list / network-list / block-attach / network-attach of test1, the one guest this replay knows: " +
+            "the devices captures (Xl/Fixtures/devices-*) are of the guest xps-dev-cap and are replayed against the xl backend in XlDeviceTests.";
+
+        [Fact(Skip = NoDeviceCapture)]
+        public override void DisksAttachedToAGuestAreListedAndDetached() { }
+
+        [Fact(Skip = NoDeviceCapture)]
+        public override void AVdevInUseAndAMissingDiskAreRefusedAndChangeNothing() { }
+
+        [Fact(Skip = NoDeviceCapture)]
+        public override void NetworkAdaptersGetTheNextDevidAndAXenMacAndAreDetachedByDevidOrMac() { }
+
+        [Fact(Skip = NoDeviceCapture + " (here: xl block-list nosuchdom, devices-16 is of xps-dev-nosuch)")]
+        public override void TheDevicesOfADomainThatIsNotThereAreDomainNotFound() { }
 
         public override void Dispose()
         {
