@@ -103,7 +103,7 @@ namespace XenPS.Tests.Conformance
 
             Assert.True(Devices.DetachNetworkAdapter(Target(d), "00:16:3e:0a:0b:0c", null, CancellationToken.None).Succeeded);
             Assert.True(Devices.DetachNetworkAdapter(Target(d), first.Device.DevId.ToString(System.Globalization.CultureInfo.InvariantCulture), null, CancellationToken.None).Succeeded);
-            Assert.Empty(DeviceAccess.ListNetworkAdapters(d, CancellationToken.None).Where(n => n.DevId == first.Device.DevId || n.DevId == second.Device.DevId));
+            Assert.DoesNotContain(DeviceAccess.ListNetworkAdapters(d, CancellationToken.None), n => n.DevId == first.Device.DevId || n.DevId == second.Device.DevId);
 
             var missing = Devices.DetachNetworkAdapter(Target(d), "00:16:3e:99:99:99", null, CancellationToken.None);
             Assert.Equal(XenErrorReason.DeviceNotFound, missing.Error?.Reason);
