@@ -254,5 +254,27 @@ namespace XenPS.Tests
             Assert.Equal("xvdf", Assert.IsType<XenDeviceException>(XlErrorMapper.MapDevice("xl block-detach 1", "xps-dev-cap", "xvdf",
                 Fixture.Capture("devices-09-block-detach-missing"))).Device);
         }
+
+        [Fact]
+        public void AnInterfaceAttachedWithoutABridgeIsOnLibxlsDefaultBridge()
+        {
+            var nics = XlOutputParser.ParseNetworkList(Fixture.Text("devices-54-network-list-defaults.stdout"));
+            XlOutputParser.JoinDeviceConfig(Fixture.Text("devices-55-list-l-nics-defaults.stdout"), Array.Empty<XenDomainDisk>(), nics);
+            Assert.Equal(new[] { "xenbr0", "xenbr0" }, nics.Select(n => n.Bridge));
+            Assert.Equal("00:16:3e:29:50:4d", nics[1].MacAddress);
+        }
+
+        [Fact]
+        public void AHotplugScriptKilledForTakingTooLongIsATimeoutThatSaysWhatToCheck()
+        {
+            // Only the error line XenPS showed in the lab spec's run is known (its libxl prefix was stripped; the full stderr
+            // was not kept): the lab was loaded then (devices-52: the same attach took 46 s where devices-04 took 13 s).
+            var r = new CommandResult(1, "", "killing execution of /etc/xen/scripts/block add because of timeout\n");
+            var e = Assert.IsType<XenDeviceException>(XlErrorMapper.MapDevice("xl block-attach 29", "xps-dev-hotplug", "xvdb", r));
+            Assert.Equal(XenErrorReason.Timeout, e.Reason);
+            Assert.Equal("HotplugTimeout", e.ErrorId);
+            Assert.Contains("/etc/xen/scripts/block", e.Message);
+            Assert.Contains("Get-XenDomainDisk", e.Message);
+        }
     }
 }

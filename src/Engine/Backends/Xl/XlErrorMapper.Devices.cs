@@ -33,6 +33,12 @@ namespace XenPS.Backends.Xl
                     $"{what} failed: the host has no bridge '{bridge.Groups["b"].Value.Trim()}' ({detail}). xl leaves the half-added interface " +
                     "listed: remove it with Remove-XenDomainNetworkAdapter, then attach to a bridge that exists (brctl show / ip link on the host).",
                     XenErrorReason.DeviceTargetNotFound, bridge.Groups["b"].Value.Trim(), "BridgeNotFound");
+            var slow = Regex.Match(err, @"killing execution of (?<script>\S+)(?: \S+)? because of timeout");
+            if (slow.Success)
+                return new XenDeviceException(
+                    $"{what} failed: the host's hotplug script {slow.Groups["script"].Value} did not finish in time (libxl killed it; the host is busy). " +
+                    $"xl may have left {device} half-attached: look with Get-XenDomainDisk / Get-XenDomainNetworkAdapter, remove it (-Force for a disk), and try again.",
+                    XenErrorReason.Timeout, device, "HotplugTimeout");
             var spec = Regex.Match(err, @"config parsing error in disk specification: (?<m>[^\n]*)");
             if (spec.Success)
                 return new XenConfigException(new[] { new XenDiagnostic(DiagnosticSeverity.Error, "DiskSpecInvalid",

@@ -87,10 +87,12 @@ namespace XenPS.Backends.Xl
                             foreach (var n in ns.EnumerateArray())
                             {
                                 if (n.ValueKind != JsonValueKind.Object || Num(n, "devid") != nic.DevId) continue;
-                                nic.Bridge = Str(n, "bridge");
                                 nic.Model = Str(n, "model");
                                 string? t = Str(n, "nictype");
                                 nic.Type = t == "vif_ioemu" ? "ioemu" : t == "unknown" ? null : t;
+                                // libxl stores an attached nic's config before its defaults: a vif attached without
+                                // bridge= has none in `xl list -l` (devices-55), yet vif-bridge put it on xenbr0.
+                                nic.Bridge = Str(n, "bridge") ?? (nic.Type == "vif" || nic.Type == "ioemu" ? "xenbr0" : null);
                                 nic.IpAddress = Str(n, "ip");
                                 break;
                             }
