@@ -24,6 +24,21 @@ BeforeAll {
     }
     Remove-MyLabThings
 
+    # On the shared lab under load (TCG, one vCPU, other guests hotplugging) libxl may kill the block hotplug script
+    # for its timeout (seen: 46 s where 13 s is usual). That is XenPS's HotplugTimeout error; the half-attached disk is
+    # removed with -Force and the attach tried again, at most three times, so the spec proves a real attach.
+    function Add-LabDisk([string] $Domain, [string] $Target, [string] $Vdev) {
+        for ($i = 1; $i -le 3; $i++) {
+            $err = $null
+            $d = Add-XenDomainDisk $Domain -Target $Target -VirtualDevice $Vdev -XenHost labdev -PassThru -ErrorVariable err -ErrorAction SilentlyContinue
+            if ($d) { return $d }
+            if ($err[0].FullyQualifiedErrorId -notlike 'HotplugTimeout,*') { throw $err[0] }
+            Write-Warning "attempt ${i}: $($err[0].Exception.Message)"
+            Remove-XenDomainDisk $Domain $Vdev -Force -Confirm:$false -XenHost labdev -ErrorAction SilentlyContinue
+        }
+        throw "The lab's block hotplug script timed out three times attaching $Vdev to $Domain."
+    }
+
     $cfg = New-TestConfig @"
 name    = "${prefix}hotplug"
 type    = "pv"
@@ -47,7 +62,7 @@ AfterAll {
 
 Describe 'Device hotplug on live Xen 4.17 over ssh://' -Tag 'Lab' -Skip:(-not $env:XENPS_LAB_URI) {
     It 'attaches a disk that xl block-list shows, with its target from xl list -l' {
-        $d = Add-XenDomainDisk "${prefix}hotplug" -Target $img -VirtualDevice xvdb -XenHost labdev -PassThru
+        $d = Add-LabDisk "${prefix}hotplug" $img xvdb
         $d.Vdev | Should -Be 'xvdb'
         $d.DevId | Should -Be 51728
         $d.Target | Should -Be $img
