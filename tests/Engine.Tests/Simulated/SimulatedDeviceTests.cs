@@ -185,5 +185,22 @@ namespace XenPS.Tests
             Assert.Equal(new[] { 0, 1 }, a.Select(x => x.DevId));
             Assert.NotEqual(a[0].Spec, SimDomain.FromConfig(c, "00000003-1111-2222-3333-444444444444", null)[0].Spec);
         }
+
+        [Fact]
+        public void HotplugKeepsEveryOtherConfigEntryAsGiven()
+        {
+            using var b = _h.Open();
+            var d = Create(b, "web", ("disk", new object[] { "phy:/dev/vg/a,xvda,w", new object[] { "x" } }), ("vif", new object[] { "bridge=xenbr0", new object[0] }));
+            var cfg = b.ListDomains(None).Single(x => x.Name == "web").Config!;
+            Assert.Equal("phy:/dev/vg/a,xvda,w", Assert.IsType<object[]>(cfg.Get("disk"))[0]); // as written, not rewritten
+            Dev(b).AttachDisk(d, DiskSpec.Parse($"vdev=xvdb, target={_img}"), None);
+            Dev(b).DetachDisk(d, "xvda", false, None);
+            var disk = Assert.IsType<object[]>(b.ListDomains(None).Single(x => x.Name == "web").Config!.Get("disk"));
+            Assert.Equal(2, disk.Length);
+            Assert.Equal(new object[] { "x" }, Assert.IsType<object[]>(disk[0]));
+            Assert.Equal($"format=raw, vdev=xvdb, access=rw, target={_img}", disk[1]);
+            Dev(b).DetachNetworkAdapter(d, "0", None);
+            Assert.Empty(Assert.IsType<object[]>(Assert.IsType<object[]>(b.ListDomains(None).Single(x => x.Name == "web").Config!.Get("vif"))[0]));
+        }
     }
 }

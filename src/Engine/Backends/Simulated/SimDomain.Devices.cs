@@ -72,22 +72,63 @@ namespace XenPS.Backends.Simulated
         }
 
         /// <summary>
-        /// A copy with these devices; its config's disk=[...] and vif=[...] list them (as `xl list -l` lists a domain's
-        /// hotplugged devices in its config), the other settings unchanged.
+        /// The domain as created: these devices (from <see cref="FromConfig"/>), and in its config each vif spec that had no
+        /// MAC now with the one generated (as `xl list -l` shows it); every other setting and list item as given.
         /// </summary>
-        public SimDomain WithDevices(IReadOnlyList<SimDevice> devices)
+        public SimDomain WithCreatedDevices(IReadOnlyList<SimDevice> devices)
         {
             var nd = Copy();
             nd.Devices = devices;
-            var cfg = Config.Clone();
-            object[] disks = devices.Where(x => !x.Vif).Select(x => (object)x.Spec).ToArray();
-            object[] vifs = devices.Where(x => x.Vif).Select(x => (object)x.Spec).ToArray();
-            if (disks.Length > 0) cfg.Set("disk", disks); else cfg.Remove("disk");
-            if (vifs.Length > 0) cfg.Set("vif", vifs); else cfg.Remove("vif");
-            nd._config = cfg;
-            nd.ConfigJson = ConfigToJson(cfg);
-            nd.ConfigChecked = false; // the store checks the new config decodes before it writes it
+            if (Config.Get("vif") is object[] items)
+            {
+                var vifs = new Queue<SimDevice>(devices.Where(x => x.Vif));
+                var changed = items.Select(o => o is string s && VifSpec.TryParse(s, out _, out _) && vifs.Count > 0 ? (object)vifs.Dequeue().Spec : o).ToArray();
+                nd.SetConfigList("vif", changed);
+            }
             return nd;
+        }
+
+        /// <summary>A copy with <paramref name="dev"/> hotplugged: listed last in the config's disk=[...] or vif=[...], as `xl list -l` lists it.</summary>
+        public SimDomain WithDeviceAdded(SimDevice dev)
+        {
+            var nd = Copy();
+            nd.Devices = EffectiveDevices().Concat(new[] { dev }).ToList();
+            string key = dev.Vif ? "vif" : "disk";
+            var items = Config.Get(key) as object[] ?? Array.Empty<object>();
+            nd.SetConfigList(key, items.Concat(new object[] { dev.Spec }).ToArray());
+            return nd;
+        }
+
+        /// <summary>A copy without <paramref name="dev"/>; its entry leaves the config's list (the list too when it is empty).</summary>
+        public SimDomain WithDeviceRemoved(SimDevice dev)
+        {
+            var nd = Copy();
+            nd.Devices = EffectiveDevices().Where(x => x.Vif != dev.Vif || x.DevId != dev.DevId).ToList();
+            string key = dev.Vif ? "vif" : "disk";
+            if (Config.Get(key) is object[] items)
+            {
+                int i = Array.FindIndex(items, o => o is string s && IsEntryOf(s, dev));
+                if (i >= 0) nd.SetConfigList(key, items.Where((_, k) => k != i).ToArray());
+            }
+            return nd;
+        }
+
+        // The config entry a device came from: its own spec, or (a record from before devices were tracked) the entry it was derived from.
+        private static bool IsEntryOf(string entry, SimDevice dev)
+        {
+            if (entry == dev.Spec) return true;
+            if (!dev.Vif) return DiskSpec.TryParse(entry, out var d, out _) && d!.Vdev != null && XenVdev.Encode(d.Vdev) == dev.DevId;
+            if (!VifSpec.TryParse(entry, out var v, out _) || !VifSpec.TryParse(dev.Spec, out var mine, out _)) return false;
+            return v!.Mac != null ? v.Mac == mine!.Mac : WithMac(v, mine!.Mac!) == dev.Spec;
+        }
+
+        private void SetConfigList(string key, object[] items)
+        {
+            var cfg = Config.Clone();
+            if (items.Length > 0) cfg.Set(key, items); else cfg.Remove(key);
+            _config = cfg;
+            ConfigJson = ConfigToJson(cfg);
+            ConfigChecked = false; // the store checks the new config decodes before it writes it
         }
 
         private static IEnumerable<string> Strings(object? v)

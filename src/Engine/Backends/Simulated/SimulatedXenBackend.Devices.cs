@@ -41,7 +41,7 @@ namespace XenPS.Backends.Simulated
                         $"{d.Name} already has a disk at {XenVdev.Decode(id)} (device already exists in xenstore). Choose another -VirtualDevice, or remove that disk first.",
                         XenErrorReason.DeviceInUse, disk.Vdev);
                 var dev = new SimDevice(false, id, disk.ToSpecString());
-                var nd = d.WithDevices(devices.Concat(new[] { dev }).ToList());
+                var nd = d.WithDeviceAdded(dev);
                 _store.Put(nd);
                 _store.Commit(cancellationToken);
                 return Disk(nd, dev, now);
@@ -56,7 +56,7 @@ namespace XenPS.Backends.Simulated
             var dev = id == null ? null : devices.FirstOrDefault(x => !x.Vif && x.DevId == id);
             if (d == null || dev == null)
                 throw new XenDeviceException($"Device {vdev} not connected: {(d?.Name ?? "Domain-0")} has no disk at {vdev}.", XenErrorReason.DeviceNotFound, vdev);
-            var nd = d.WithDevices(devices.Where(x => x != dev).ToList());
+            var nd = d.WithDeviceRemoved(dev);
             _store.Put(nd);
             _store.Commit(cancellationToken);
             return 0;
@@ -87,7 +87,7 @@ namespace XenPS.Backends.Simulated
                 }
                 else devid = SimDomain.NextVifId(devices);
                 var dev = new SimDevice(true, devid, SimDomain.WithMac(vif, vif.Mac ?? VifSpec.GenerateMac(new Random())));
-                var nd = d.WithDevices(devices.Concat(new[] { dev }).ToList());
+                var nd = d.WithDeviceAdded(dev);
                 _store.Put(nd);
                 _store.Commit(cancellationToken);
                 return Nic(nd, dev, now);
@@ -106,7 +106,7 @@ namespace XenPS.Backends.Simulated
             if (d == null || dev == null)
                 throw new XenDeviceException($"Unknown device {devidOrMac}: {(d?.Name ?? "Domain-0")} has no network interface with that devid or MAC.",
                     XenErrorReason.DeviceNotFound, devidOrMac);
-            var nd = d.WithDevices(devices.Where(x => x != dev).ToList());
+            var nd = d.WithDeviceRemoved(dev);
             _store.Put(nd);
             _store.Commit(cancellationToken);
             return 0;

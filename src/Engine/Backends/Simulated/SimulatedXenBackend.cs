@@ -174,7 +174,7 @@ namespace XenPS.Backends.Simulated
                         $"(domain {wasted.ToString(CultureInfo.InvariantCulture)} '{proto.Name}' needs {proto.MemoryMiB.ToString(CultureInfo.InvariantCulture)} MiB, " +
                         $"the host has {free.ToString(CultureInfo.InvariantCulture)} MiB free of {_host.TotalMemoryMiB.ToString(CultureInfo.InvariantCulture)} MiB)");
                 }
-                var d = proto.WithDevices(SimDomain.FromConfig(proto.Config, proto.Uuid, new Random())); // MACs as xl generates them
+                var d = proto.WithCreatedDevices(SimDomain.FromConfig(proto.Config, proto.Uuid, new Random())); // MACs as xl generates them
                 d.Id = _store.AllocateDomid();
                 _store.ResetConsole(d.Id);
                 d.CreatedMs = now;
