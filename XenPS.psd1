@@ -33,6 +33,12 @@
         'Restore-XenDomain'
         'Restart-XenDomain'
         'Wait-XenDomain'
+        'Get-XenDomainDisk'
+        'Add-XenDomainDisk'
+        'Remove-XenDomainDisk'
+        'Get-XenDomainNetworkAdapter'
+        'Add-XenDomainNetworkAdapter'
+        'Remove-XenDomainNetworkAdapter'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

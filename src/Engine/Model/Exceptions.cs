@@ -47,6 +47,12 @@ namespace XenPS
         CheckpointExists,
         /// <summary>The file is not a checkpoint (wrong magic, damaged, another tool's).</summary>
         CheckpointInvalid,
+        /// <summary>The domain has no such device (vdev, devid or MAC).</summary>
+        DeviceNotFound,
+        /// <summary>The domain already has a device there (a vdev in use).</summary>
+        DeviceInUse,
+        /// <summary>A disk's target (image file or block device) does not exist in the backend domain.</summary>
+        DeviceTargetNotFound,
     }
 
     /// <summary>Base of every exception the engine lets escape. Nothing else escapes the engine.</summary>

@@ -45,6 +45,9 @@ namespace XenPS.Infrastructure
                 XenErrorReason.CheckpointNotFound => ErrorCategory.ObjectNotFound,
                 XenErrorReason.CheckpointExists => ErrorCategory.ResourceExists,
                 XenErrorReason.CheckpointInvalid => ErrorCategory.InvalidData,
+                XenErrorReason.DeviceNotFound => ErrorCategory.ObjectNotFound,
+                XenErrorReason.DeviceInUse => ErrorCategory.ResourceExists,
+                XenErrorReason.DeviceTargetNotFound => ErrorCategory.ObjectNotFound,
                 _ => ErrorCategory.NotSpecified,
             };
         }

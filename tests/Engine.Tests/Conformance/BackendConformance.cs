@@ -20,7 +20,7 @@ namespace XenPS.Tests.Conformance
     /// on_poweroff destroy), the only guest whose every state the xl captures cover. Time on the host passes only
     /// through <see cref="Elapse"/>, so nothing here waits for real.
     /// </summary>
-    public abstract class BackendConformance : IDisposable
+    public abstract partial class BackendConformance : IDisposable
     {
         public const string GuestName = "test1";
         public const string SecondGuestName = "test3";
@@ -30,7 +30,7 @@ namespace XenPS.Tests.Conformance
         /// <summary>The capability interfaces this suite has tests for (a new one must get tests here first).</summary>
         public static readonly Type[] KnownCapabilities =
             { typeof(IXenHostFacts), typeof(IXenPowerControl), typeof(IXenConsoleAccess), typeof(IXenTerminalConsole), typeof(IXenBackendNotes),
-              typeof(IXenDomainSettings), typeof(IXenCheckpoint), typeof(IXenReboot), typeof(IXenStoredConfigs) };
+              typeof(IXenDomainSettings), typeof(IXenCheckpoint), typeof(IXenReboot), typeof(IXenStoredConfigs), typeof(IXenDevices) };
 
         private static readonly TimeSpan Step = TimeSpan.FromSeconds(1);
         private const int MaxSteps = 120; // host seconds any lifecycle change may take here

@@ -23,7 +23,7 @@ namespace XenPS.Backends.Simulated
     /// Guest "uptime" is the unpaused time since the domain was built; every guest timing (boot, shutdown delay,
     /// crash) is measured in uptime, which is why a paused domain acts on nothing until unpaused.
     /// </summary>
-    internal sealed class SimDomain
+    internal sealed partial class SimDomain
     {
         public int Id;
         public string Name = "";
@@ -209,6 +209,7 @@ namespace XenPS.Backends.Simulated
                 if (SavingWasPaused) w.WriteBoolean("savingpaused", true);
             }
             if (BuildingUntilMs is long bu) w.WriteNumber("building", bu);
+            WriteDevices(w);
             w.WritePropertyName("config");
             w.WriteRawValue(ConfigJson, skipInputValidation: true);
             w.WriteEndObject();
@@ -266,6 +267,7 @@ namespace XenPS.Backends.Simulated
             if (e.TryGetProperty("saving", out p)) d.SavingSinceMs = SimJson.AsLong(p, "saving");
             if (e.TryGetProperty("savingpaused", out p)) d.SavingWasPaused = SimJson.Bool(p, "savingpaused");
             if (e.TryGetProperty("building", out p)) d.BuildingUntilMs = SimJson.AsLong(p, "building");
+            if (e.TryGetProperty("devs", out p)) d.Devices = ReadDevices(p, d.Id);
             return d;
         }
 

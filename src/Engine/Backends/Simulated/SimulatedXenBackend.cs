@@ -15,7 +15,7 @@ namespace XenPS.Backends.Simulated
     /// sim.ignore_shutdown (0), sim.crash_after_seconds (none), sim.pv_drivers (1; 0 on an HVM guest = shutdown needs
     /// the ACPI fallback, like xl shutdown -F).
     /// </summary>
-    public sealed partial class SimulatedXenBackend : IXenBackend, IXenHostFacts, IXenPowerControl, IXenConsoleAccess, IXenBackendNotes, IXenDomainSettings, IXenCheckpoint
+    public sealed partial class SimulatedXenBackend : IXenBackend, IXenHostFacts, IXenPowerControl, IXenConsoleAccess, IXenBackendNotes, IXenDomainSettings, IXenCheckpoint, IXenDevices
     {
         public const string XenVersion = "4.17.7-sim";
         public const string Dom0Uuid = "00000000-0000-0000-0000-000000000000";
@@ -193,7 +193,7 @@ namespace XenPS.Backends.Simulated
                         $"(domain {wasted.ToString(CultureInfo.InvariantCulture)} '{proto.Name}' needs {proto.MemoryMiB.ToString(CultureInfo.InvariantCulture)} MiB, " +
                         $"the host has {free.ToString(CultureInfo.InvariantCulture)} MiB free of {_host.TotalMemoryMiB.ToString(CultureInfo.InvariantCulture)} MiB)");
                 }
-                var d = proto.Copy();
+                var d = proto.WithCreatedDevices(SimDomain.FromConfig(proto.Config, proto.Uuid, new Random())); // MACs as xl generates them
                 d.Id = _store.AllocateDomid();
                 _store.ResetConsole(d.Id);
                 d.CreatedMs = now;

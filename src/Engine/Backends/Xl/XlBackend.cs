@@ -11,7 +11,7 @@ namespace XenPS.Backends.Xl
     /// ssh (ssh://, <see cref="SshCommandRunner"/>). Every call is one command on the host: user input only ever
     /// travels as separate arguments; the few shell scripts used are constants.
     /// </summary>
-    public sealed partial class XlBackend : IXenBackend, IXenHostFacts, IXenPowerControl, IXenConsoleAccess, IXenTerminalConsole, IXenCheckpoint
+    public sealed partial class XlBackend : IXenBackend, IXenHostFacts, IXenPowerControl, IXenConsoleAccess, IXenTerminalConsole, IXenCheckpoint, IXenDevices
     {
         internal const string ListMarker = "@@XENPS-XL-LIST-L@@";
 

@@ -10,7 +10,7 @@ namespace XenPS.Backends.Xl
     /// Turns a failed xl command (exit code + stderr) into the typed exception the cmdlets expect.
     /// Texts are the real ones from Xen 4.17.7 (shared/xen/captures: 49, 53, 78-92).
     /// </summary>
-    public static class XlErrorMapper
+    public static partial class XlErrorMapper
     {
         // /tmp/xenps-cfg.X:2: config parsing error near `128': syntax error, unexpected NUMBER, expecting $end
         private static readonly Regex ParseError = new Regex(

@@ -18,7 +18,7 @@ namespace XenPS.Backends.Xl
     }
 
     /// <summary>Parsers for what xl prints (see shared/xen/captures for the real texts).</summary>
-    public static class XlOutputParser
+    public static partial class XlOutputParser
     {
         // Row: "%-40s %5d %5lu %5d     %c%c%c%c%c%c  %8.1f". Parsed FROM THE RIGHT: a name may hold spaces
         // and a name longer than 40 characters pushes the columns right.

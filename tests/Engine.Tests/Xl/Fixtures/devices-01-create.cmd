@@ -1,0 +1,1 @@
+xl create /var/lib/xenlab/xps-dev-cap.cfg

@@ -1,0 +1,1 @@
+xl block-list xps-dev-cap

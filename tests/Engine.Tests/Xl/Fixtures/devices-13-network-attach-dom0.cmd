@@ -1,0 +1,1 @@
+xl network-attach Domain-0 bridge=xenbr0

@@ -1,0 +1,1 @@
+xl block-list Domain-0

@@ -1,0 +1,1 @@
+xl network-list Domain-0

@@ -1,0 +1,1 @@
+xl block-detach xps-dev-cap 51728

@@ -1,0 +1,1 @@
+xl list -l xps-dev-cap | grep -A12 disks

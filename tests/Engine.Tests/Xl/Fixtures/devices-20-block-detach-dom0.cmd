@@ -1,0 +1,1 @@
+xl block-detach Domain-0 xvdb

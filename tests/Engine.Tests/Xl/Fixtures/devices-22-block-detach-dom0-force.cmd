@@ -1,0 +1,1 @@
+xl block-detach -f Domain-0 xvdb

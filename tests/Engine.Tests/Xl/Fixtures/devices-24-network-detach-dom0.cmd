@@ -1,0 +1,1 @@
+xl network-detach Domain-0 0

@@ -1,0 +1,1 @@
+xl network-attach xps-dev-cap bridge=xenbr0

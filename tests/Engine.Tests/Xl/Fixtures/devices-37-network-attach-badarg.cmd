@@ -1,0 +1,1 @@
+xl network-attach xps-dev-cap colour=blue

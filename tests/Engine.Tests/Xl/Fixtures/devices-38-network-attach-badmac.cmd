@@ -1,0 +1,1 @@
+xl network-attach xps-dev-cap mac=zz:16:3e:0a:0b:0c

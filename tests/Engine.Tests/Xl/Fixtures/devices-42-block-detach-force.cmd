@@ -1,0 +1,1 @@
+xl block-detach -f xps-dev-cap xvdc

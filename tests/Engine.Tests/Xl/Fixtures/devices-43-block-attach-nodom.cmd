@@ -1,0 +1,1 @@
+xl block-attach xps-dev-nosuch 'format=raw, vdev=xvdb, target=/var/lib/xenlab/xps-dev-disk2.img'

@@ -1,0 +1,1 @@
+xl block-detach xps-dev-nosuch xvdb

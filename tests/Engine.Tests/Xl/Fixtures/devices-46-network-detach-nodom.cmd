@@ -1,0 +1,1 @@
+xl network-detach xps-dev-nosuch 0

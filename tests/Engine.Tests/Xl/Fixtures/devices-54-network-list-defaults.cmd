@@ -1,0 +1,1 @@
+xl network-list xps-dev-cap
