@@ -107,3 +107,50 @@ Describe 'Stored configs on a simulated host' {
         Test-Path -LiteralPath (Join-Path $etc 'web.cfg') | Should -BeTrue
     }
 }
+
+Describe 'Set-XenDomain -AutoStart on a simulated host' {
+    BeforeEach {
+        $script:h = New-TestSimHost
+        $script:etc = Get-EtcXen $h
+        $script:cfg = New-TestConfig "name = `"web`"`nkernel = `"/boot/vmlinuz`"`nmemory = 256`n" -FileName 'web.cfg'
+        Import-XenDomainConfig $cfg | Export-XenDomainConfig -XenHost $h
+    }
+    AfterEach { Disconnect-XenHost $h }
+
+    It 'creates the link /etc/xen/auto/web.cfg to the stored config, idempotently, on a defined domain' {
+        Set-XenDomain -XenHost $h web -AutoStart $true -WhatIf
+        Test-Path -LiteralPath (Join-Path $etc 'auto/web.cfg') | Should -BeFalse
+        $d = Set-XenDomain -XenHost $h web -AutoStart $true -PassThru
+        $d.AutoStart | Should -BeTrue
+        (Get-Item -LiteralPath (Join-Path $etc 'auto/web.cfg')).LinkTarget | Should -Be '../web.cfg'
+        (Get-XenDomain -XenHost $h -All web).AutoStart | Should -BeTrue
+        $v = Set-XenDomain -XenHost $h web -AutoStart $true -Verbose 4>&1
+        (($v | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] }).Message -join "`n") | Should -Match 'AutoStart = \$true: Unchanged'
+        Set-XenDomain -XenHost $h web -AutoStart $false
+        Test-Path -LiteralPath (Join-Path $etc 'auto/web.cfg') | Should -BeFalse
+        (Get-XenDomain -XenHost $h -All web).AutoStart | Should -BeFalse
+    }
+
+    It 'works on a running domain together with other settings, autostart last' {
+        Start-XenDomain -XenHost $h web
+        $d = Set-XenDomain -XenHost $h web -MemoryMiB 200 -AutoStart $true -PassThru
+        $d.MemoryMiB | Should -Be 200
+        $d.AutoStart | Should -BeTrue
+        (Get-XenDomain -XenHost $h web).AutoStart | Should -BeTrue
+    }
+
+    It 'a domain without a stored config is ConfigFileNotFound and nothing is linked' {
+        New-XenDomain -XenHost $h (New-TestConfig "name = `"adhoc`"`nkernel = `"/k`"`n") | Out-Null
+        Set-XenDomain -XenHost $h adhoc -AutoStart $true -ErrorVariable e -ErrorAction SilentlyContinue
+        $e[0].FullyQualifiedErrorId | Should -Be 'ConfigFileNotFound,XenPS.Commands.SetXenDomainCommand'
+        $e[0].Exception.Message | Should -Match 'Export-XenDomainConfig -XenHost'
+        Test-Path -LiteralPath (Join-Path $etc 'auto') | Should -BeFalse
+    }
+
+    It 'Remove-XenDomainConfig removes the autostart link with the file' {
+        Set-XenDomain -XenHost $h web -AutoStart $true
+        Remove-XenDomainConfig -XenHost $h web -Confirm:$false
+        Test-Path -LiteralPath (Join-Path $etc 'web.cfg') | Should -BeFalse
+        @(Get-ChildItem -LiteralPath (Join-Path $etc 'auto') -Force) | Should -BeNullOrEmpty
+    }
+}
