@@ -26,6 +26,8 @@
         'Suspend-XenDomain'
         'Test-XenDomainConfig'
         'Set-XenDomain'
+        'Start-XenDomain'
+        'Remove-XenDomainConfig'
         'Get-XenHostInfo'
         'Save-XenDomain'
         'Restore-XenDomain'

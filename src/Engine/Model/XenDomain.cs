@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Text;
 
 namespace XenPS
@@ -84,6 +85,18 @@ namespace XenPS
         public string? ResidentOn { get; set; }
         /// <summary>The domain's configuration as the host knows it, or null.</summary>
         public XenDomainConfig? Config { get; set; }
+
+        /// <summary>
+        /// Whether the host starts this domain at boot (a link in /etc/xen/auto to its stored config, which xendomains
+        /// starts); null when the host was not asked (a listing without stored configs, or a backend without them).
+        /// </summary>
+        public bool? AutoStart { get; set; }
+
+        /// <summary>The stored config on the host this domain is defined by (/etc/xen/web.cfg), or null.</summary>
+        public string? ConfigPath { get; set; }
+
+        /// <summary>For a stored config that does not read as a config: what is wrong with it (errors first); else empty.</summary>
+        public IReadOnlyList<XenDiagnostic> ConfigDiagnostics { get; set; } = Array.Empty<XenDiagnostic>();
 
         /// <summary>
         /// The lifecycle state: what the backend reported (e.g. ShuttingDown, which xl's flags cannot show), else

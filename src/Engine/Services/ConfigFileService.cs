@@ -19,6 +19,8 @@ namespace XenPS.Services
         NameNotAFileName,
         /// <summary>Writing failed; nothing was changed (ConfigFileWriteFailed).</summary>
         WriteFailed,
+        /// <summary>The stored config file does not exist (ConfigFileNotFound).</summary>
+        NotFound,
     }
 
     /// <summary>A config file could not be written; <see cref="Problem"/> says why. The target file is never half-written.</summary>
@@ -41,6 +43,7 @@ namespace XenPS.Services
             ConfigFileProblem.FolderMissing => "ParentFolderNotFound",
             ConfigFileProblem.NoName => "ConfigHasNoName",
             ConfigFileProblem.NameNotAFileName => "ConfigNameNotAFileName",
+            ConfigFileProblem.NotFound => "ConfigFileNotFound",
             _ => "ConfigFileWriteFailed",
         };
     }

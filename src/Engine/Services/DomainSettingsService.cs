@@ -22,10 +22,18 @@ namespace XenPS.Services
         public int? VCpus { get; set; }
         /// <summary>More vCPUs than the host has physical CPUs are allowed (xl vcpu-set --ignore-host).</summary>
         public bool AllowOvercommit { get; set; }
-        /// <summary>The new name (xl rename); applied last.</summary>
+        /// <summary>The new name (xl rename); applied after the resources.</summary>
         public string? NewName { get; set; }
+        /// <summary>
+        /// Start at the host's boot (a link /etc/xen/auto/&lt;file&gt; to the domain's stored config, as xendomains expects)
+        /// or not; applied last. Works on defined domains that are not running too.
+        /// </summary>
+        public bool? AutoStart { get; set; }
 
-        public bool IsEmpty => MemoryMiB == null && MaxMemoryMiB == null && VCpus == null && NewName == null;
+        public bool IsEmpty => MemoryMiB == null && MaxMemoryMiB == null && VCpus == null && NewName == null && AutoStart == null;
+
+        /// <summary>Whether a setting of the running domain (memory, vCPUs, name) is asked for.</summary>
+        internal bool ChangesRunningDomain => MemoryMiB != null || MaxMemoryMiB != null || VCpus != null || NewName != null;
 
         /// <summary>"MemoryMiB = 256, NewName = 'web2'": what ShouldProcess and messages show.</summary>
         public string Describe() => string.Join(", ", Requested().Select(s => $"{s.Setting} = {s.Shown}"));
@@ -36,6 +44,7 @@ namespace XenPS.Services
             if (MemoryMiB is long m) yield return (DomainSettingsService.MemorySetting, N(m) + " MiB");
             if (VCpus is int v) yield return (DomainSettingsService.VCpusSetting, N(v));
             if (NewName != null) yield return (DomainSettingsService.NewNameSetting, "'" + NewName + "'");
+            if (AutoStart is bool a) yield return (DomainSettingsService.AutoStartSetting, a ? "$true" : "$false");
         }
 
         private static string N(long v) => v.ToString(CultureInfo.InvariantCulture);
@@ -127,6 +136,7 @@ namespace XenPS.Services
         public const string MaxMemorySetting = "MaxMemoryMiB";
         public const string VCpusSetting = "VCpus";
         public const string NewNameSetting = "NewName";
+        public const string AutoStartSetting = "AutoStart";
 
         // host facts asked at most once per host per service instance (a cmdlet invocation)
         private readonly Dictionary<XenHostConnection, XenHostInfo?> _facts = new Dictionary<XenHostConnection, XenHostInfo?>();
@@ -143,11 +153,11 @@ namespace XenPS.Services
             if (s == null) throw new ArgumentNullException(nameof(s));
             var requested = s.Requested().ToList();
             var outcomes = new List<XenSettingOutcome>();
-            IXenDomainSettings cap;
+            IXenDomainSettings? cap;
             List<Step> plan;
             try
             {
-                cap = t.Host.Backend.Require<IXenDomainSettings>("changing domain settings");
+                cap = s.ChangesRunningDomain ? t.Host.Backend.Require<IXenDomainSettings>("changing domain settings") : null;
                 plan = Plan(t, s, ct);
             }
             catch (XenPSException e)
@@ -178,7 +188,7 @@ namespace XenPS.Services
                 try
                 {
                     ct.ThrowIfCancellationRequested();
-                    step.Run(cap, target, ct);
+                    step.Run(cap!, target, ct);
                     outcomes.Add(new XenSettingOutcome(step.Setting, step.Shown, XenSettingStatus.Applied));
                     applied.Add($"{step.Setting} = {step.Shown}");
                 }
@@ -202,6 +212,13 @@ namespace XenPS.Services
             {
                 try { after = DomainLifecycleService.Refresh(t, ct); }
                 catch (XenPSException) when (error != null) { /* the setting's error is the one to report */ }
+                if (after != null)
+                {
+                    // a listing knows nothing of /etc/xen: carry the stored config's facts over
+                    after.ConfigPath ??= t.Domain.ConfigPath;
+                    bool autoApplied = outcomes.Any(o => o.Setting == AutoStartSetting && o.Status != XenSettingStatus.Failed && o.Status != XenSettingStatus.NotAttempted);
+                    after.AutoStart = autoApplied ? s.AutoStart : (after.AutoStart ?? t.Domain.AutoStart);
+                }
             }
             // keep the order the settings were asked in (MaxMemoryMiB, MemoryMiB, VCpus, NewName)
             var ordered = requested.Select(r => outcomes.First(o => o.Setting == r.Setting)).ToList();
@@ -251,7 +268,19 @@ namespace XenPS.Services
             long newMem = s.MemoryMiB ?? curMem;
             long newMax = s.MaxMemoryMiB ?? curMax;
 
-            if (s.IsEmpty) throw new XenArgumentException("No setting was given: pass -MemoryMiB, -MaxMemoryMiB, -VCpus or -NewName.");
+            if (s.IsEmpty) throw new XenArgumentException("No setting was given: pass -MemoryMiB, -MaxMemoryMiB, -VCpus, -NewName or -AutoStart.");
+            IXenStoredConfigs? store = null;
+            if (s.AutoStart != null)
+            {
+                store = Named(AutoStartSetting, () => t.Host.Backend.Require<IXenStoredConfigs>("autostart (/etc/xen/auto)"));
+                if (d.IsDomain0)
+                    throw Named(AutoStartSetting, new XenInvalidOperationException("Domain-0 always starts with the host: it has no stored config or autostart link.", XenErrorReason.Domain0Refused));
+                if (d.ConfigPath == null)
+                    throw Named(AutoStartSetting, new XenConfigFileException(ConfigFileProblem.NotFound, store.ConfigDirectory,
+                        $"{who} has no stored config in {store.ConfigDirectory} for the host's xendomains to start at boot. " +
+                        $"Store it first: Get-XenDomain {d.Name} | Export-XenDomainConfig -XenHost {t.Host.Name}."));
+            }
+            if (!s.ChangesRunningDomain) return AutoStartPlan(s, d, store);
             if (d.State == XenDomainState.Halted || d.State == XenDomainState.Dying || d.State == XenDomainState.Crashed || d.Id == null)
                 throw new XenInvalidOperationException($"{who} is {d.State.ToString().ToLowerInvariant()}: only the settings of a running or paused domain can be changed.");
             if (s.MemoryMiB is long m && m < 1) throw new XenSettingOutOfRangeException(MemorySetting, $"a memory target of {N(m)} MiB is not possible; give at least 1 MiB.");
@@ -317,6 +346,17 @@ namespace XenPS.Services
             }
             if (s.NewName is string nn)
                 plan.Add(new Step(NewNameSetting, "'" + nn + "'", (c, dom, k) => c.RenameDomain(dom, nn, k), unchanged: nn == d.Name));
+            plan.AddRange(AutoStartPlan(s, d, store));
+            return plan;
+        }
+
+        /// <summary>The autostart step (last): the link for the domain's stored config, unchanged when it is already so.</summary>
+        private static List<Step> AutoStartPlan(DomainSettings s, XenDomain d, IXenStoredConfigs? store)
+        {
+            var plan = new List<Step>();
+            if (!(s.AutoStart is bool on) || store == null) return plan;
+            string file = d.ConfigPath!.Substring(d.ConfigPath!.LastIndexOf('/') + 1);
+            plan.Add(new Step(AutoStartSetting, on ? "$true" : "$false", (_, _, k) => store.SetAutoStart(file, on, k), unchanged: d.AutoStart == on));
             return plan;
         }
 
@@ -340,6 +380,12 @@ namespace XenPS.Services
         private void Named(string setting, Action check)
         {
             try { check(); }
+            catch (XenPSException e) { throw Named(setting, e); }
+        }
+
+        private T Named<T>(string setting, Func<T> get)
+        {
+            try { return get(); }
             catch (XenPSException e) { throw Named(setting, e); }
         }
 

@@ -2,6 +2,7 @@ using System;
 using System.IO;
 using System.Management.Automation;
 using System.Text;
+using XenPS.Backends;
 using XenPS.Config;
 using XenPS.Services;
 
@@ -10,12 +11,15 @@ namespace XenPS.Commands
     /// <summary>
     /// Export-XenDomainConfig: writes configs to files (xl.cfg, or YAML for .yaml/.yml or -Format Yaml). A folder
     /// path (the current location by default) gets one file per domain, named after it. Takes configs, or domains
-    /// (their Config). Never overwrites without -Force; writes atomically.
+    /// (their Config). Never overwrites without -Force; writes atomically. With -XenHost the config is stored on those
+    /// hosts, in their /etc/xen (xl format, as NAME.cfg unless -Path names the file), where Start-XenDomain and the
+    /// host's xendomains find it.
     /// </summary>
     [Cmdlet(VerbsData.Export, "XenDomainConfig", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium,
         DefaultParameterSetName = ConfigSet)]
     [OutputType(typeof(FileInfo))]
-    public sealed class ExportXenDomainConfigCommand : XenCmdletBase
+    [OutputType(typeof(XenDomain))]
+    public sealed class ExportXenDomainConfigCommand : XenHostCmdletBase
     {
         private const string ConfigSet = "Config";
         private const string DomainSet = "Domain";
@@ -29,7 +33,10 @@ namespace XenPS.Commands
         [ValidateNotNull]
         public XenDomain Domain { get; set; } = null!;
 
-        /// <summary>A file, or an existing folder (then the file is NAME.cfg or NAME.yaml in it). Default: the current location.</summary>
+        /// <summary>
+        /// A file, or an existing folder (then the file is NAME.cfg or NAME.yaml in it). Default: the current location.
+        /// With -XenHost: the file name in the host's /etc/xen (default NAME.cfg), or its full path there.
+        /// </summary>
         [Parameter(Position = 0)]
         [ValidateNotNullOrEmpty]
         public string? Path { get; set; }
@@ -53,6 +60,11 @@ namespace XenPS.Commands
                         $"The domain '{Domain.Name}' (id {Domain.Id}) carries no config to export: Domain-0 has none, and a real host's domain " +
                         "has none when `xl list -l` did not return it. Export the config file it was created from instead."),
                     "DomainHasNoConfig", ErrorCategory.InvalidArgument, Domain);
+                return;
+            }
+            if (XenHost != null && XenHost.Length > 0)
+            {
+                StoreOnHosts(config);
                 return;
             }
             string target = Path != null
@@ -91,6 +103,60 @@ namespace XenPS.Commands
                 return;
             }
             if (PassThru) WriteFileItem(target);
+        }
+
+        // Into each host's /etc/xen, atomically on the host; one error per host that fails.
+        private void StoreOnHosts(XenDomainConfig config)
+        {
+            if (Format == ConfigFormat.Yaml)
+            {
+                WriteItemError(new XenArgumentException("A config stored on a host must be in xl format: xl and xendomains read only xl.cfg files. Leave -Format out (or use Xl)."),
+                    "HostConfigMustBeXl", ErrorCategory.InvalidArgument, config);
+                return;
+            }
+            string text;
+            try { text = ConfigFileService.Render(config, ConfigFormat.Xl); }
+            catch (XenConfigException e) { WriteXenError(e, config, "ConfigNotRepresentable"); return; }
+            foreach (var host in ResolveHosts())
+            {
+                IXenStoredConfigs store;
+                string fileName;
+                try
+                {
+                    store = host.Backend.Require<IXenStoredConfigs>("storing domain configs (/etc/xen)");
+                    fileName = HostFileName(config, store.ConfigDirectory);
+                    XenStoredConfigNames.Check(fileName);
+                }
+                catch (XenPSException e) { WriteXenError(e, config); continue; }
+                string hostPath = store.ConfigDirectory + "/" + fileName;
+                if (!ShouldProcess($"{hostPath} on {host.Name}", $"Store xl config of domain '{config.Name}'" + (Force ? " (replacing the file)" : ""))) continue;
+                try
+                {
+                    store.WriteStoredConfig(fileName, text, Force.IsPresent, CancelToken);
+                    if (PassThru)
+                    {
+                        var stored = new StoredConfigService().Read(host, CancelToken);
+                        foreach (var s in stored)
+                            if (s.File.FileName == fileName) WriteObject(StoredConfigService.Defined(host, s));
+                    }
+                }
+                catch (OperationCanceledException) { throw new PipelineStoppedException(); }
+                catch (XenPSException e) { WriteXenError(e, e is XenConfigFileException f ? (object)$"{f.Path} on {host.Name}" : host); }
+            }
+        }
+
+        private string HostFileName(XenDomainConfig config, string dir)
+        {
+            if (Path == null)
+            {
+                if (string.IsNullOrEmpty(config.Name))
+                    throw new XenConfigFileException(ConfigFileProblem.NoName, dir, "The config has no name, so there is no file name to store it under. Give -Path NAME.cfg or set name.");
+                return XenStoredConfigNames.ForDomain(config.Name!);
+            }
+            if (Path.StartsWith(dir + "/", StringComparison.Ordinal)) return Path.Substring(dir.Length + 1);
+            if (Path.StartsWith("/", StringComparison.Ordinal))
+                throw new XenArgumentException($"'{Path}' is not in the host's config directory {dir}: a stored config is a file directly in {dir}.");
+            return Path;
         }
 
         // The file as Get-Item gives it: a FileInfo with the provider's PSPath, PSParentPath, PSIsContainer... so that

@@ -2,12 +2,13 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation;
+using XenPS.Backends;
 using XenPS.Infrastructure;
 using XenPS.Services;
 
 namespace XenPS.Commands
 {
-    /// <summary>Get-XenDomain: lists domains like `xm list`, on one or several hosts, by name (wildcards), id, uuid or state.</summary>
+    /// <summary>Get-XenDomain: lists domains like `xm list`, on one or several hosts, by name (wildcards), id, uuid or state; with -All also the defined ones (stored configs).</summary>
     [Cmdlet(VerbsCommon.Get, "XenDomain", DefaultParameterSetName = NameSet)]
     [OutputType(typeof(XenDomain))]
     public sealed class GetXenDomainCommand : XenDomainSelectingCmdletBase
@@ -43,6 +44,13 @@ namespace XenPS.Commands
         /// <summary>Only domains in any of these lifecycle states (Running, Paused, Halted, ...).</summary>
         [Parameter]
         public XenDomainState[]? State { get; set; }
+
+        /// <summary>Also the domains that are defined on the host but not running: its stored configs in /etc/xen (State Halted, no Id).</summary>
+        [Parameter(ParameterSetName = NameSet)]
+        [Parameter(ParameterSetName = PipedHostSet)]
+        public SwitchParameter All { get; set; }
+
+        protected override StoredConfigListing StoredConfigs => All ? StoredConfigListing.WithDefined : StoredConfigListing.Annotate;
 
         private bool _manyHosts;
 

@@ -45,8 +45,16 @@ namespace XenPS.Commands
         public string NewName { get; set; } = null!;
 
         /// <summary>Write each domain as it is afterwards.</summary>
+        /// <summary>Start the domain when the host boots (a link in /etc/xen/auto to its stored config), or not.</summary>
+        [Parameter]
+        public bool AutoStart { get; set; }
+
         [Parameter]
         public SwitchParameter PassThru { get; set; }
+
+        // -AutoStart needs the stored configs (and selects defined domains that are not running)
+        protected override StoredConfigListing StoredConfigs =>
+            MyInvocation.BoundParameters.ContainsKey(nameof(AutoStart)) ? StoredConfigListing.WithDefined : StoredConfigListing.None;
 
         protected override void BeginProcessing()
         {
@@ -57,10 +65,11 @@ namespace XenPS.Commands
                 MaxMemoryMiB = b.ContainsKey(nameof(MaxMemoryMiB)) ? MaxMemoryMiB : (long?)null,
                 VCpus = b.ContainsKey(nameof(VCpus)) ? VCpus : (int?)null,
                 NewName = b.ContainsKey(nameof(NewName)) ? NewName : null,
+                AutoStart = b.ContainsKey(nameof(AutoStart)) ? AutoStart : (bool?)null,
                 AllowOvercommit = AllowOvercommit.IsPresent,
             };
             if (_request.IsEmpty)
-                ThrowTerminating(new ArgumentException("Set-XenDomain needs a setting to change: -MemoryMiB, -MaxMemoryMiB, -VCpus or -NewName."),
+                ThrowTerminating(new ArgumentException("Set-XenDomain needs a setting to change: -MemoryMiB, -MaxMemoryMiB, -VCpus, -NewName or -AutoStart."),
                     "NoSettingGiven", ErrorCategory.InvalidArgument, null);
             _manyHosts = (XenHost?.Length ?? 0) > 1;
         }

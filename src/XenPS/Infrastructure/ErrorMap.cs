@@ -21,6 +21,7 @@ namespace XenPS.Infrastructure
                     XenPS.Services.ConfigFileProblem.Exists => ErrorCategory.ResourceExists,
                     XenPS.Services.ConfigFileProblem.FolderMissing => ErrorCategory.ObjectNotFound,
                     XenPS.Services.ConfigFileProblem.WriteFailed => ErrorCategory.WriteError,
+                    XenPS.Services.ConfigFileProblem.NotFound => ErrorCategory.ObjectNotFound,
                     _ => ErrorCategory.InvalidArgument,
                 };
             return e.Reason switch

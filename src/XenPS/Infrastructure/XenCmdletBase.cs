@@ -22,6 +22,27 @@ namespace XenPS.Commands
         }
 
         /// <summary>Writes a non-terminating error for one item.</summary>
+        /// <summary>
+        /// ShouldProcess for a cmdlet declared ConfirmImpact High: it asks (with Yes/No to All) unless -Confirm:$false or
+        /// $ConfirmPreference says not to. Where nobody can answer (-NonInteractive, a host without a UI) it is a
+        /// non-terminating ConfirmationRequired error on <paramref name="errorTarget"/> saying <paramref name="howToAllow"/>,
+        /// never a hang and never a terminating error.
+        /// </summary>
+        protected bool ShouldProcessOrExplain(string target, string action, object errorTarget, string howToAllow)
+        {
+            try
+            {
+                return ShouldProcess(target, action);
+            }
+            catch (Exception e) when (e is PSInvalidOperationException || e is System.Management.Automation.Host.HostException || e is NotImplementedException)
+            {
+                WriteItemError(new PSInvalidOperationException(
+                        $"{action} on {target} needs confirmation, and this session cannot ask (it is non-interactive). {howToAllow}", e),
+                    "ConfirmationRequired", ErrorCategory.PermissionDenied, errorTarget);
+                return false;
+            }
+        }
+
         protected void WriteItemError(Exception exception, string errorId, ErrorCategory category, object? target)
         {
             WriteError(new ErrorRecord(exception, errorId, category, target));

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
 using System.Management.Automation;
+using XenPS.Backends;
 using XenPS.Infrastructure;
 using XenPS.Services;
 
@@ -89,6 +90,46 @@ namespace XenPS.Commands
             }
         }
 
+        /// <summary>What a listing takes from the hosts' stored configs (/etc/xen).</summary>
+        protected enum StoredConfigListing
+        {
+            /// <summary>Only the running domains (one request per host).</summary>
+            None,
+            /// <summary>Running domains with AutoStart/ConfigPath; a host whose /etc/xen cannot be read is a warning.</summary>
+            Annotate,
+            /// <summary>Also the defined-but-not-running domains (Halted, no domid); a host whose /etc/xen cannot be read is an error.</summary>
+            WithDefined,
+        }
+
+        protected virtual StoredConfigListing StoredConfigs => StoredConfigListing.None;
+
+        private readonly StoredConfigService _stored = new StoredConfigService();
+        private readonly System.Collections.Concurrent.ConcurrentQueue<(XenHostConnection Host, XenPSException Error)> _storedProblems =
+            new System.Collections.Concurrent.ConcurrentQueue<(XenHostConnection, XenPSException)>();
+
+        /// <summary>One host's domains, stamped with the host (runs on a fan-out thread: it must not write to the pipeline).</summary>
+        private IReadOnlyList<XenDomain> Listing(XenHostConnection host, System.Threading.CancellationToken ct)
+        {
+            IReadOnlyList<XenDomain> running = host.Backend.ListDomains(ct).Select(d => Stamp(d, host)).ToList();
+            var mode = StoredConfigs;
+            if (mode == StoredConfigListing.None || !host.Backend.Supports<XenPS.Backends.IXenStoredConfigs>()) return running;
+            IReadOnlyList<XenStoredDomain> stored;
+            try { stored = _stored.Read(host, ct); }
+            catch (XenPSException e) when (mode == StoredConfigListing.Annotate)
+            {
+                _storedProblems.Enqueue((host, e));
+                return running;
+            }
+            return _stored.Merge(host, running, stored, mode == StoredConfigListing.WithDefined);
+        }
+
+        /// <summary>Warnings about hosts whose stored configs could not be read (on the pipeline thread).</summary>
+        private void WriteStoredProblems()
+        {
+            while (_storedProblems.TryDequeue(out var p))
+                WriteWarning($"The stored configs of {p.Host.Name} could not be read, so AutoStart is not shown: {p.Error.Message}");
+        }
+
         /// <summary>Each host's listing (cached for the invocation); hosts that fail are written once as errors and left out.</summary>
         protected List<(XenHostConnection Host, IReadOnlyList<XenDomain> Listing)> ListAll(IReadOnlyList<XenHostConnection> hosts)
         {
@@ -98,13 +139,13 @@ namespace XenPS.Commands
                 IReadOnlyList<(XenHostConnection Host, IReadOnlyList<XenDomain>? Value, XenPSException? Error)> got;
                 try
                 {
-                    got = HostFanOut.Run(todo, (h, ct) => (IReadOnlyList<XenDomain>)h.Backend.ListDomains(ct).Select(d => Stamp(d, h)).ToList(),
-                        HostFanOut.DefaultDegree, CancelToken);
+                    got = HostFanOut.Run(todo, Listing, HostFanOut.DefaultDegree, CancelToken);
                 }
                 catch (OperationCanceledException)
                 {
                     throw new PipelineStoppedException();
                 }
+                WriteStoredProblems();
                 foreach (var (h, l, e) in got)
                 {
                     WriteBackendNotes(h);

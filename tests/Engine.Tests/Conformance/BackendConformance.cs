@@ -30,7 +30,7 @@ namespace XenPS.Tests.Conformance
         /// <summary>The capability interfaces this suite has tests for (a new one must get tests here first).</summary>
         public static readonly Type[] KnownCapabilities =
             { typeof(IXenHostFacts), typeof(IXenPowerControl), typeof(IXenConsoleAccess), typeof(IXenTerminalConsole), typeof(IXenBackendNotes),
-              typeof(IXenDomainSettings), typeof(IXenCheckpoint), typeof(IXenReboot), typeof(IXenDevices) };
+              typeof(IXenDomainSettings), typeof(IXenCheckpoint), typeof(IXenReboot), typeof(IXenStoredConfigs), typeof(IXenDevices) };
 
         private static readonly TimeSpan Step = TimeSpan.FromSeconds(1);
         private const int MaxSteps = 120; // host seconds any lifecycle change may take here
@@ -941,6 +941,81 @@ namespace XenPS.Tests.Conformance
             Assert.Equal(XenDomainState.Halted, kept.State);
             Assert.Equal(XenShutdownReason.Reboot, kept.ShutdownReason);
             Assert.Equal(d.Id, kept.Id);
+        }
+    
+
+        // ================================================================== stored configs (/etc/xen) and autostart
+
+        private IXenStoredConfigs Stored => Backend.Require<IXenStoredConfigs>("stored configs");
+
+        [Fact]
+        public virtual void StoredConfigsAreWrittenListedAndRemovedWithTheirAutostartLinks()
+        {
+            var s = Stored;
+            Assert.False(string.IsNullOrEmpty(s.ConfigDirectory));
+            Assert.DoesNotContain(s.ListStoredConfigs(CancellationToken.None), f => f.FileName == "web.cfg");
+            s.WriteStoredConfig("web.cfg", "name = \"web\"\nmemory = 128\n", overwrite: false, CancellationToken.None);
+            var web = Assert.Single(s.ListStoredConfigs(CancellationToken.None), f => f.FileName == "web.cfg");
+            Assert.Equal("name = \"web\"\nmemory = 128\n", web.Text);
+            Assert.Equal(s.ConfigDirectory + "/web.cfg", web.Path);
+            Assert.False(web.AutoStart);
+
+            var ex = Assert.Throws<XenConfigFileException>(() => s.WriteStoredConfig("web.cfg", "name = \"x\"\n", false, CancellationToken.None));
+            Assert.Equal(ConfigFileProblem.Exists, ex.Problem);
+            Assert.Equal("ConfigFileExists", ex.ErrorId);
+            s.WriteStoredConfig("web.cfg", "name = \"web\"\nmemory = 256\n", overwrite: true, CancellationToken.None);
+            Assert.Contains("256", Assert.Single(s.ListStoredConfigs(CancellationToken.None), f => f.FileName == "web.cfg").Text);
+
+            Assert.True(s.SetAutoStart("web.cfg", true, CancellationToken.None));
+            Assert.False(s.SetAutoStart("web.cfg", true, CancellationToken.None));
+            Assert.True(Assert.Single(s.ListStoredConfigs(CancellationToken.None), f => f.FileName == "web.cfg").AutoStart);
+            Assert.True(s.SetAutoStart("web.cfg", false, CancellationToken.None));
+            Assert.False(s.SetAutoStart("web.cfg", false, CancellationToken.None));
+            Assert.False(Assert.Single(s.ListStoredConfigs(CancellationToken.None), f => f.FileName == "web.cfg").AutoStart);
+
+            s.SetAutoStart("web.cfg", true, CancellationToken.None);
+            s.RemoveStoredConfig("web.cfg", CancellationToken.None);
+            Assert.DoesNotContain(s.ListStoredConfigs(CancellationToken.None), f => f.FileName == "web.cfg");
+            Assert.Equal(ConfigFileProblem.NotFound, Assert.Throws<XenConfigFileException>(() => s.RemoveStoredConfig("web.cfg", CancellationToken.None)).Problem);
+            Assert.Equal(ConfigFileProblem.NotFound, Assert.Throws<XenConfigFileException>(() => s.SetAutoStart("web.cfg", true, CancellationToken.None)).Problem);
+            // the removed file's autostart link went with it: storing it again does not start it at boot
+            s.WriteStoredConfig("web.cfg", "name = \"web\"\n", false, CancellationToken.None);
+            Assert.False(Assert.Single(s.ListStoredConfigs(CancellationToken.None), f => f.FileName == "web.cfg").AutoStart);
+        }
+
+        [Theory]
+        [InlineData("../evil.cfg")]
+        [InlineData("a/b.cfg")]
+        [InlineData("-rf.cfg")]
+        [InlineData(".hidden.cfg")]
+        [InlineData("..")]
+        [InlineData("x\n.cfg")]
+        [InlineData("notes.txt")]
+        [InlineData("xl.conf")]
+        [InlineData("")]
+        public virtual void AStoredConfigNameThatCouldLeaveEtcXenIsRefusedBeforeTheHostIsAsked(string name)
+        {
+            var s = Stored;
+            string before = HostFootprint();
+            Assert.Throws<XenArgumentException>(() => s.WriteStoredConfig(name, "name = \"x\"\n", false, CancellationToken.None));
+            Assert.Throws<XenArgumentException>(() => s.RemoveStoredConfig(name, CancellationToken.None));
+            Assert.Throws<XenArgumentException>(() => s.SetAutoStart(name, true, CancellationToken.None));
+            Assert.Equal(before, HostFootprint());
+        }
+
+        [Fact]
+        public virtual void OddButHarmlessNamesAreStoredLiterally()
+        {
+            var s = Stored;
+            string[] odd = { "a;b.cfg", "$(x).cfg", "sp ace.cfg", "q'uo\"te.cfg", "legacy" };
+            foreach (string n in odd)
+            {
+                s.WriteStoredConfig(n, "name = \"odd\"\n", false, CancellationToken.None);
+                Assert.True(s.SetAutoStart(n, true, CancellationToken.None));
+            }
+            var list = s.ListStoredConfigs(CancellationToken.None);
+            Assert.Equal(odd.OrderBy(x => x, StringComparer.Ordinal), list.Select(f => f.FileName));
+            Assert.All(list, f => Assert.True(f.AutoStart, f.FileName));
         }
     }
 }

@@ -22,13 +22,16 @@ namespace XenPS.Tests.Conformance
         public XlReplayConformance(ITestOutputHelper output) => _out = output;
 
         protected override IXenBackend OpenBackend() =>
-            new XlBackend(_xl, "ssh://root@xenlab-dom0", new XlBackendOptions { ConsolePollInterval = TimeSpan.FromMilliseconds(5) },
+            new XlBackend(_xl, "ssh://root@xenlab-dom0", new XlBackendOptions { ConsolePollInterval = TimeSpan.FromMilliseconds(5), ConfigDirectory = _etc },
                 ownsRunner: false, backendName: "xl over ssh");
+
+        // The host's /etc/xen for the stored-config tests: a scratch directory on this machine (see ReplayXlHost).
+        private readonly string _etc = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "xenps-replay-etc-" + Guid.NewGuid().ToString("N").Substring(0, 8));
 
         protected override void Elapse(TimeSpan time) => _xl.Elapse(time);
 
         protected override IReadOnlyCollection<Type> Capabilities { get; } =
-            new[] { typeof(IXenHostFacts), typeof(IXenPowerControl), typeof(IXenConsoleAccess), typeof(IXenTerminalConsole), typeof(IXenDomainSettings), typeof(IXenCheckpoint), typeof(IXenReboot), typeof(IXenDevices) };
+            new[] { typeof(IXenHostFacts), typeof(IXenPowerControl), typeof(IXenConsoleAccess), typeof(IXenTerminalConsole), typeof(IXenDomainSettings), typeof(IXenCheckpoint), typeof(IXenReboot), typeof(IXenStoredConfigs), typeof(IXenDevices) };
 
         /// <summary>Every command reaches the host through the runner.</summary>
         protected override string HostFootprint() => _xl.Calls.Count.ToString(CultureInfo.InvariantCulture);
@@ -105,6 +108,7 @@ namespace XenPS.Tests.Conformance
         public override void Dispose()
         {
             base.Dispose();
+            if (System.IO.Directory.Exists(_etc)) System.IO.Directory.Delete(_etc, recursive: true);
             foreach (string c in _xl.Calls) _out.WriteLine(c);
             Assert.True(_xl.Unrecorded.Count == 0, "commands without a recording: " + string.Join("; ", _xl.Unrecorded));
         }

@@ -18,6 +18,8 @@ namespace XenPS.Backends.Xl
         /// /etc/default/xen, then restart xenconsoled) so that guest-&lt;name&gt;.log files exist there.
         /// </summary>
         public string ConsoleLogDirectory { get; set; } = "/var/log/xen/console";
+        /// <summary>The host's config directory: the stored domain configs, and auto/ for xendomains.</summary>
+        public string ConfigDirectory { get; set; } = "/etc/xen";
         /// <summary>How often a console Read polls the log while waiting.</summary>
         public TimeSpan ConsolePollInterval { get; set; } = TimeSpan.FromMilliseconds(500);
     }
