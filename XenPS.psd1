@@ -28,6 +28,7 @@
         'Set-XenDomain'
         'Start-XenDomain'
         'Remove-XenDomainConfig'
+        'Restart-XenHost'
         'Get-XenHostInfo'
         'Save-XenDomain'
         'Restore-XenDomain'

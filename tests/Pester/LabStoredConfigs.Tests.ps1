@@ -114,6 +114,14 @@ Describe 'Stored configs and autostart on the live lab' -Tag 'Lab' -Skip:(-not $
         Invoke-Dom0 'ls -1 /etc/xen | grep -c "^xps-sto-" || true' | Should -Be '2'
     }
 
+    It 'Restart-XenHost does not reboot a real host (OperationNotSupported), and nothing changes there' {
+        $before = Get-RawNames
+        Restart-XenHost -XenHost stolab -Confirm:$false -ErrorVariable e -ErrorAction SilentlyContinue
+        $e[0].FullyQualifiedErrorId | Should -Be 'OperationNotSupported,XenPS.Commands.RestartXenHostCommand'
+        $e[0].TargetObject.Name | Should -Be 'stolab'
+        Get-RawNames | Should -Be $before
+    }
+
     It 'Remove-XenDomainConfig removes the file and its autostart link on the host' {
         Set-XenDomain -XenHost stolab xps-sto-b -AutoStart $true
         Remove-XenDomainConfig -XenHost stolab xps-sto-b -Confirm:$false

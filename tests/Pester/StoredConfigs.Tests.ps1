@@ -154,3 +154,33 @@ Describe 'Set-XenDomain -AutoStart on a simulated host' {
         @(Get-ChildItem -LiteralPath (Join-Path $etc 'auto') -Force) | Should -BeNullOrEmpty
     }
 }
+
+Describe 'Restart-XenHost: the simulated host''s boot starts its autostart domains' {
+    BeforeEach {
+        $script:h = New-TestSimHost
+        $script:cfg = New-TestConfig "name = `"web`"`nkernel = `"/boot/vmlinuz`"`nmemory = 256`n" -FileName 'web.cfg'
+        Import-XenDomainConfig $cfg | Export-XenDomainConfig -XenHost $h
+        Import-XenDomainConfig $cfg 'name="db"' | Export-XenDomainConfig -XenHost $h
+    }
+    AfterEach { Disconnect-XenHost $h }
+
+    It 'every domain stops, then exactly the autostart domains start; -WhatIf restarts nothing' {
+        Set-XenDomain -XenHost $h web -AutoStart $true
+        New-XenDomain -XenHost $h (New-TestConfig "name = `"adhoc`"`nkernel = `"/k`"`n") | Out-Null
+        Restart-XenHost -XenHost $h -WhatIf
+        (Get-XenDomain -XenHost $h adhoc).Name | Should -Be 'adhoc'
+        $started = Restart-XenHost -XenHost $h -Confirm:$false -PassThru
+        $started.Name | Should -Be 'web'
+        (Get-XenDomain -XenHost $h | Where-Object Id -ne 0).Name | Should -Be @('web')
+        (Get-XenDomain -XenHost $h -All db).State | Should -Be 'Halted'
+    }
+
+    It 'a broken autostart entry is an error naming it; the others start' {
+        Set-XenDomain -XenHost $h web -AutoStart $true
+        Set-XenDomain -XenHost $h db -AutoStart $true
+        Set-Content -LiteralPath (Join-Path (Get-EtcXen $h) 'db.cfg') -Value "name = `"db`"`nmemory = 1 2"
+        Restart-XenHost -XenHost $h -Confirm:$false -ErrorVariable e -ErrorAction SilentlyContinue
+        $e[0].TargetObject | Should -Match '/etc/xen/auto/db.cfg'
+        (Get-XenDomain -XenHost $h | Where-Object Id -ne 0).Name | Should -Be @('web')
+    }
+}

@@ -30,7 +30,7 @@ namespace XenPS.Tests.Conformance
         /// <summary>The capability interfaces this suite has tests for (a new one must get tests here first).</summary>
         public static readonly Type[] KnownCapabilities =
             { typeof(IXenHostFacts), typeof(IXenPowerControl), typeof(IXenConsoleAccess), typeof(IXenTerminalConsole), typeof(IXenBackendNotes),
-              typeof(IXenDomainSettings), typeof(IXenCheckpoint), typeof(IXenReboot), typeof(IXenStoredConfigs), typeof(IXenDevices) };
+              typeof(IXenDomainSettings), typeof(IXenCheckpoint), typeof(IXenReboot), typeof(IXenStoredConfigs), typeof(IXenDevices), typeof(IXenHostRestart) };
 
         private static readonly TimeSpan Step = TimeSpan.FromSeconds(1);
         private const int MaxSteps = 120; // host seconds any lifecycle change may take here
@@ -1016,6 +1016,32 @@ namespace XenPS.Tests.Conformance
             var list = s.ListStoredConfigs(CancellationToken.None);
             Assert.Equal(odd.OrderBy(x => x, StringComparer.Ordinal), list.Select(f => f.FileName));
             Assert.All(list, f => Assert.True(f.AutoStart, f.FileName));
+        }
+    
+
+        // ================================================================== host restart (the simulated host's boot)
+
+        [Fact]
+        public virtual void ARestartedHostStartsExactlyItsAutostartDomains()
+        {
+            if (Backend is not IXenHostRestart restart) return; // the capability test holds the backend to its declaration
+            var s = Stored;
+            string Cfg(string n) => $"name = \"{n}\"\nkernel = \"/var/lib/xenlab/guest-kernel\"\nmemory = {GuestMemoryMiB}\n";
+            s.WriteStoredConfig("auto1.cfg", Cfg("auto1"), false, CancellationToken.None);
+            s.WriteStoredConfig("manual.cfg", Cfg("manual"), false, CancellationToken.None);
+            s.SetAutoStart("auto1.cfg", true, CancellationToken.None);
+            var adhoc = CreateGuest();
+            var outcomes = restart.RestartHost(CancellationToken.None);
+            var o = Assert.Single(outcomes);
+            Assert.Equal("auto1.cfg", o.Entry);
+            Assert.Null(o.Error);
+            Assert.Equal("auto1", o.Started!.Name);
+            var names = Backend.ListDomains(CancellationToken.None).Select(d => d.Name).ToList();
+            Assert.Equal(new[] { "Domain-0", "auto1" }, names);
+            Assert.Null(Listed(adhoc));
+            // a second boot finds nothing running and starts it again; the manual one never
+            restart.RestartHost(CancellationToken.None);
+            Assert.Equal(new[] { "Domain-0", "auto1" }, Backend.ListDomains(CancellationToken.None).Select(d => d.Name).ToList());
         }
     }
 }
