@@ -73,7 +73,7 @@ namespace XenPS.Commands
             foreach (var (t, vdev, known) in work)
             {
                 object item = (object?)known ?? vdev;
-                if (!XenDeviceCmdletSupport.Confirm(this, t.Description, $"Detach disk {vdev}{(Force ? " (forced: block-detach -f)" : "")}", item)) continue;
+                if (!ShouldProcessOrExplain(t.Description, $"Detach disk {vdev}{(Force ? " (forced: block-detach -f)" : "")}", item, "Pass -Confirm:$false to go ahead without asking.")) continue;
                 XenDeviceResult<XenDomainDisk> r;
                 try { r = _devices.DetachDisk(t, vdev, Force, known, CancelToken); }
                 catch (OperationCanceledException) { throw new PipelineStoppedException(); }

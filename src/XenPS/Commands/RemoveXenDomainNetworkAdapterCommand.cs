@@ -87,7 +87,7 @@ namespace XenPS.Commands
             foreach (var (t, dev, known) in work)
             {
                 object item = (object?)known ?? dev;
-                if (!XenDeviceCmdletSupport.Confirm(this, t.Description, $"Detach network interface {dev}", item)) continue;
+                if (!ShouldProcessOrExplain(t.Description, $"Detach network interface {dev}", item, "Pass -Confirm:$false to go ahead without asking.")) continue;
                 XenDeviceResult<XenDomainNetworkAdapter> r;
                 try { r = _devices.DetachNetworkAdapter(t, dev, known, CancelToken); }
                 catch (OperationCanceledException) { throw new PipelineStoppedException(); }

@@ -21,8 +21,6 @@ namespace XenPS.Commands
         private readonly List<XenDomainTarget> _pending = new List<XenDomainTarget>();
         private readonly DomainLifecycleService _lifecycle = new DomainLifecycleService();
         private bool _manyHosts;
-        private bool _yesToAll;
-        private bool _noToAll;
 
         /// <summary>Wait until each domain has booted again.</summary>
         [Parameter]
@@ -106,35 +104,15 @@ namespace XenPS.Commands
             }
         }
 
-        /// <summary>
-        /// -Force may destroy the domain, so it is confirmed as ConfirmImpact High: asked unless -Confirm:$false, -WhatIf or
-        /// $ConfirmPreference = None, with Yes to All / No to All for the invocation. Where nobody can answer
-        /// (-NonInteractive, a host without a UI) it is a ConfirmationRequired error naming the domain, and nothing is done to it.
-        /// </summary>
+        /// <summary>-Force may destroy the domain, so it is confirmed as ConfirmImpact High would (see ConfirmHighImpact).</summary>
         private bool ConfirmForce(XenDomainTarget t)
         {
             string waited = Timeout.ToString(CultureInfo.InvariantCulture);
-            try
-            {
-                if (!ShouldProcess(t.Description, $"Restart Xen domain (destroy and re-create it if it does not reboot within {waited} s)")) return false;
-                if (MyInvocation.BoundParameters.ContainsKey("Confirm")) return true; // -Confirm given explicitly: ShouldProcess asked (or was told not to)
-                var pref = SessionState.PSVariable.GetValue("ConfirmPreference", ConfirmImpact.High);
-                ConfirmImpact preference = pref is ConfirmImpact ci ? ci
-                    : Enum.TryParse(pref?.ToString(), true, out ConfirmImpact parsed) ? parsed : ConfirmImpact.High;
-                if (preference <= ConfirmImpact.Medium) return true; // ShouldProcess has already asked (None: never ask)
-                if (_yesToAll) return true;
-                if (_noToAll) return false;
-                return ShouldContinue($"Restart {t.Description} with -Force? If it does not reboot within {waited} s it is destroyed " +
-                    "(unsaved guest data is lost) and created again from its config.", "Confirm forced restart", ref _yesToAll, ref _noToAll);
-            }
-            catch (Exception e) when (e is PSInvalidOperationException || e is System.Management.Automation.Host.HostException || e is NotImplementedException)
-            {
-                WriteItemError(new PSInvalidOperationException(
-                        $"Restarting {t.Description} with -Force needs confirmation (it may destroy the domain), and this session cannot ask " +
-                        "(it is non-interactive). Pass -Confirm:$false to allow it without asking, or leave out -Force.", e),
-                    "ConfirmationRequired", ErrorCategory.PermissionDenied, t.Domain);
-                return false;
-            }
+            return ConfirmHighImpact(t.Description, $"Restart Xen domain (destroy and re-create it if it does not reboot within {waited} s)",
+                $"Restart {t.Description} with -Force? If it does not reboot within {waited} s it is destroyed " +
+                "(unsaved guest data is lost) and created again from its config.", "Confirm forced restart", t.Domain,
+                $"Restarting {t.Description} with -Force needs confirmation (it may destroy the domain), and this session cannot ask " +
+                "(it is non-interactive). Pass -Confirm:$false to allow it without asking, or leave out -Force.");
         }
     }
 }

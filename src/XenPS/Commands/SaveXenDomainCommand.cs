@@ -18,8 +18,6 @@ namespace XenPS.Commands
     {
         private readonly CheckpointService _checkpoints = new CheckpointService();
         private readonly HashSet<(XenHostConnection, string)> _used = new HashSet<(XenHostConnection, string)>();
-        private bool _yesToAll;
-        private bool _noToAll;
 
         /// <summary>The checkpoint file: an absolute path on the Xen host (dom0), not on this machine.</summary>
         [Parameter(Mandatory = true, Position = 1)]
@@ -77,33 +75,11 @@ namespace XenPS.Commands
             }
         }
 
-        /// <summary>
-        /// ShouldProcess, then (as ConfirmImpact High would) a confirmation unless -Confirm was given or $ConfirmPreference
-        /// is lower than High, with Yes/No to All. Where nobody can answer it is a ConfirmationRequired error, never a hang.
-        /// </summary>
-        private bool ConfirmStop(XenDomainTarget t, string action)
-        {
-            try
-            {
-                if (!ShouldProcess(t.Description, action)) return false;
-                if (MyInvocation.BoundParameters.ContainsKey("Confirm")) return true; // ShouldProcess asked, or was told not to
-                var pref = SessionState.PSVariable.GetValue("ConfirmPreference", ConfirmImpact.High);
-                ConfirmImpact preference = pref is ConfirmImpact ci ? ci
-                    : Enum.TryParse(pref?.ToString(), true, out ConfirmImpact parsed) ? parsed : ConfirmImpact.High;
-                if (preference <= ConfirmImpact.Medium) return true; // asked already (Medium or lower), or None: never ask
-                if (_yesToAll) return true;
-                if (_noToAll) return false;
-                return ShouldContinue($"Save {t.Description} to {Path}? The domain stops once it is saved; Restore-XenDomain -Path {Path} brings it back.",
-                    "Confirm save", ref _yesToAll, ref _noToAll);
-            }
-            catch (Exception e) when (e is PSInvalidOperationException || e is System.Management.Automation.Host.HostException || e is NotImplementedException)
-            {
-                WriteItemError(new PSInvalidOperationException(
-                        $"Saving {t.Description} stops it, which needs confirmation, and this session cannot ask (it is non-interactive). " +
-                        "Pass -Confirm:$false to save it without asking, or -KeepRunning to keep it running.", e),
-                    "ConfirmationRequired", ErrorCategory.PermissionDenied, t.Domain);
-                return false;
-            }
-        }
+        /// <summary>A save that stops the domain, confirmed as ConfirmImpact High would (see ConfirmHighImpact).</summary>
+        private bool ConfirmStop(XenDomainTarget t, string action) =>
+            ConfirmHighImpact(t.Description, action,
+                $"Save {t.Description} to {Path}? The domain stops once it is saved; Restore-XenDomain -Path {Path} brings it back.", "Confirm save", t.Domain,
+                $"Saving {t.Description} stops it, which needs confirmation, and this session cannot ask (it is non-interactive). " +
+                "Pass -Confirm:$false to save it without asking, or -KeepRunning to keep it running.");
     }
 }

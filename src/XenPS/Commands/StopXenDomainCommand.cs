@@ -21,8 +21,6 @@ namespace XenPS.Commands
         private readonly List<XenDomainTarget> _pending = new List<XenDomainTarget>();
         private readonly DomainLifecycleService _lifecycle = new DomainLifecycleService();
         private bool _manyHosts;
-        private bool _yesToAll;
-        private bool _noToAll;
 
         /// <summary>Wait until each domain has shut down (gone, or kept in the shutdown state).</summary>
         [Parameter]
@@ -115,39 +113,12 @@ namespace XenPS.Commands
             }
         }
 
-        /// <summary>
-        /// ShouldProcess with ConfirmImpact High: asks unless -Confirm:$false, -Force, -WhatIf or $ConfirmPreference = None,
-        /// with Yes to All / No to All for the whole invocation. Where nobody can answer (-NonInteractive, a host without
-        /// a UI) it is a ConfirmationRequired error naming the domain and the switches that allow it, never a hang.
-        /// </summary>
-        private bool ConfirmDestroy(XenDomainTarget t, string action)
-        {
-            try
-            {
-                if (!ShouldProcess(t.Description, action)) return false;
-                if (Force) return true;
-                var bound = MyInvocation.BoundParameters;
-                if (bound.ContainsKey("Confirm"))
-                    return true; // -Confirm given explicitly: ShouldProcess already asked (or was told not to).
-                var pref = SessionState.PSVariable.GetValue("ConfirmPreference", ConfirmImpact.High);
-                ConfirmImpact preference = pref is ConfirmImpact ci ? ci
-                    : Enum.TryParse(pref?.ToString(), true, out ConfirmImpact parsed) ? parsed : ConfirmImpact.High;
-                // ShouldProcess has already asked when the preference is Medium or lower (this cmdlet's declared impact).
-                if (preference <= ConfirmImpact.Medium) return true; // None is lowest: never ask
-                if (_yesToAll) return true;
-                if (_noToAll) return false;
-                return ShouldContinue($"Destroy {t.Description}? The domain is stopped at once, without a shutdown; unsaved guest data is lost.",
-                    "Confirm destroy", ref _yesToAll, ref _noToAll);
-            }
-            catch (Exception e) when (e is PSInvalidOperationException || e is System.Management.Automation.Host.HostException || e is NotImplementedException)
-            {
-                WriteItemError(new PSInvalidOperationException(
-                        $"Destroying {t.Description} needs confirmation, and this session cannot ask (it is non-interactive). " +
-                        "Pass -Confirm:$false (or -Force) to destroy it without asking.", e),
-                    "ConfirmationRequired", ErrorCategory.PermissionDenied, t.Domain);
-                return false;
-            }
-        }
+        /// <summary>The destroy (-TurnOff) confirmed as ConfirmImpact High would (see ConfirmHighImpact); -Force does not ask.</summary>
+        private bool ConfirmDestroy(XenDomainTarget t, string action) =>
+            ConfirmHighImpact(t.Description, action,
+                $"Destroy {t.Description}? The domain is stopped at once, without a shutdown; unsaved guest data is lost.", "Confirm destroy", t.Domain,
+                $"Destroying {t.Description} needs confirmation, and this session cannot ask (it is non-interactive). " +
+                "Pass -Confirm:$false (or -Force) to destroy it without asking.", noQuestion: Force);
 
     }
 }

@@ -22,6 +22,39 @@ namespace XenPS.Commands
         }
 
         /// <summary>Writes a non-terminating error for one item.</summary>
+        private bool _yesToAll, _noToAll;
+
+        /// <summary>
+        /// ShouldProcess, then, for a cmdlet declared below High whose action is destructive this time (Stop -TurnOff,
+        /// Save without -KeepRunning, Restart -Force), the confirmation ConfirmImpact High would give: asked unless
+        /// -Confirm was given, $ConfirmPreference is below High or <paramref name="noQuestion"/> (-Force), with Yes to
+        /// All / No to All for the whole invocation. Where nobody can answer (-NonInteractive, a host without a UI) it is a
+        /// non-terminating ConfirmationRequired error on <paramref name="errorTarget"/> saying <paramref name="cannotAsk"/>,
+        /// never a hang.
+        /// </summary>
+        protected bool ConfirmHighImpact(string target, string action, string question, string caption, object errorTarget, string cannotAsk,
+            bool noQuestion = false)
+        {
+            try
+            {
+                if (!ShouldProcess(target, action)) return false;
+                if (noQuestion) return true;
+                if (MyInvocation.BoundParameters.ContainsKey("Confirm")) return true; // ShouldProcess asked, or was told not to
+                var pref = SessionState.PSVariable.GetValue("ConfirmPreference", ConfirmImpact.High);
+                ConfirmImpact preference = pref is ConfirmImpact ci ? ci
+                    : Enum.TryParse(pref?.ToString(), true, out ConfirmImpact parsed) ? parsed : ConfirmImpact.High;
+                if (preference <= ConfirmImpact.Medium) return true; // ShouldProcess has asked already (None: never ask)
+                if (_yesToAll) return true;
+                if (_noToAll) return false;
+                return ShouldContinue(question, caption, ref _yesToAll, ref _noToAll);
+            }
+            catch (Exception e) when (e is PSInvalidOperationException || e is System.Management.Automation.Host.HostException || e is NotImplementedException)
+            {
+                WriteItemError(new PSInvalidOperationException(cannotAsk, e), "ConfirmationRequired", ErrorCategory.PermissionDenied, errorTarget);
+                return false;
+            }
+        }
+
         /// <summary>
         /// ShouldProcess for a cmdlet declared ConfirmImpact High: it asks (with Yes/No to All) unless -Confirm:$false or
         /// $ConfirmPreference says not to. Where nobody can answer (-NonInteractive, a host without a UI) it is a
