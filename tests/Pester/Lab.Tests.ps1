@@ -11,14 +11,6 @@ BeforeAll {
     }
     $script:lab = Connect-XenHost $env:XENPS_LAB_URI -Name lab @labParams -PassThru
 
-    # Runs a command in dom0 directly with ssh (the test's own view, independent of XenPS).
-    function Invoke-Dom0([string] $Command) {
-        $u = [uri]$env:XENPS_LAB_URI
-        $out = & ssh -T -o BatchMode=yes -o StrictHostKeyChecking=yes -o "UserKnownHostsFile=$env:XENPS_LAB_KNOWN_HOSTS" `
-            -i $env:XENPS_LAB_IDENTITY -p $u.Port "$($u.UserInfo)@$($u.Host)" $Command
-        if ($LASTEXITCODE -ne 0) { throw "ssh '$Command' failed ($LASTEXITCODE): $out" }
-        $out
-    }
 
     # A guest of the lab image: Debian kernel + busybox initramfs that prints XENPS-GUEST-UP on hvc0.
     $script:guestCfg = New-TestConfig @'

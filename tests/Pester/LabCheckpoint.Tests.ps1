@@ -7,14 +7,6 @@ BeforeAll {
     $script:lab = Connect-XenHost $env:XENPS_LAB_URI -Name labsav -KeyFile $env:XENPS_LAB_IDENTITY `
         -KnownHostsFile $env:XENPS_LAB_KNOWN_HOSTS -CommandTimeout 180 -PassThru
 
-    # dom0 directly with ssh: the test's own view, independent of XenPS.
-    function Invoke-Dom0([string] $Command) {
-        $u = [uri]$env:XENPS_LAB_URI
-        $out = & ssh -T -o BatchMode=yes -o StrictHostKeyChecking=yes -o "UserKnownHostsFile=$env:XENPS_LAB_KNOWN_HOSTS" `
-            -i $env:XENPS_LAB_IDENTITY -p $u.Port "$($u.UserInfo)@$($u.Host)" $Command
-        if ($LASTEXITCODE -ne 0) { throw "ssh '$Command' failed ($LASTEXITCODE): $out" }
-        $out
-    }
     # The domain's row in raw `xl list` (name id mem vcpus state time), or $null.
     function Get-RawRow([string] $Name) {
         foreach ($line in (Invoke-Dom0 'xl list' | Select-Object -Skip 1)) {

@@ -8,14 +8,6 @@ BeforeAll {
     $script:img = "/var/lib/xenlab/${prefix}disk.img"
     $script:lab = Connect-XenHost $env:XENPS_LAB_URI -Name labdev -KeyFile $env:XENPS_LAB_IDENTITY -KnownHostsFile $env:XENPS_LAB_KNOWN_HOSTS -CommandTimeout 180 -PassThru
 
-    # dom0 directly with ssh: the test's own view, independent of XenPS.
-    function Invoke-Dom0([string] $Command) {
-        $u = [uri]$env:XENPS_LAB_URI
-        $out = & ssh -T -o BatchMode=yes -o StrictHostKeyChecking=yes -o "UserKnownHostsFile=$env:XENPS_LAB_KNOWN_HOSTS" `
-            -i $env:XENPS_LAB_IDENTITY -p $u.Port "$($u.UserInfo)@$($u.Host)" $Command
-        if ($LASTEXITCODE -ne 0) { throw "ssh '$Command' failed ($LASTEXITCODE): $out" }
-        $out
-    }
 
     function Remove-MyLabThings {
         Get-XenDomain -XenHost labdev | Where-Object { $_.Id -ne 0 -and $_.Name.StartsWith($prefix) } |

@@ -6,14 +6,6 @@ BeforeAll {
     $script:prefix = 'xps-rst-'
     $script:lab = Connect-XenHost $env:XENPS_LAB_URI -Name rstlab -KeyFile $env:XENPS_LAB_IDENTITY -KnownHostsFile $env:XENPS_LAB_KNOWN_HOSTS -CommandTimeout 180 -PassThru
 
-    # The test's own view of dom0, independent of XenPS.
-    function Invoke-Dom0([string] $Command) {
-        $u = [uri]$env:XENPS_LAB_URI
-        $out = & ssh -T -o BatchMode=yes -o StrictHostKeyChecking=yes -o "UserKnownHostsFile=$env:XENPS_LAB_KNOWN_HOSTS" `
-            -i $env:XENPS_LAB_IDENTITY -p $u.Port "$($u.UserInfo)@$($u.Host)" $Command
-        if ($LASTEXITCODE -ne 0) { throw "ssh '$Command' failed ($LASTEXITCODE): $out" }
-        $out
-    }
     # The raw `xl list` row of a name: @{ Id; State } or $null.
     function Get-RawRow([string] $Name) {
         foreach ($line in (Invoke-Dom0 'xl list' | Select-Object -Skip 1)) {

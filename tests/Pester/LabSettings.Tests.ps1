@@ -5,13 +5,6 @@ BeforeAll {
     if (-not $env:XENPS_LAB_URI) { return }
     $script:lab = Connect-XenHost $env:XENPS_LAB_URI -Name set-lab -KeyFile $env:XENPS_LAB_IDENTITY -KnownHostsFile $env:XENPS_LAB_KNOWN_HOSTS -CommandTimeout 180 -PassThru
 
-    function Invoke-Dom0([string] $Command) {
-        $u = [uri]$env:XENPS_LAB_URI
-        $out = & ssh -T -o BatchMode=yes -o StrictHostKeyChecking=yes -o "UserKnownHostsFile=$env:XENPS_LAB_KNOWN_HOSTS" `
-            -i $env:XENPS_LAB_IDENTITY -p $u.Port "$($u.UserInfo)@$($u.Host)" $Command
-        if ($LASTEXITCODE -ne 0) { throw "ssh '$Command' failed ($LASTEXITCODE): $out" }
-        $out
-    }
     # xl list's row of a domain: Name, Id, Mem, VCpus (parsed from the right).
     function Get-RawRow([string] $Name) {
         foreach ($line in (Invoke-Dom0 'xl list' | Select-Object -Skip 1)) {

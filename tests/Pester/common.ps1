@@ -25,3 +25,12 @@ $script:ExamplesDir = (Resolve-Path "$PSScriptRoot/../../examples").Path
 # The pwsh of this process, to start a fresh one (`dotnet pwsh` would need the repository as the current folder).
 $script:PwshExe = Join-Path $PSHOME $(if ($IsWindows) { 'pwsh.exe' } else { 'pwsh' })
 if (-not (Test-Path $PwshExe)) { $script:PwshExe = (Get-Process -Id $PID).Path }
+
+# Runs a command in the lab's dom0 directly with ssh (a spec's own view, independent of XenPS): the lab specs' one way in.
+function Invoke-Dom0([string] $Command) {
+    $u = [uri]$env:XENPS_LAB_URI
+    $out = & ssh -T -o BatchMode=yes -o StrictHostKeyChecking=yes -o "UserKnownHostsFile=$env:XENPS_LAB_KNOWN_HOSTS" `
+        -i $env:XENPS_LAB_IDENTITY -p $u.Port "$($u.UserInfo)@$($u.Host)" $Command
+    if ($LASTEXITCODE -ne 0) { throw "ssh '$Command' failed ($LASTEXITCODE): $out" }
+    $out
+}
