@@ -10,7 +10,8 @@
       Test     Build, boot the live Xen 4.17 lab (tests/XenLab; Linux as root), then xunit (tests/*.Tests) and
                Pester (tests/Pester) in a child pwsh against the staged module, the lab suites included; ends
                with one line 'N passed, N failed, N skipped' (the lab tests count as skipped when no lab runs).
-               XENPS_LAB_URI set: use that running lab. -NoLab: skip it.
+               XENPS_LAB_URI set: use that running lab. -NoLab: skip it. A second lab host (two-host specs)
+               boots in the background when this build boots the first; else XENPS_LAB2_URI names it.
       Demo     Build, then run the seed's xm session on an embedded simulated host (examples/demo.ps1)
       Bench    Build, then the benchmarks (config parsing, simulated host, Wait/Restart)
       Package  Build, then out/XenPS.<version>.nupkg
@@ -197,7 +198,7 @@ function Start-Lab {
         $exports = bash $start
         if ($LASTEXITCODE -eq 0) {
             foreach ($line in $exports) {
-                if ($line -match '^export (XENPS_LAB_[A-Z_]+)=(.*)$') { Set-Item "env:$($Matches[1])" $Matches[2] }
+                if ($line -match '^export (XENPS_LAB2?_[A-Z_]+)=(.*)$') { Set-Item "env:$($Matches[1])" $Matches[2] }
             }
             if ($env:XENPS_LAB_URI) { $script:LabNote = "lab: booted by this build ($env:XENPS_LAB_URI) and stopped again"; return $true }
         }
@@ -209,19 +210,61 @@ function Start-Lab {
     throw 'The Xen lab did not boot after two attempts; see the serial log above. Run with -NoLab to test without it.'
 }
 
+# The second lab host (live migration, fan-out over two real hosts) boots in the background while other suites run,
+# only when this build booted the first one (a lab named by XENPS_LAB_URI brings its own XENPS_LAB2_URI, or its
+# two-host specs are reported as skipped). Wait-Lab2 collects it before the suites that need it.
+$script:Lab2 = $null
+function Start-Lab2 {
+    if ($env:XENPS_LAB2_URI) { $script:Lab2Note = "second lab host: the running one at $env:XENPS_LAB2_URI"; return }
+    $dir = Join-Path $out 'lab2'
+    $null = New-Item -ItemType Directory -Force $dir
+    Write-Host 'Booting the second Xen lab host in the background' -ForegroundColor Cyan
+    $script:Lab2 = @{
+        Out  = Join-Path $dir 'start.out'
+        Err  = Join-Path $dir 'start.err'
+        Proc = $null
+    }
+    $script:Lab2.Proc = Start-Process bash -ArgumentList @((Join-Path $root 'tests/XenLab/start.sh'), '--host', '2') -PassThru `
+        -RedirectStandardOutput $script:Lab2.Out -RedirectStandardError $script:Lab2.Err
+}
+
+function Wait-Lab2 {
+    if (-not $script:Lab2 -or $script:Lab2.Done) { return }
+    $script:Lab2.Proc.WaitForExit()
+    $script:Lab2.Done = $true
+    if ($script:Lab2.Proc.ExitCode -ne 0) {
+        Get-Content $script:Lab2.Err -Tail 30 | Out-Host
+        throw "The second Xen lab host did not boot (see above and $($script:Lab2.Err)). Run with -NoLab to test without the lab."
+    }
+    foreach ($line in Get-Content $script:Lab2.Out) {
+        if ($line -match '^export (XENPS_LAB2_[A-Z_]+)=(.*)$') { Set-Item "env:$($Matches[1])" $Matches[2] }
+    }
+    $script:Lab2Note = "second lab host: booted by this build ($env:XENPS_LAB2_URI) and stopped again"
+}
+
 # Runs $Body with the lab up (booted here unless one is named or -NoLab), stops a lab it booted, says what
 # happened to the lab, and returns $Body's output.
 function Invoke-WithLab([scriptblock] $Body) {
+    $script:Lab2Note = $null
     $startedLab = Start-Lab
+    if ($startedLab) { Start-Lab2 }
+    elseif (-not $env:XENPS_LAB2_URI -and $env:XENPS_LAB_URI) { $script:Lab2Note = 'second lab host: NOT RUN (set XENPS_LAB2_URI beside XENPS_LAB_URI, or let the build boot the lab)' }
     try {
         & $Body
     }
     finally {
+        if ($script:Lab2) {
+            if (-not $script:Lab2.Done) { $script:Lab2.Proc.WaitForExit() }
+            bash (Join-Path $root 'tests/XenLab/stop.sh') --host 2 | Out-Host
+            Remove-Item env:XENPS_LAB2_* -ErrorAction SilentlyContinue
+            $script:Lab2 = $null
+        }
         if ($startedLab) {
             bash (Join-Path $root 'tests/XenLab/stop.sh') | Out-Host
             Remove-Item env:XENPS_LAB_* -ErrorAction SilentlyContinue
         }
         Write-Host $script:LabNote
+        if ($script:Lab2Note) { Write-Host $script:Lab2Note }
     }
 }
 
@@ -237,6 +280,7 @@ function Invoke-Suites {
     foreach ($p in Get-ChildItem (Join-Path $root 'tests') -Recurse -Filter '*.Tests.csproj') {
         $suites.Add((Invoke-XUnit $p.FullName))
     }
+    Wait-Lab2
     $suites.Add((Invoke-PesterSuite))
     $suites | Format-Table -AutoSize | Out-Host
     $passed = ($suites | Measure-Object Passed -Sum).Sum
@@ -255,6 +299,7 @@ function Invoke-Bench {
     $bench = Join-Path $root 'bench/XenPS.Bench/XenPS.Bench.csproj'
     Invoke-Native 'Benchmarks' { dotnet run --project $bench -c Release -v quiet -- --corpus (Join-Path $root 'tests/corpus') }
     Invoke-WithLab {
+        Wait-Lab2
         & (Get-PwshExe) -NoProfile -File (Join-Path $root 'bench/Bench-Cmdlets.ps1') -ModuleRoot $out | Out-Host
         if ($LASTEXITCODE -ne 0) { throw "The cmdlet benchmark failed (exit code $LASTEXITCODE)." }
         & (Get-PwshExe) -NoProfile -File (Join-Path $root 'bench/Bench-Restart.ps1') -ModuleRoot $out | Out-Host

@@ -2,9 +2,12 @@
 # Boots the XenPS lab: Xen 4.17 + Debian 12 dom0 under qemu-system-x86_64 (TCG), ssh on 127.0.0.1:$XENPS_LAB_PORT.
 # Builds the image first when needed (build-image.sh), waits (<= $XENPS_LAB_BOOT_TIMEOUT s) until `xl list`
 # answers over ssh, then prints the environment to use (eval "$(tests/XenLab/start.sh)").
+# `start.sh --host 2` boots the second host (ssh on 127.0.0.1:$XENPS_LAB2_PORT, default 2223; see host.sh) and prints
+# XENPS_LAB2_*; either host can boot first, and the private link between them comes up when both run.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
+. "$here/host.sh"
 
 t0=$SECONDS
 if [ "$(id -u)" = 0 ]; then
@@ -30,12 +33,15 @@ else
     dom0_args='console=hvc0 earlyprintk=xen'
     # QEMU's multiboot -initrd: "module args,module2" (a comma in a path would have to be doubled).
     case "$LAB_IMAGE" in *,*) die "the cache path must not contain a comma: $LAB_IMAGE";; esac
-    log "booting Xen under QEMU/TCG (ssh on 127.0.0.1:$XENPS_LAB_PORT, serial log $LAB_RUN/serial.log)"
+    # the private link: host 1 listens, host 2 connects (QEMU re-accepts when host 2 is restarted)
+    if [ "$XENPS_LAB_HOST" = 1 ]; then link="listen=127.0.0.1:$XENPS_LAB_LINK_PORT"; else link="connect=127.0.0.1:$XENPS_LAB_LINK_PORT"; fi
+    log "booting Xen host $XENPS_LAB_HOST under QEMU/TCG (ssh on 127.0.0.1:$XENPS_LAB_PORT, serial log $LAB_RUN/serial.log)"
     qemu-system-x86_64 \
         -machine pc -accel tcg -cpu qemu64,+svm,+npt,+rdrand -m "$XENPS_LAB_MEM" -smp 1 \
         -display none -monitor none -no-reboot \
         -serial "file:$LAB_RUN/serial.log" \
         -netdev "user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:$XENPS_LAB_PORT-:22" -device virtio-net-pci,netdev=n0 \
+        -netdev "socket,id=n1,$link" -device "e1000,netdev=n1,mac=$LAB_LINK_MAC" \
         -kernel "$LAB_IMAGE/xen" -append "$xen_args" \
         -initrd "$LAB_IMAGE/vmlinuz $dom0_args,$LAB_IMAGE/dom0.cpio" \
         -pidfile "$pidfile" -daemonize
@@ -52,12 +58,32 @@ until lab_ssh xl list >/dev/null 2>&1; do
     fi
     sleep 1
 done
+# The private link and xl migrate's ssh transport (our own constant script; the values are the lab's, not a user's):
+# the e1000 NIC (loaded only now, so the boot script's NIC stays the first) gets 192.0.2.N; both names resolve; root
+# has the lab's client key (which every lab dom0 accepts) and knows the lab host key under every name it may dial.
+lab_ssh 'umask 077; mkdir -p /root/.ssh; cat > /root/.ssh/id_ed25519' < "$LAB_KEYS/id_ed25519"
+lab_ssh sh -s "$LAB_LINK_MAC" "$LAB_LINK_IP" $(cut -d' ' -f1,2 "$LAB_KEYS/ssh_host_ed25519_key.pub") <<'LINK' \
+    || die "setting up the private link in dom0 failed"
+set -e
+modprobe e1000 2>/dev/null || true
+nic=
+for _ in $(seq 1 50); do
+    for n in /sys/class/net/*; do [ "$(cat "$n/address")" = "$1" ] && nic=${n##*/}; done
+    [ -n "$nic" ] && break; sleep 0.1
+done
+[ -n "$nic" ] || { echo "no NIC with MAC $1" >&2; exit 1; }
+ip link set "$nic" up
+ip addr replace "$2/24" dev "$nic"
+grep -q ' xenlab1$' /etc/hosts || printf '192.0.2.1 xenlab1\n192.0.2.2 xenlab2\n' >> /etc/hosts
+printf 'xenlab1,xenlab2,localhost,127.0.0.1,192.0.2.1,192.0.2.2 %s %s\n' "$3" "$4" > /root/.ssh/known_hosts
+LINK
 log "ready: build/check $((t_built - t0)) s, xl list answered $((SECONDS - t_qemu)) s after QEMU started"
 
+if [ "$XENPS_LAB_HOST" = 1 ]; then v=XENPS_LAB; else v=XENPS_LAB2; fi
 cat <<ENV
-export XENPS_LAB_URI=ssh://root@127.0.0.1:$XENPS_LAB_PORT
-export XENPS_LAB_IDENTITY=$LAB_KEYS/id_ed25519
-export XENPS_LAB_KNOWN_HOSTS=$LAB_RUN/known_hosts
-export XENPS_LAB_PID=$pid
+export ${v}_URI=ssh://root@127.0.0.1:$XENPS_LAB_PORT
+export ${v}_IDENTITY=$LAB_KEYS/id_ed25519
+export ${v}_KNOWN_HOSTS=$LAB_RUN/known_hosts
+export ${v}_PID=$pid
 # ssh -i $LAB_KEYS/id_ed25519 -o UserKnownHostsFile=$LAB_RUN/known_hosts -p $XENPS_LAB_PORT root@127.0.0.1 xl list
 ENV

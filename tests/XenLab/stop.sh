@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Stops the XenPS lab QEMU by its saved pid (never by name).
+# Stops the XenPS lab QEMU by its saved pid (never by name). `stop.sh --host 2` stops the second host.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
+. "$here/host.sh"
 pidfile=$LAB_RUN/qemu.pid
 [ -f "$pidfile" ] || { log "not running (no $pidfile)"; exit 0; }
 pid=$(cat "$pidfile")
