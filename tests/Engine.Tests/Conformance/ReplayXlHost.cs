@@ -168,7 +168,9 @@ namespace XenPS.Tests.Conformance
                 return Listing();
             if (a.Count >= 6 && a[0] == "sh" && a[1] == "-c" && a[2] == XlBackend.CreateScript && a[3] == "sh" && a[4] == Xl)
                 return Create(a[5], a.Skip(6).ToList(), stdin ?? "");
-            if (a.Count == 8 && a[0] == "sh" && a[1] == "-c" && a[2] == XlConsole.ReadScript && a[3] == "sh" && a[4] == Xl)
+            // 8 arguments, or 9/10 with the reboot floor and the host-side wait (a recording answers at once: no wait)
+            if (a.Count >= 8 && a.Count <= 10 && a[0] == "sh" && a[1] == "-c" && a[2] == XlConsole.ReadScript && a[3] == "sh" && a[4] == Xl
+                && (a.Count < 9 || a[8] == "-1"))
                 return ConsoleRead(a[5], a[6], a[7]);
             if (a.Count >= 5 && a[0] == "sh" && a[1] == "-c" && StoredConfigScripts.Contains(a[2]))
                 return FilesOnThisMachine(a, stdin);

@@ -300,5 +300,61 @@ namespace XenPS.Tests
                 System.IO.Directory.Delete(dir, true);
             }
         }
+
+        [Fact]
+        public void AConsoleReadWithAWaitWaitsAtTheHostAndAnswersWhenTheGuestWrites()
+        {
+            if (OperatingSystem.IsWindows()) return;
+            string dir = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "xenps-conw-" + Guid.NewGuid().ToString("N"));
+            System.IO.Directory.CreateDirectory(dir);
+            try
+            {
+                // xl is a script that counts its runs: a host-side wait runs it once per read, not once per poll
+                string xl = System.IO.Path.Combine(dir, "xl"), runs = System.IO.Path.Combine(dir, "runs");
+                System.IO.File.WriteAllText(xl, "#!/bin/sh\necho x >> '" + runs + "'\ncase \"$1\" in domname) echo web;; domid) echo 7;; esac\nexit 0\n");
+                System.IO.File.SetUnixFileMode(xl, System.IO.UnixFileMode.UserRead | System.IO.UnixFileMode.UserWrite | System.IO.UnixFileMode.UserExecute);
+                string log = System.IO.Path.Combine(dir, "guest-web.log");
+                System.IO.File.WriteAllText(log, "Logfile Opened\n[2026-12-01 20:05:01] booting\n");
+                var calls = new List<IReadOnlyList<string>>();
+                var runner = new RecordingRunner(new LocalCommandRunner(), calls);
+                using var b = new XlBackend(runner, "xl:///", new XlBackendOptions { XlPath = xl, ConsoleLogDirectory = dir, ConsolePollInterval = TimeSpan.FromSeconds(5) });
+                using var con = b.OpenConsole(new XenDomain { Name = "web", Id = 7 }, default);
+                Assert.Equal("booting\n", con.Read(TimeSpan.Zero, default));
+                int before = calls.Count, xlRuns = System.IO.File.ReadAllLines(runs).Length;
+                var writer = System.Threading.Tasks.Task.Run(() =>
+                {
+                    System.Threading.Thread.Sleep(600);
+                    System.IO.File.AppendAllText(log, "[2026-12-01 20:05:02] login: ");
+                });
+                // one read, waiting at the host: the text written while it waited comes back from that same call
+                Assert.Equal("login: ", con.Read(TimeSpan.FromSeconds(30), default));
+                writer.Wait();
+                Assert.Equal(1, calls.Count - before);
+                var args = calls[^1];
+                Assert.Equal(10, args.Count);
+                Assert.Equal("-1", args[8]);                       // no reboot floor
+                Assert.Equal("20", args[9]);                       // at most HostWaitLimit (2 s) in tenths
+                Assert.Equal(xlRuns + 1, System.IO.File.ReadAllLines(runs).Length); // xl ran once for the read (domid), not per poll
+            }
+            finally
+            {
+                System.IO.Directory.Delete(dir, true);
+            }
+        }
+
+        private sealed class RecordingRunner : ICommandRunner
+        {
+            private readonly ICommandRunner _inner;
+            private readonly List<IReadOnlyList<string>> _calls;
+            public RecordingRunner(ICommandRunner inner, List<IReadOnlyList<string>> calls) { _inner = inner; _calls = calls; }
+            public string Description => _inner.Description;
+            public CommandResult Run(IReadOnlyList<string> arguments, string? standardInput, TimeSpan timeout, CancellationToken cancellationToken)
+            {
+                lock (_calls) _calls.Add(arguments.ToList());
+                return _inner.Run(arguments, standardInput, timeout, cancellationToken);
+            }
+            public IReadOnlyList<string> TerminalCommand(IReadOnlyList<string> arguments) => _inner.TerminalCommand(arguments);
+            public void Dispose() => _inner.Dispose();
+        }
     }
 }

@@ -31,17 +31,26 @@ namespace XenPS.Backends.Xl
         internal const long CurrentBoot = -1;
 
         // $1 = xl, $2 = domain name, $3 = log file, $4 = byte offset (-1: the start of the current boot), $5 (optional) = the
-        // log's size when a reboot was asked for: the current boot's marker must come after it; until it does, the answer
-        // is "<size> -1" and no bytes (the new boot has not opened the log yet).
+        // log's size when a reboot was asked for (-1: none): the current boot's marker must come after it; until it does, the
+        // answer is "<size> -1" and no bytes (the new boot has not opened the log yet). $6 (optional) = how many tenths of a
+        // second to wait IN DOM0 for new bytes before answering (0: answer at once): one call that waits at the host instead
+        // of a round trip per poll, and no xl run per poll (only the file is looked at) — under load every xl run costs the
+        // guest CPU it needs to boot.
         // Prints "<size> <offset read from>\n" then the new bytes.
         internal const string ReadScript =
-            "xl=\"$1\"; \"$xl\" domid \"$2\" >/dev/null 2>&1 || { echo '" + Gone + "'; exit 0; }; f=\"$3\"; off=\"$4\"; floor=\"${5:--1}\"; "
+            "xl=\"$1\"; \"$xl\" domid \"$2\" >/dev/null 2>&1 || { echo '" + Gone + "'; exit 0; }; f=\"$3\"; floor=\"${5:--1}\"; tenths=\"${6:-0}\"; "
+            + "while :; do off=\"$4\"; "
             + "if [ -f \"$f\" ]; then sz=$(wc -c < \"$f\"); else sz=0; fi; "
             + "if [ \"$off\" = -1 ]; then off=$(grep -a -b -o 'Logfile Opened$' \"$f\" 2>/dev/null | tail -n 1 | cut -d: -f1); "
-            + "if [ \"$floor\" != -1 ] && { [ -z \"$off\" ] || [ \"$off\" -lt \"$floor\" ]; }; then echo \"$sz -1\"; exit 0; fi; "
+            + "if [ \"$floor\" != -1 ] && { [ -z \"$off\" ] || [ \"$off\" -lt \"$floor\" ]; }; then "
+            + "if [ \"$tenths\" -gt 0 ]; then tenths=$((tenths - 1)); sleep 0.1; continue; fi; echo \"$sz -1\"; exit 0; fi; "
             + "if [ -n \"$off\" ]; then off=$((off + 15)); else off=0; fi; fi; "
             + "[ \"$sz\" -lt \"$off\" ] && off=0; "
+            + "if [ \"$sz\" -le \"$off\" ] && [ \"$tenths\" -gt 0 ]; then tenths=$((tenths - 1)); sleep 0.1; continue; fi; break; done; "
             + "echo \"$sz $off\"; [ \"$sz\" -gt \"$off\" ] && tail -c +$((off + 1)) \"$f\" | head -c $((sz - off)); exit 0";
+
+        /// <summary>The longest one console read waits at the host (a Read with a longer wait makes several).</summary>
+        internal static readonly TimeSpan HostWaitLimit = TimeSpan.FromSeconds(2);
 
         // "[2026-12-01 20:10:00] ": the prefix xenconsoled --timestamp=guest puts before every line.
         private static readonly System.Text.RegularExpressions.Regex TimestampPrefix = new System.Text.RegularExpressions.Regex(
@@ -84,8 +93,16 @@ namespace XenPS.Backends.Xl
             var deadline = DateTime.UtcNow + (wait < TimeSpan.Zero ? TimeSpan.Zero : wait);
             while (true)
             {
-                string chunk = ReadOnce(cancellationToken);
+                // Wait at the host (in tenths of a second, at most HostWaitLimit and well inside the command timeout) when
+                // there is time to wait: the answer comes as soon as the guest writes, with one round trip.
+                var left0 = deadline - DateTime.UtcNow;
+                var hostWait = left0 < HostWaitLimit ? left0 : HostWaitLimit;
+                var ceiling = _options.CommandTimeout - TimeSpan.FromSeconds(5);
+                if (hostWait > ceiling) hostWait = ceiling;
+                int tenths = hostWait > TimeSpan.Zero ? (int)(hostWait.Ticks / TimeSpan.TicksPerMillisecond / 100) : 0;
+                string chunk = ReadOnce(cancellationToken, tenths);
                 if (chunk.Length > 0 || DateTime.UtcNow >= deadline) return chunk;
+                if (tenths > 0) continue;
                 var left = deadline - DateTime.UtcNow;
                 var nap = left < _options.ConsolePollInterval ? left : _options.ConsolePollInterval;
                 if (nap > TimeSpan.Zero && cancellationToken.WaitHandle.WaitOne(nap))
@@ -93,12 +110,14 @@ namespace XenPS.Backends.Xl
             }
         }
 
-        private string ReadOnce(CancellationToken ct)
+        private string ReadOnce(CancellationToken ct, int tenths = 0)
         {
             lock (_lock)
             {
                 var args = new List<string> { "sh", "-c", ReadScript, "sh", _options.XlPath, _name, LogPath, _offset.ToString(CultureInfo.InvariantCulture) };
-                if (_offset == CurrentBoot && _bootAfter >= 0) args.Add(_bootAfter.ToString(CultureInfo.InvariantCulture));
+                bool floor = _offset == CurrentBoot && _bootAfter >= 0;
+                if (floor || tenths > 0) args.Add(floor ? _bootAfter.ToString(CultureInfo.InvariantCulture) : "-1");
+                if (tenths > 0) args.Add(tenths.ToString(CultureInfo.InvariantCulture));
                 var r = _backend.Run(args, null, _options.CommandTimeout, ct);
                 if (r.ExitCode != 0) throw XlErrorMapper.Map("console read", _name, r);
                 string o = r.StandardOutput;
