@@ -184,6 +184,7 @@ namespace XenPS.Services
         public DomainActualState Get(XenHostConnection host, string name, CancellationToken ct)
         {
             CheckName(name);
+            var listed = host.Backend.ListDomains(ct); // first: it proves the connection (and a pool's login) before the capability is asked for
             Store(host);
             var a = new DomainActualState(name, host);
             var stored = _stored.Read(host, ct).Where(s => string.Equals(s.DomainName, name, StringComparison.Ordinal)).ToList();
@@ -197,7 +198,7 @@ namespace XenPS.Services
             a.AutoStart = stored.Any(s => s.File.AutoStart);
 
             XenDomain? d = null;
-            foreach (var x in host.Backend.ListDomains(ct))
+            foreach (var x in listed)
                 if (!x.IsDomain0 && string.Equals(x.Name, name, StringComparison.Ordinal) && (d == null || (x.Id ?? -1) > (d.Id ?? -1))) d = x;
             if (d != null)
             {
