@@ -425,7 +425,7 @@ namespace XenPS.Services
 
         private XenDomain StartFresh(DomainActualState a, XenDomainConfig config, bool paused, List<string> changes, CancellationToken ct)
         {
-            if (a.Domain != null) DestroyKept(a.Host, a.Domain, changes, ct); // shut down and kept (on_poweroff=preserve), or crashed
+            if (a.Domain != null) ClearNotLive(a, changes, ct);
             return Start(a.Host, config, paused, changes, null, ct);
         }
 
@@ -452,7 +452,7 @@ namespace XenPS.Services
             if (d == null || d.Id == null) return;
             if (!a.IsLive)
             {
-                if (a.State != "Stopped") DestroyKept(a.Host, d, changes, ct);
+                if (a.State != "Stopped") ClearNotLive(a, changes, ct);
                 return;
             }
             if (a.State == "Paused") d = Power(a, d, false, changes, ct);
@@ -466,6 +466,18 @@ namespace XenPS.Services
             // a domain kept after shutting down (on_poweroff=preserve) would block the next start under its name
             var kept = a.Host.Backend.ListDomains(ct).FirstOrDefault(x => x.Id == d.Id && x.Name == d.Name);
             if (kept != null) DestroyKept(a.Host, DomainLifecycleService.Stamp(kept, a.Host), changes, ct);
+        }
+
+        // A domain that exists but does not run (kept after a shutdown or a crash) is destroyed: its name is needed to start
+        // it again. A suspended one is refused, as destroying it would lose its memory.
+        private void ClearNotLive(DomainActualState a, List<string> changes, CancellationToken ct)
+        {
+            var d = a.Domain!;
+            if (d.State == XenDomainState.Suspended)
+                throw new XenInvalidOperationException(
+                    $"{d.Name} (id {d.IdText}) on {a.Host.Name} is suspended: starting or stopping it here would destroy its saved memory. " +
+                    "Restore it (Restore-XenDomain) or destroy it (Stop-XenDomain -TurnOff) first.");
+            DestroyKept(a.Host, d, changes, ct);
         }
 
         private void DestroyKept(XenHostConnection host, XenDomain d, List<string> changes, CancellationToken ct)

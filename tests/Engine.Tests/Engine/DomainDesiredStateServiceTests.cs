@@ -289,6 +289,26 @@ namespace XenPS.Tests
             Assert.True(Test(want).InDesiredState);
         }
 
+        [Fact]
+        public void ADomainKeptAfterItsShutdownCountsAsStopped_AndIsDestroyedBeforeItIsStartedAgain()
+        {
+            var want = Want(Xl + "on_poweroff = \"preserve\"\n");
+            Set(want);
+            int id1 = Listed()!.Id!.Value;
+            _sim.ShutdownDomain(Listed()!, false, default);
+            _h.Advance(5);
+            var a = _svc.Get(_host, "web", default);
+            Assert.Equal("Stopped", a.State);
+            Assert.Equal(id1, a.Id);
+            Assert.True(Test(Want(want.ConfigText, XenDesiredRunState.Stopped)).InDesiredState);
+            var r = Set(want);
+            Assert.Equal(2, r.Changes.Count);
+            Assert.StartsWith($"Destroyed web (id {id1}) on lab, which was halted and kept", r.Changes[0]);
+            Assert.StartsWith("Started web", r.Changes[1]);
+            Assert.NotEqual(id1, Listed()!.Id);
+            Assert.Equal(XenDomainState.Running, Listed()!.State);
+        }
+
         private sealed class NoStoreBackend : IXenBackend
         {
             public string Uri => "fake://pool";
