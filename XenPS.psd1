@@ -42,6 +42,7 @@
         'Remove-XenDomainNetworkAdapter'
     )
     FunctionsToExport    = @()
+    DscResourcesToExport = @('XenDomain')
     VariablesToExport    = @()
     AliasesToExport      = @()
     PrivateData          = @{

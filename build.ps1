@@ -102,6 +102,7 @@ $ModuleFiles = @(
     @{ From = 'src:src/XenPS/XenPS.Types.ps1xml'; To = 'XenPS.Types.ps1xml' }
     @{ From = 'help/XenPS.dll-Help.xml'; To = 'bin/en-US/XenPS.dll-Help.xml' }
     @{ From = 'help/about_XenPS.help.txt'; To = 'en-US/about_XenPS.help.txt' }
+    @{ From = 'help/about_XenPS_DSC.help.txt'; To = 'en-US/about_XenPS_DSC.help.txt' }
     @{ From = 'src:LICENSE'; To = 'LICENSE' }
 )
 

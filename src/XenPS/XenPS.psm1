@@ -45,3 +45,71 @@ $ExecutionContext.SessionState.Module.OnRemove = {
     foreach ($name in $script:addedAccelerators) { $null = $accelerators::Remove($name) }
     Remove-TypeData -TypeName 'Deserialized.XenPS.XenDomain' -ErrorAction SilentlyContinue
 }
+
+# The XenDomain DSC resource (DscResourcesToExport). Its logic is the engine's DomainDesiredStateService, reached through
+# XenPS.Dsc.XenDomainResource; the class only declares the properties and writes the messages. Engine types are named by
+# string at run time: the class is compiled when this file is parsed, before the type accelerators above exist, and
+# [XenDomain] here is this class, not [XenPS.XenDomain]. See about_XenPS_DSC.
+[DscResource()]
+class XenDomain {
+    # The domain's name (its config's name=).
+    [DscProperty(Key)] [string] $Name
+    # A host connection name of this process (Connect-XenHost -Name), or a host URI (ssh://root@dom0, sim://lab, xl:///).
+    [DscProperty(Key)] [string] $XenHost
+    # Present: the domain's config is stored on the host (/etc/xen); Absent: it is not.
+    [DscProperty()] [ValidateSet('Present', 'Absent')] [string] $Ensure = 'Present'
+    # Running, Stopped or Paused; left out, the run state is left as it is.
+    [DscProperty()] [ValidateSet('Running', 'Stopped', 'Paused')] [string] $State
+    # The desired config: an absolute path to an xl or YAML file on this machine...
+    [DscProperty()] [string] $ConfigPath
+    # ...or its text (xl or YAML). Get returns the stored config's text here.
+    [DscProperty()] [string] $Config
+    # Whether the host starts the domain at boot (/etc/xen/auto).
+    [DscProperty()] [Nullable[bool]] $AutoStart
+    # The domain's memory (config memory=; a running domain is resized within its maximum).
+    [DscProperty()] [Nullable[long]] $MemoryMiB
+    # The domain's vCPUs (config vcpus=; a running domain gets them online within maxvcpus).
+    [DscProperty()] [Nullable[int]] $VCpus
+    # Stop and start a running domain when a change needs it (a changed config, memory above maxmem); else a warning.
+    [DscProperty()] [bool] $AllowRestart
+    # How long a shutdown may take (default 300).
+    [DscProperty()] [Nullable[int]] $StopTimeoutSec
+    # Connecting to a host by URI (as Connect-XenHost's parameters of the same names).
+    [DscProperty()] [string] $KeyFile
+    [DscProperty()] [string] $KnownHostsFile
+    [DscProperty()] [bool] $AcceptNewHostKey
+    [DscProperty()] [Nullable[int]] $CommandTimeout
+    [DscProperty()] [pscredential] $Credential
+    [DscProperty()] [string] $CertificateThumbprint
+    [DscProperty()] [bool] $SkipCertificateCheck
+    # Reported by Get: the domid (none when not running), the exact state (Halted, Crashed, ...) and the stored file.
+    [DscProperty(NotConfigurable)] [Nullable[int]] $Id
+    [DscProperty(NotConfigurable)] [string] $DomainState
+    [DscProperty(NotConfigurable)] [string] $StoredConfigPath
+
+    [XenDomain] Get() {
+        $actual = [XenDomain]::Invoke('Get', $this)
+        $result = [XenDomain]::new()
+        foreach ($key in $actual.Keys) { if ($null -ne $actual[$key]) { $result.$key = $actual[$key] } }
+        return $result
+    }
+
+    [bool] Test() {
+        $result = [XenDomain]::Invoke('Test', $this)
+        foreach ($line in $result.Messages) { Write-Verbose -Message $line }
+        return $result.InDesiredState
+    }
+
+    [void] Set() {
+        $result = [XenDomain]::Invoke('Set', $this)
+        foreach ($line in $result.Changes) { Write-Verbose -Message $line }
+        foreach ($line in $result.Warnings) { Write-Warning -Message $line }
+    }
+
+    hidden static [object] Invoke([string] $Method, [object] $Resource) {
+        $bridge = 'XenPS.Dsc.XenDomainResource' -as [type]
+        if ($null -eq $bridge) { throw 'The XenPS module is not loaded in this session: import it (Import-Module XenPS) before using the XenDomain resource.' }
+        try { return $bridge::$Method($Resource) }
+        catch [System.Management.Automation.MethodInvocationException] { throw $_.Exception.InnerException }
+    }
+}
