@@ -20,7 +20,7 @@ namespace XenPS.Commands
         private const int DefaultTimeoutSeconds = 300; // xendomains' XENDOMAINS_STOP_MAXWAIT
 
         private readonly List<XenDomainTarget> _pending = new List<XenDomainTarget>();
-        private readonly DomainLifecycleService _lifecycle = new DomainLifecycleService();
+        private DomainLifecycleService _lifecycle = new DomainLifecycleService();
         private bool _manyHosts;
 
         /// <summary>Wait until each domain has shut down (gone, or kept in the shutdown state).</summary>
@@ -94,6 +94,7 @@ namespace XenPS.Commands
         protected override void BeginProcessing()
         {
             _manyHosts = (XenHost?.Length ?? 0) > 1;
+            _lifecycle = new DomainLifecycleService(new DomainWaitService { Degree = ThrottleLimit });
         }
 
         protected override void EndProcessing()
