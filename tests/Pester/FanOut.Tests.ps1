@@ -115,6 +115,7 @@ Describe 'Domains of several hosts in one pipeline' {
         $stopped.Count | Should -Be 3
         $stopped | ForEach-Object { $_.Name | Should -Be "big-$($_.Host)" }
         $stopped.State | Sort-Object -Unique | Should -Be 'Halted'
+        ($stopped | Out-String -Width 200) | Should -Match '(?m)^h2\s+big-h2\s'  # the Host column: they came from several hosts
         $left = Get-XenDomain -XenHost * | Where-Object Id -ne 0
         ($left.Name | Sort-Object) | Should -Be @('small-h1', 'small-h2', 'small-h3')
         $left | ForEach-Object { $_.Name | Should -Be "small-$($_.Host)" }
@@ -147,5 +148,19 @@ Describe 'Domains of several hosts in one pipeline' {
         $ev.Count | Should -Be 1
         $ev[0].TargetObject.Name | Should -Be 'v-sbroken'
         ($doms | Where-Object Host -ne 'sbroken' | Resume-XenDomain -PassThru).State | Sort-Object -Unique | Should -Be 'Running'
+    }
+
+    It 'Set-XenDomain over several hosts applies in parallel, -ThrottleLimit 1 one host after the other' {
+        foreach ($i in 1..4) {
+            $h = New-SlowHost "m$i"
+            $null = New-Guest "m-m$i" "m$i" 128 @('maxmem=512')
+            $h.Options.Latency = [timespan]::FromSeconds(0.5)
+        }
+        $doms = Get-XenDomain -XenHost m* -Name m-*
+        $parallel = Measure-Seconds { $doms | Set-XenDomain -MemoryMiB 256 }
+        $serial = Measure-Seconds { $doms | Set-XenDomain -MemoryMiB 192 -ThrottleLimit 1 }
+        (Get-XenDomain -XenHost m* -Name m-*).MemoryMiB | Sort-Object -Unique | Should -Be 192
+        $serial | Should -BeGreaterOrEqual (4 * 0.5)
+        $parallel | Should -BeLessThan ($serial * 0.6)
     }
 }

@@ -43,6 +43,7 @@ namespace XenPS.Commands
             foreach (var (h, l) in ListStream(hosts))
             {
                 listed.Add((h, l));
+                NoteHost(h);
                 if (names == null && ids == null)
                 {
                     foreach (var d in l) yield return new XenDomainTarget(h, d);
@@ -96,6 +97,7 @@ namespace XenPS.Commands
                 XenHostConnection host;
                 try { host = ResolveHostOf(d); }
                 catch (XenPSException e) { WriteXenError(e, d); continue; }
+                NoteHost(host);
                 yield return new XenDomainTarget(host, d);
             }
         }

@@ -86,10 +86,15 @@ namespace XenPS.Commands
             return opened;
         }
 
+        private readonly HashSet<XenHostConnection> _seenHosts = new HashSet<XenHostConnection>();
+
+        /// <summary>Notes a host this invocation acts on (selected or piped domains): from the second one on, domains are written with the Host column.</summary>
+        protected void NoteHost(XenHostConnection host) => _seenHosts.Add(host);
+
         /// <summary>Writes domains; when they come from several hosts, the table view with a Host column is chosen.</summary>
         protected void WriteDomain(XenDomain d, bool manyHosts)
         {
-            if (!manyHosts) { WriteObject(d); return; }
+            if (!manyHosts && _seenHosts.Count < 2) { WriteObject(d); return; }
             var pso = PSObject.AsPSObject(d);
             if (!pso.TypeNames.Contains(MultiHostTypeName)) pso.TypeNames.Insert(0, MultiHostTypeName);
             WriteObject(pso);
