@@ -213,11 +213,19 @@ namespace XenPS.Tests
         public void CancellingStopsTheWorkersAndTheDrain()
         {
             var hosts = new[] { Host("a", 60000), Host("b", 60000), Host("c", 60000) };
-            using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
-            var sw = Stopwatch.StartNew();
+            using var cts = new CancellationTokenSource();
+            var sw = new Stopwatch();
+            // Ctrl+C once every host's work is under way
+            var cancel = System.Threading.Tasks.Task.Run(() =>
+            {
+                SpinWait.SpinUntil(() => hosts.All(h => Fake(h).Running == 1), TimeSpan.FromSeconds(20));
+                sw.Start();
+                cts.Cancel();
+            });
             Assert.ThrowsAny<OperationCanceledException>(() =>
                 HostFanOut.Stream(hosts, (h, ct) => h.Backend.ListDomains(ct), 8, cts.Token).ToList());
-            Assert.True(sw.Elapsed < TimeSpan.FromSeconds(5));
+            cancel.Wait();
+            Assert.True(sw.Elapsed < TimeSpan.FromSeconds(5), "the drain ended at once");
             SpinWait.SpinUntil(() => hosts.All(h => Fake(h).Cancelled == 1), TimeSpan.FromSeconds(5));
             Assert.All(hosts, h => Assert.Equal(1, Fake(h).Cancelled));
         }
