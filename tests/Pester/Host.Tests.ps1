@@ -20,8 +20,8 @@ Describe 'Connect-XenHost, Get-XenHostConnection, Disconnect-XenHost' {
         $null = New-TestSimHost -Name 'tab1'
         $null = New-TestSimHost -Name 'tab2'
         $text = Get-XenHostConnection | Out-String -Width 120
-        $text | Should -Match 'Name\s+Kind\s+Default\s+Open\s+Uri'
-        $text | Should -Match 'tab1\s+sim\s+\*\s+True\s+sim:///'
+        $text | Should -Match 'Name\s+Kind\s+Default\s+State\s+Latency\(ms\)\s+LastContact\s+Uri'
+        $text | Should -Match 'tab1\s+sim\s+\*\s+Open\s+\d+\s+\d\d:\d\d:\d\d\s+sim:///'
         $text | Should -Not -Match 'Backend'
     }
 

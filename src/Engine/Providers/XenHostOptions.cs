@@ -84,6 +84,14 @@ namespace XenPS.Backends
         /// </summary>
         public bool Repair { get; set; }
 
+        /// <summary>
+        /// How long each call to the simulated host takes at least, as a round trip to a remote host would (default 0):
+        /// to try fan-out over many hosts, slow hosts and timeouts without real ones. Read at every call, so an options
+        /// object passed to Connect-XenHost -Option can make a connected host slow later.
+        /// </summary>
+        public TimeSpan Latency { get => _latency; set => _latency = value >= TimeSpan.Zero && value <= TimeSpan.FromHours(1) ? value : throw new ArgumentException("Latency must be between 0 and 3600 seconds."); }
+        private TimeSpan _latency = TimeSpan.Zero;
+
         /// <summary>Test hook: the wall clock the simulated host lives by (defaults to the system clock).</summary>
         internal Func<DateTimeOffset>? Clock { get; set; }
 

@@ -139,7 +139,8 @@ namespace XenPS.Services
         public const string AutoStartSetting = "AutoStart";
 
         // host facts asked at most once per host per service instance (a cmdlet invocation)
-        private readonly Dictionary<XenHostConnection, XenHostInfo?> _facts = new Dictionary<XenHostConnection, XenHostInfo?>();
+        // Concurrent: Set-XenDomain applies settings on several hosts at once (one fan-out worker per host).
+        private readonly System.Collections.Concurrent.ConcurrentDictionary<XenHostConnection, XenHostInfo?> _facts = new System.Collections.Concurrent.ConcurrentDictionary<XenHostConnection, XenHostInfo?>();
 
         /// <summary>Applies <paramref name="settings"/> to every target, one after the other, a result each.</summary>
         public IEnumerable<XenDomainSettingsResult> Apply(IEnumerable<XenDomainTarget> targets, DomainSettings settings, CancellationToken ct)

@@ -54,9 +54,10 @@ namespace XenPS.Services
                 while (left.Count > 0)
                 {
                     ct.ThrowIfCancellationRequested();
-                    var listings = HostFanOut.Run(HostFanOut.HostsOf(left), (h, t) => h.Backend.ListDomains(t), Degree, ct);
-                    foreach (var (host, list, error) in listings)
+                    // Each host's listing is judged as it arrives: a slow host holds back only its own targets this round.
+                    foreach (var listing in HostFanOut.Stream(HostFanOut.HostsOf(left), (h, t) => h.Backend.ListDomains(t), Degree, ct))
                     {
+                        var (host, list, error) = (listing.Host, listing.Value, listing.Error);
                         foreach (var t in left.Where(x => x.Host == host).ToList())
                         {
                             if (error != null)

@@ -28,10 +28,15 @@ namespace XenPS.Services
     {
         public int Degree { get; set; } = HostFanOut.DefaultDegree;
 
+        /// <summary>Every host's facts as they arrive (hosts in parallel): a slow host holds back only itself.</summary>
+        public IEnumerable<XenHostInfoResult> Stream(IReadOnlyList<XenHostConnection> hosts, CancellationToken ct) =>
+            HostFanOut.Stream(hosts, One, Degree, ct).Select(r => new XenHostInfoResult(r.Host, r.Value, r.Error));
+
         public IReadOnlyList<XenHostInfoResult> Get(IReadOnlyList<XenHostConnection> hosts, CancellationToken ct) =>
             HostFanOut.Run(hosts, One, Degree, ct).Select(r => new XenHostInfoResult(r.Host, r.Value, r.Error)).ToList();
 
-        private static XenHostInfo One(XenHostConnection host, CancellationToken ct)
+        /// <summary>One host's facts (for a fan-out over hosts).</summary>
+        public static XenHostInfo One(XenHostConnection host, CancellationToken ct)
         {
             var info = host.Backend.Require<IXenHostFacts>("reading host facts").GetHostInfo(ct);
             info.Host = host.Name;

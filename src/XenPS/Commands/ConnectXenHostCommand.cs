@@ -135,9 +135,11 @@ namespace XenPS.Commands
             var connection = new XenHostConnection(name, Uri, backend);
             try
             {
-                // Prove the connection before handing it out.
+                // Prove the connection before handing it out (its first contact, in the connection's health).
+                var sw = System.Diagnostics.Stopwatch.StartNew();
                 if (backend is IXenHostFacts facts) facts.GetHostInfo(CancelToken);
                 else backend.ListDomains(CancelToken);
+                connection.Observe(sw.Elapsed, null);
                 HostRegistry.Add(connection, SetDefault.IsPresent);
                 WriteBackendNotes(connection);
             }

@@ -1,4 +1,5 @@
 using System;
+using System.Linq;
 using System.IO;
 using System.Management.Automation;
 using System.Text;
@@ -19,7 +20,7 @@ namespace XenPS.Commands
         DefaultParameterSetName = ConfigSet)]
     [OutputType(typeof(FileInfo))]
     [OutputType(typeof(XenDomain))]
-    public sealed class ExportXenDomainConfigCommand : XenHostCmdletBase
+    public sealed class ExportXenDomainConfigCommand : XenMultiHostCmdletBase
     {
         private const string ConfigSet = "Config";
         private const string DomainSet = "Domain";
@@ -130,20 +131,27 @@ namespace XenPS.Commands
                 catch (XenPSException e) { WriteXenError(e, config); continue; }
                 string hostPath = store.ConfigDirectory + "/" + fileName;
                 if (!ShouldProcess($"{hostPath} on {host.Name}", $"Store xl config of domain '{config.Name}'" + (Force ? " (replacing the file)" : ""))) continue;
-                try
+                // Written on the host's own worker (hosts in parallel, -ThrottleLimit); reported here as it arrives.
+                bool force = Force.IsPresent, passThru = PassThru;
+                var h = host;
+                Dispatch(host, ct =>
                 {
-                    store.WriteStoredConfig(fileName, text, Force.IsPresent, CancelToken);
-                    if (PassThru)
+                    try
                     {
-                        var stored = new StoredConfigService().Read(host, CancelToken);
-                        foreach (var s in stored)
-                            if (s.File.FileName == fileName) WriteObject(StoredConfigService.Defined(host, s));
+                        store.WriteStoredConfig(fileName, text, force, ct);
+                        if (!passThru) return () => { };
+                        var mine = new StoredConfigService().Read(h, ct).Where(x => x.File.FileName == fileName).Select(x => StoredConfigService.Defined(h, x)).ToList();
+                        return () => { foreach (var d in mine) WriteObject(d); };
                     }
-                }
-                catch (OperationCanceledException) { throw new PipelineStoppedException(); }
-                catch (XenPSException e) { WriteXenError(e, e is XenConfigFileException f ? (object)$"{f.Path} on {host.Name}" : host); }
+                    catch (XenPSException e)
+                    {
+                        return () => WriteXenError(e, e is XenConfigFileException f ? (object)$"{f.Path} on {h.Name}" : h);
+                    }
+                });
             }
         }
+
+        protected override void EndProcessing() => DrainDispatched();
 
         private string HostFileName(XenDomainConfig config, string dir)
         {

@@ -66,8 +66,10 @@ namespace XenPS.Commands
                 Refresh();
                 return;
             }
-            var targets = ParameterSetName == IdSet ? Select(null, Id) : Select(ParameterSetName == NameSet ? Name : null, null);
-            bool many = _manyHosts || ParameterSetName == PipedHostSet || ResolveHosts().Count > 1;
+            var hosts = ResolveHosts();
+            bool many = _manyHosts || ParameterSetName == PipedHostSet || hosts.Count > 1;
+            // Each host's domains are written as its listing arrives: a slow host holds back only its own.
+            var targets = ParameterSetName == IdSet ? Select(null, Id, hosts) : Select(ParameterSetName == NameSet ? Name : null, null, hosts);
             foreach (var t in targets)
                 if (Keep(t.Domain)) WriteDomain(t.Domain, many);
         }

@@ -11,10 +11,8 @@ namespace XenPS.Commands
     /// </summary>
     [Cmdlet(VerbsCommon.Get, "XenHostInfo")]
     [OutputType(typeof(XenHostInfo))]
-    public sealed class GetXenHostInfoCommand : XenHostCmdletBase
+    public sealed class GetXenHostInfoCommand : XenMultiHostCmdletBase
     {
-        private readonly HostInfoService _service = new HostInfoService();
-
         /// <summary>The hosts to ask: connections (also from the pipeline: Get-XenHostConnection | Get-XenHostInfo), their names, or wildcards. Default: the default connection.</summary>
         [Parameter(Position = 0, ValueFromPipeline = true)]
         [XenPS.Infrastructure.XenHostTransformation]
@@ -26,14 +24,12 @@ namespace XenPS.Commands
         {
             var hosts = ResolveHosts();
             if (hosts.Count == 0) return;
-            System.Collections.Generic.IReadOnlyList<XenHostInfoResult> results;
-            try { results = _service.Get(hosts, CancelToken); }
-            catch (OperationCanceledException) { throw new PipelineStoppedException(); }
-            foreach (var r in results)
+            // Each host's facts are written as they arrive: a slow or dead host holds back only itself.
+            foreach (var o in FanOut(hosts, HostInfoService.One))
             {
-                WriteBackendNotes(r.Host);
-                if (r.Error != null) WriteXenError(r.Error, r.Host);
-                else WriteObject(r.Info);
+                WriteBackendNotes(o.Host);
+                if (o.Error != null) WriteXenError(o.Error, o.Host);
+                else WriteObject(o.Value);
             }
         }
     }

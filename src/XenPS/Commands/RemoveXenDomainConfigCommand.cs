@@ -41,20 +41,23 @@ namespace XenPS.Commands
                 }
                 if (!ShouldProcessOrExplain($"{d.ConfigPath} on {t.Host.Name}", "Remove stored domain config" + (d.AutoStart == true ? " and its autostart link" : ""),
                         d, "Pass -Confirm:$false to remove it without asking.")) continue;
-                try
+                // Removed on a worker of the host's own (hosts in parallel, -ThrottleLimit); errors written here as they arrive.
+                string file = System.IO.Path.GetFileName(d.ConfigPath);
+                Dispatch(t.Host, ct =>
                 {
-                    var store = t.Host.Backend.Require<IXenStoredConfigs>("removing stored configs");
-                    store.RemoveStoredConfig(System.IO.Path.GetFileName(d.ConfigPath), CancelToken);
-                }
-                catch (OperationCanceledException)
-                {
-                    throw new PipelineStoppedException();
-                }
-                catch (XenPSException e)
-                {
-                    WriteXenError(e, d);
-                }
+                    try
+                    {
+                        t.Host.Backend.Require<IXenStoredConfigs>("removing stored configs").RemoveStoredConfig(file, ct);
+                        return () => { };
+                    }
+                    catch (XenPSException e)
+                    {
+                        return () => WriteXenError(e, d);
+                    }
+                });
             }
         }
+
+        protected override void EndProcessing() => DrainDispatched();
     }
 }

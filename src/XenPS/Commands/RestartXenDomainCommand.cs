@@ -19,7 +19,7 @@ namespace XenPS.Commands
         private const int DefaultTimeoutSeconds = 300;
 
         private readonly List<XenDomainTarget> _pending = new List<XenDomainTarget>();
-        private readonly DomainLifecycleService _lifecycle = new DomainLifecycleService();
+        private DomainLifecycleService _lifecycle = new DomainLifecycleService();
         private bool _manyHosts;
 
         /// <summary>Wait until each domain has booted again.</summary>
@@ -55,6 +55,7 @@ namespace XenPS.Commands
         protected override void BeginProcessing()
         {
             _manyHosts = (XenHost?.Length ?? 0) > 1;
+            _lifecycle = new DomainLifecycleService(new DomainWaitService { Degree = ThrottleLimit });
         }
 
         protected override void ProcessRecord()
@@ -70,17 +71,26 @@ namespace XenPS.Commands
                 }
                 if (Force ? !ConfirmForce(t) : !ShouldProcess(t.Description, "Restart Xen domain"))
                     continue;
-                XenDomainResult r;
-                try { r = _lifecycle.RequestReboot(t, Options, CancelToken); }
-                catch (OperationCanceledException) { throw new PipelineStoppedException(); }
-                if (r.Error != null) { WriteXenError(r.Error, t.Domain); continue; }
-                if (Waiting) _pending.Add(t);
-                else if (PassThru) WriteDomain(DomainLifecycleService.Refresh(t, CancelToken), _manyHosts);
+                // Asked on a worker of the host's own (hosts in parallel, -ThrottleLimit); written here as it arrives.
+                var options = Options;
+                bool waiting = Waiting, passThru = PassThru;
+                Dispatch(t.Host, ct =>
+                {
+                    var r = _lifecycle.RequestReboot(t, options, ct);
+                    XenDomain? now = r.Error == null && passThru && !waiting ? DomainLifecycleService.Refresh(t, ct) : null;
+                    return () =>
+                    {
+                        if (r.Error != null) WriteXenError(r.Error, t.Domain);
+                        else if (waiting) _pending.Add(t);
+                        else if (passThru) WriteDomain(now!, _manyHosts);
+                    };
+                });
             }
         }
 
         protected override void EndProcessing()
         {
+            DrainDispatched();
             if (_pending.Count == 0) return;
             var progress = new SyncProgress<XenProgress>(p => WriteServiceProgress(1, p));
             bool many = _manyHosts || _pending.Select(p => p.Host).Distinct().Count() > 1;

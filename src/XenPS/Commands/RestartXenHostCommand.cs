@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Management.Automation;
 using XenPS.Backends;
 using XenPS.Services;
@@ -12,7 +13,7 @@ namespace XenPS.Commands
     /// </summary>
     [Cmdlet(VerbsLifecycle.Restart, "XenHost", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
     [OutputType(typeof(XenDomain))]
-    public sealed class RestartXenHostCommand : XenHostCmdletBase
+    public sealed class RestartXenHostCommand : XenMultiHostCmdletBase
     {
         /// <summary>Write each domain the boot started.</summary>
         [Parameter]
@@ -29,23 +30,33 @@ namespace XenPS.Commands
                 catch (XenPSException e) { WriteXenError(e, host); continue; }
                 if (!ShouldProcessOrExplain(host.Name, "Restart the host: every domain stops, then the autostart domains (/etc/xen/auto) start", host,
                         "Pass -Confirm:$false to restart it without asking.")) continue;
-                try
-                {
-                    foreach (var o in restart.RestartHost(CancelToken))
-                    {
-                        if (o.Error != null) WriteXenError(o.Error, $"/etc/xen/auto/{o.Entry} on {host.Name}");
-                        else if (o.AlreadyRunning) WriteVerbose($"{host.Name}: /etc/xen/auto/{o.Entry}: its domain is already running.");
-                        else if (o.Started != null)
-                        {
-                            WriteVerbose($"{host.Name}: started {o.Started.Name} from /etc/xen/auto/{o.Entry}.");
-                            if (PassThru) WriteDomain(DomainLifecycleService.Stamp(o.Started, host), many);
-                        }
-                    }
-                    WriteBackendNotes(host);
-                }
-                catch (OperationCanceledException) { throw new PipelineStoppedException(); }
-                catch (XenPSException e) { WriteXenError(e, host); }
+                // Each confirmed host restarts on its own worker (hosts in parallel, -ThrottleLimit); what its boot
+                // does is written here as it happens.
+                var h = host;
+                bool passThru = PassThru;
+                DispatchMany(host, ct => Restart(restart, h, passThru, many, ct));
             }
         }
+
+        private IEnumerable<Action> Restart(IXenHostRestart restart, XenHostConnection host, bool passThru, bool many, System.Threading.CancellationToken ct)
+        {
+            foreach (var o in restart.RestartHost(ct))
+            {
+                if (o.Error != null) { var e = o.Error; yield return () => WriteXenError(e, $"/etc/xen/auto/{o.Entry} on {host.Name}"); }
+                else if (o.AlreadyRunning) yield return () => WriteVerbose($"{host.Name}: /etc/xen/auto/{o.Entry}: its domain is already running.");
+                else if (o.Started != null)
+                {
+                    var d = DomainLifecycleService.Stamp(o.Started, host);
+                    yield return () =>
+                    {
+                        WriteVerbose($"{host.Name}: started {d.Name} from /etc/xen/auto/{o.Entry}.");
+                        if (passThru) WriteDomain(d, many);
+                    };
+                }
+            }
+            yield return () => WriteBackendNotes(host);
+        }
+
+        protected override void EndProcessing() => DrainDispatched();
     }
 }

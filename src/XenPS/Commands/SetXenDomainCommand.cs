@@ -80,18 +80,23 @@ namespace XenPS.Commands
             foreach (var t in Targets())
             {
                 if (!ShouldProcess(t.Description, action)) continue;
-                XenDomainSettingsResult r;
-                try { r = _settings.Apply(t, _request, CancelToken); }
-                catch (OperationCanceledException) { throw new PipelineStoppedException(); }
-                WriteBackendNotes(t.Host);
-                foreach (var o in r.Outcomes) WriteVerbose($"{t.Description}: {o}");
-                if (r.Error != null)
+                // Applied on a worker of the host's own (hosts in parallel, -ThrottleLimit); written here as it arrives.
+                var request = _request;
+                bool passThru = PassThru;
+                Dispatch(t.Host, ct =>
                 {
-                    WriteXenError(r.Error, t.Domain);
-                    continue;
-                }
-                if (PassThru && r.Domain != null) WriteDomain(r.Domain, _manyHosts);
+                    var r = _settings.Apply(t, request, ct);
+                    return () =>
+                    {
+                        WriteBackendNotes(t.Host);
+                        foreach (var o in r.Outcomes) WriteVerbose($"{t.Description}: {o}");
+                        if (r.Error != null) WriteXenError(r.Error, t.Domain);
+                        else if (passThru && r.Domain != null) WriteDomain(r.Domain, _manyHosts);
+                    };
+                });
             }
         }
+
+        protected override void EndProcessing() => DrainDispatched();
     }
 }

@@ -64,24 +64,32 @@ namespace XenPS.Commands
                     continue;
                 }
                 if (!ShouldProcess(t.Description, $"Start Xen domain from {d.ConfigPath}" + (Paused ? " (paused)" : ""))) continue;
-                try
+                // Started on a worker of the host's own (hosts in parallel, -ThrottleLimit); written here as it arrives.
+                string[] set = Set;
+                var createOptions = new CreateDomainOptions { Paused = Paused.IsPresent };
+                bool passThru = PassThru;
+                Dispatch(t.Host, ct =>
                 {
-                    var config = Set.Length > 0 ? DomainConfigReader.ApplyOverrides(d.Config, Set) : d.Config;
-                    var started = _lifecycle.Create(t.Host, config, new CreateDomainOptions { Paused = Paused.IsPresent }, CancelToken);
-                    started.ConfigPath = d.ConfigPath;
-                    started.AutoStart = d.AutoStart;
-                    WriteBackendNotes(t.Host);
-                    if (PassThru) WriteDomain(started, many);
-                }
-                catch (OperationCanceledException)
-                {
-                    throw new PipelineStoppedException();
-                }
-                catch (XenPSException e)
-                {
-                    WriteXenError(e, d);
-                }
+                    try
+                    {
+                        var config = set.Length > 0 ? DomainConfigReader.ApplyOverrides(d.Config, set) : d.Config;
+                        var started = _lifecycle.Create(t.Host, config, createOptions, ct);
+                        started.ConfigPath = d.ConfigPath;
+                        started.AutoStart = d.AutoStart;
+                        return () =>
+                        {
+                            WriteBackendNotes(t.Host);
+                            if (passThru) WriteDomain(started, many);
+                        };
+                    }
+                    catch (XenPSException e)
+                    {
+                        return () => WriteXenError(e, d);
+                    }
+                });
             }
         }
+
+        protected override void EndProcessing() => DrainDispatched();
     }
 }

@@ -11,6 +11,7 @@ namespace XenPS.Commands
     /// <summary>
     /// Stop-XenDomain: `xm shutdown` (graceful, by default) and `xm destroy` (-TurnOff). With -Wait, every domain
     /// stopped by the invocation is waited for together, bounded by -Timeout; -Force escalates to destroy on expiry.
+    /// Domains of several hosts (also piped ones) are stopped host by host in parallel (-ThrottleLimit).
     /// </summary>
     [Cmdlet(VerbsLifecycle.Stop, "XenDomain", DefaultParameterSetName = NameSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
     [OutputType(typeof(XenDomain))]
@@ -19,7 +20,7 @@ namespace XenPS.Commands
         private const int DefaultTimeoutSeconds = 300; // xendomains' XENDOMAINS_STOP_MAXWAIT
 
         private readonly List<XenDomainTarget> _pending = new List<XenDomainTarget>();
-        private readonly DomainLifecycleService _lifecycle = new DomainLifecycleService();
+        private DomainLifecycleService _lifecycle = new DomainLifecycleService();
         private bool _manyHosts;
 
         /// <summary>Wait until each domain has shut down (gone, or kept in the shutdown state).</summary>
@@ -72,23 +73,33 @@ namespace XenPS.Commands
                 }
                 if (TurnOff ? !ConfirmDestroy(t, "Destroy Xen domain (pull the plug)") : !ShouldProcess(t.Description, "Shut down Xen domain"))
                     continue;
-                XenDomainResult r;
-                try { r = _lifecycle.RequestStop(t, Options, CancelToken); }
-                catch (OperationCanceledException) { throw new PipelineStoppedException(); }
-                if (r.Error != null) { WriteXenError(r.Error, t.Domain); continue; }
-                if (TurnOff) { if (PassThru) WriteDomain(r.Domain!, _manyHosts); }
-                else if (Waiting) _pending.Add(t);
-                else if (PassThru) WriteDomain(DomainLifecycleService.Refresh(t, CancelToken), _manyHosts);
+                // Stopped on a worker of the host's own (hosts in parallel, -ThrottleLimit); written here as it arrives.
+                var options = Options;
+                bool waiting = Waiting, passThru = PassThru, turnOff = TurnOff;
+                Dispatch(t.Host, ct =>
+                {
+                    var r = _lifecycle.RequestStop(t, options, ct);
+                    XenDomain? now = r.Error == null && passThru && !turnOff && !waiting ? DomainLifecycleService.Refresh(t, ct) : null;
+                    return () =>
+                    {
+                        if (r.Error != null) { WriteXenError(r.Error, t.Domain); return; }
+                        if (turnOff) { if (passThru) WriteDomain(r.Domain!, _manyHosts); }
+                        else if (waiting) _pending.Add(t);
+                        else if (passThru) WriteDomain(now!, _manyHosts);
+                    };
+                });
             }
         }
 
         protected override void BeginProcessing()
         {
             _manyHosts = (XenHost?.Length ?? 0) > 1;
+            _lifecycle = new DomainLifecycleService(new DomainWaitService { Degree = ThrottleLimit });
         }
 
         protected override void EndProcessing()
         {
+            DrainDispatched();
             if (_pending.Count == 0) return;
             var progress = new SyncProgress<XenProgress>(p => WriteServiceProgress(1, p));
             string waited = Timeout.ToString(CultureInfo.InvariantCulture);

@@ -44,6 +44,7 @@ namespace XenPS.Commands
         protected override void BeginProcessing()
         {
             _manyHosts = (XenHost?.Length ?? 0) > 1;
+            _waits.Degree = ThrottleLimit;
             if (!HasState && Until == null)
                 ThrowTerminating(new ArgumentException("Say what to wait for: -State <state> (for example Running, Halted, Gone), -Until <console pattern>, or both."),
                     "WaitConditionMissing", ErrorCategory.InvalidArgument, null);

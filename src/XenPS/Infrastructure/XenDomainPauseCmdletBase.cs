@@ -4,7 +4,7 @@ using XenPS.Services;
 
 namespace XenPS.Commands
 {
-    /// <summary>Suspend-/Resume-XenDomain: the same selection, refusal of Domain-0 and error policy; only the call differs.</summary>
+    /// <summary>Suspend-/Resume-XenDomain: the same selection, refusal of Domain-0 and error policy; only the call differs. Hosts in parallel (-ThrottleLimit).</summary>
     public abstract class XenDomainPauseCmdletBase : XenDomainTargetCmdletBase
     {
         private readonly DomainLifecycleService _lifecycle = new DomainLifecycleService();
@@ -31,12 +31,19 @@ namespace XenPS.Commands
                     continue;
                 }
                 if (!ShouldProcess(t.Description, Action)) continue;
-                XenDomainResult r;
-                try { r = _lifecycle.SetPaused(t, Pause, CancelToken); }
-                catch (OperationCanceledException) { throw new PipelineStoppedException(); }
-                if (r.Error != null) WriteXenError(r.Error, t.Domain);
-                else if (PassThru) WriteDomain(r.Domain!, many);
+                bool pause = Pause, passThru = PassThru;
+                Dispatch(t.Host, ct =>
+                {
+                    var r = _lifecycle.SetPaused(t, pause, ct);
+                    return () =>
+                    {
+                        if (r.Error != null) WriteXenError(r.Error, t.Domain);
+                        else if (passThru) WriteDomain(r.Domain!, many);
+                    };
+                });
             }
         }
+
+        protected override void EndProcessing() => DrainDispatched();
     }
 }

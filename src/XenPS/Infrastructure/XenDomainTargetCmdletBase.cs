@@ -14,7 +14,7 @@ namespace XenPS.Commands
     /// or domain objects from the pipeline (each acted on at the host it came from), on one or several hosts. One
     /// listing per host per invocation (hosts listed in parallel); a host that cannot be listed is a per-host error.
     /// </summary>
-    public abstract class XenDomainSelectingCmdletBase : XenHostCmdletBase
+    public abstract class XenDomainSelectingCmdletBase : XenMultiHostCmdletBase
     {
         protected const string NameSet = "Name";
         protected const string IdSet = "Id";
@@ -27,54 +27,65 @@ namespace XenPS.Commands
         protected virtual bool WildcardSkipsDomain0 => true;
 
         /// <summary>The domains -Name/-Id select on the resolved hosts, each with its host; failures are written as errors.</summary>
-        protected IEnumerable<XenDomainTarget> Select(string[]? names, int[]? ids)
+        protected IEnumerable<XenDomainTarget> Select(string[]? names, int[]? ids) => Select(names, ids, ResolveHosts());
+
+        /// <summary>
+        /// The domains -Name/-Id select on <paramref name="hosts"/>, yielded host by host as each host's listing arrives
+        /// (hosts listed in parallel); a value that selected nothing on any host is an error once every host has answered.
+        /// </summary>
+        protected IEnumerable<XenDomainTarget> Select(string[]? names, int[]? ids, IReadOnlyList<XenHostConnection> hosts)
         {
-            var hosts = ResolveHosts();
-            var listed = ListAll(hosts);
-            if (names == null && ids == null)
-            {
-                foreach (var (h, l) in listed)
-                    foreach (var d in l) yield return new XenDomainTarget(h, d);
-                yield break;
-            }
-            string hostNames = string.Join(", ", hosts.Select(h => h.Name));
+            var listed = new List<(XenHostConnection Host, IReadOnlyList<XenDomain> Listing)>();
             var seen = new HashSet<XenDomain>();
-            if (ids != null)
+            var foundIds = new HashSet<int>();
+            var foundNames = new HashSet<string>(StringComparer.Ordinal);
+            var how = new Dictionary<string, DomainSelector.Kind>(StringComparer.Ordinal);
+            foreach (var (h, l) in ListStream(hosts))
             {
-                foreach (int id in ids)
+                listed.Add((h, l));
+                NoteHost(h);
+                if (names == null && ids == null)
                 {
-                    bool any = false;
-                    foreach (var (h, l) in listed)
+                    foreach (var d in l) yield return new XenDomainTarget(h, d);
+                    continue;
+                }
+                if (ids != null)
+                {
+                    foreach (int id in ids)
                         foreach (var d in l.Where(x => x.Id == id))
                         {
-                            any = true;
+                            foundIds.Add(id);
                             if (seen.Add(d)) yield return new XenDomainTarget(h, d);
                         }
-                    if (!any)
-                        WriteItemError(new XenDomainNotFoundException(id.ToString(CultureInfo.InvariantCulture), $"No domain has id {id} on {hostNames}."),
-                            "DomainNotFound", ErrorCategory.ObjectNotFound, id);
+                    continue;
                 }
-                yield break;
-            }
-            foreach (string n in names!)
-            {
-                bool any = false;
-                var how = DomainSelector.Kind.None;
-                foreach (var (h, l) in listed)
+                foreach (string n in names!)
                 {
                     var (matches, k) = DomainSelector.Match(l, n, WildcardSkipsDomain0);
-                    if (how == DomainSelector.Kind.None || k == DomainSelector.Kind.Exact) how = k;
+                    if (!how.TryGetValue(n, out var was) || was == DomainSelector.Kind.None || k == DomainSelector.Kind.Exact) how[n] = k;
                     foreach (var d in matches)
                     {
-                        any = true;
+                        foundNames.Add(n);
                         if (seen.Add(d)) yield return new XenDomainTarget(h, d);
                     }
                 }
-                if (!any && listed.Count > 0)
-                {
-                    var err = DomainSelector.NotFound(n, how, listed.SelectMany(x => x.Listing).ToList(), hostNames);
-                    if (err != null) WriteItemError(err, "DomainNotFound", ErrorCategory.ObjectNotFound, n);
-                }
+            }
+            if (names == null && ids == null) yield break;
+            string hostNames = string.Join(", ", hosts.Select(h => h.Name));
+            if (ids != null)
+            {
+                foreach (int id in ids.Distinct())
+                    if (!foundIds.Contains(id))
+                        WriteItemError(new XenDomainNotFoundException(id.ToString(CultureInfo.InvariantCulture), $"No domain has id {id} on {hostNames}."),
+                            "DomainNotFound", ErrorCategory.ObjectNotFound, id);
+                yield break;
+            }
+            if (listed.Count == 0) yield break;
+            foreach (string n in names!.Distinct(StringComparer.Ordinal))
+            {
+                if (foundNames.Contains(n)) continue;
+                var err = DomainSelector.NotFound(n, how.TryGetValue(n, out var k) ? k : DomainSelector.Kind.None, listed.SelectMany(x => x.Listing).ToList(), hostNames);
+                if (err != null) WriteItemError(err, "DomainNotFound", ErrorCategory.ObjectNotFound, n);
             }
         }
 
@@ -86,6 +97,7 @@ namespace XenPS.Commands
                 XenHostConnection host;
                 try { host = ResolveHostOf(d); }
                 catch (XenPSException e) { WriteXenError(e, d); continue; }
+                NoteHost(host);
                 yield return new XenDomainTarget(host, d);
             }
         }
@@ -131,33 +143,42 @@ namespace XenPS.Commands
         }
 
         /// <summary>Each host's listing (cached for the invocation); hosts that fail are written once as errors and left out.</summary>
-        protected List<(XenHostConnection Host, IReadOnlyList<XenDomain> Listing)> ListAll(IReadOnlyList<XenHostConnection> hosts)
+        protected List<(XenHostConnection Host, IReadOnlyList<XenDomain> Listing)> ListAll(IReadOnlyList<XenHostConnection> hosts) =>
+            ListStream(hosts).OrderBy(x => IndexOf(hosts, x.Host)).ToList();
+
+        private static int IndexOf(IReadOnlyList<XenHostConnection> hosts, XenHostConnection h)
         {
-            var todo = hosts.Where(h => !_listings.ContainsKey(h) && !_failed.Contains(h)).ToList();
-            if (todo.Count > 0)
+            for (int i = 0; i < hosts.Count; i++) if (hosts[i] == h) return i;
+            return -1;
+        }
+
+        /// <summary>
+        /// Each host's listing as it arrives (hosts listed in parallel, at most -ThrottleLimit at once; cached ones first):
+        /// a slow host holds back only itself. Hosts that fail are written once as errors (target: the host) and left out.
+        /// </summary>
+        protected IEnumerable<(XenHostConnection Host, IReadOnlyList<XenDomain> Listing)> ListStream(IReadOnlyList<XenHostConnection> hosts)
+        {
+            var todo = new List<XenHostConnection>();
+            foreach (var h in hosts.Distinct())
             {
-                IReadOnlyList<(XenHostConnection Host, IReadOnlyList<XenDomain>? Value, XenPSException? Error)> got;
-                try
-                {
-                    got = HostFanOut.Run(todo, Listing, HostFanOut.DefaultDegree, CancelToken);
-                }
-                catch (OperationCanceledException)
-                {
-                    throw new PipelineStoppedException();
-                }
-                WriteStoredProblems();
-                foreach (var (h, l, e) in got)
-                {
-                    WriteBackendNotes(h);
-                    if (e != null)
-                    {
-                        _failed.Add(h);
-                        WriteXenError(e, h);
-                    }
-                    else _listings[h] = l!;
-                }
+                if (_listings.TryGetValue(h, out var cached)) yield return (h, cached);
+                else if (!_failed.Contains(h)) todo.Add(h);
             }
-            return hosts.Where(h => _listings.ContainsKey(h)).Select(h => (h, _listings[h])).ToList();
+            if (todo.Count == 0) yield break;
+            foreach (var o in FanOut(todo, Listing))
+            {
+                WriteStoredProblems();
+                WriteBackendNotes(o.Host);
+                if (o.Error != null)
+                {
+                    _failed.Add(o.Host);
+                    WriteXenError(o.Error, o.Host);
+                    continue;
+                }
+                _listings[o.Host] = o.Value!;
+                yield return (o.Host, o.Value!);
+            }
+            WriteStoredProblems();
         }
     }
 

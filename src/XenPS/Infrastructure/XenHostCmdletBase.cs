@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation;
+using System.Threading;
 using XenPS.Backends;
 using XenPS.Infrastructure;
 using XenPS.Services;
@@ -85,10 +86,15 @@ namespace XenPS.Commands
             return opened;
         }
 
+        private readonly HashSet<XenHostConnection> _seenHosts = new HashSet<XenHostConnection>();
+
+        /// <summary>Notes a host this invocation acts on (selected or piped domains): from the second one on, domains are written with the Host column.</summary>
+        protected void NoteHost(XenHostConnection host) => _seenHosts.Add(host);
+
         /// <summary>Writes domains; when they come from several hosts, the table view with a Host column is chosen.</summary>
         protected void WriteDomain(XenDomain d, bool manyHosts)
         {
-            if (!manyHosts) { WriteObject(d); return; }
+            if (!manyHosts && _seenHosts.Count < 2) { WriteObject(d); return; }
             var pso = PSObject.AsPSObject(d);
             if (!pso.TypeNames.Contains(MultiHostTypeName)) pso.TypeNames.Insert(0, MultiHostTypeName);
             WriteObject(pso);
@@ -113,6 +119,101 @@ namespace XenPS.Commands
         {
             foreach (var t in _transient) t.Dispose();
             _transient.Clear();
+        }
+    }
+
+    /// <summary>
+    /// Base of the cmdlets that act on several hosts at once: -ThrottleLimit bounds how many hosts are worked on in
+    /// parallel (as ForEach-Object -Parallel and Invoke-Command). Work on hosts goes through the engine's one streaming
+    /// fan-out (HostFanOut): it runs on worker threads, per host in order, hosts in parallel, and what it produces is
+    /// written here, on the pipeline thread, as it arrives. Ctrl+C cancels the workers.
+    /// </summary>
+    public abstract class XenMultiHostCmdletBase : XenHostCmdletBase
+    {
+        private HostFanOut<Action>? _dispatch;
+
+        /// <summary>At most this many hosts are worked on at once (default 32). Work on one host is done in order.</summary>
+        [Parameter]
+        [ValidateRange(1, 1024)]
+        public int ThrottleLimit { get; set; } = HostFanOut.DefaultDegree;
+
+        private HostFanOut<Action> Dispatcher => _dispatch ??= new HostFanOut<Action>(ThrottleLimit, CancelToken);
+
+        /// <summary>
+        /// Queues <paramref name="work"/> for <paramref name="host"/> (run on a worker thread, after the host's earlier
+        /// work): it returns what to write, which runs on the pipeline thread when it has arrived. A XenPSException that
+        /// escapes the work is a non-terminating error with the host as target. Writes whatever has arrived meanwhile.
+        /// </summary>
+        protected void Dispatch(XenHostConnection host, Func<CancellationToken, Action> work)
+        {
+            Dispatcher.Add(host, work);
+            WriteArrived();
+        }
+
+        /// <summary>Like <see cref="Dispatch"/>, for work that produces several things to write, each written as it arrives.</summary>
+        protected void DispatchMany(XenHostConnection host, Func<CancellationToken, IEnumerable<Action>> work)
+        {
+            Dispatcher.AddMany(host, work);
+            WriteArrived();
+        }
+
+        /// <summary>From a worker: runs <paramref name="call"/> on the pipeline thread and returns its result (a confirmation).</summary>
+        protected T OnPipelineThread<T>(Func<T> call) => Dispatcher.OnDrainer(call);
+
+        /// <summary>From a worker: runs <paramref name="call"/> on the pipeline thread without waiting (progress, warnings, verbose).</summary>
+        protected void PostToPipeline(Action call) => Dispatcher.Post(call);
+
+        /// <summary>Writes what dispatched work has produced so far, without waiting.</summary>
+        protected void WriteArrived()
+        {
+            if (_dispatch == null) return;
+            try
+            {
+                foreach (var o in _dispatch.TakeReady()) Write(o);
+            }
+            catch (OperationCanceledException) { throw new PipelineStoppedException(); }
+        }
+
+        /// <summary>Waits for all dispatched work, writing each result as it arrives (call from EndProcessing).</summary>
+        protected void DrainDispatched()
+        {
+            if (_dispatch == null) return;
+            try
+            {
+                foreach (var o in _dispatch.Drain()) Write(o);
+            }
+            catch (OperationCanceledException) { throw new PipelineStoppedException(); }
+        }
+
+        private void Write(HostOutcome<Action> o)
+        {
+            if (o.Error != null) WriteXenError(o.Error, o.Host);
+            else o.Value?.Invoke();
+        }
+
+        /// <summary>
+        /// One piece of work per host, in parallel (bounded by -ThrottleLimit), each result yielded here as soon as it
+        /// arrives; a host that fails is yielded with its error (the caller writes it with the host as target).
+        /// </summary>
+        protected IEnumerable<HostOutcome<T>> FanOut<T>(IReadOnlyList<XenHostConnection> hosts, Func<XenHostConnection, CancellationToken, T> work)
+        {
+            using var e = HostFanOut.Stream(hosts, work, ThrottleLimit, CancelToken).GetEnumerator();
+            while (true)
+            {
+                try
+                {
+                    if (!e.MoveNext()) yield break;
+                }
+                catch (OperationCanceledException) { throw new PipelineStoppedException(); }
+                yield return e.Current;
+            }
+        }
+
+        protected override void OnDispose()
+        {
+            _dispatch?.Dispose();
+            _dispatch = null;
+            base.OnDispose();
         }
     }
 

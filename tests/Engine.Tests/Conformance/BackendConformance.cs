@@ -30,7 +30,8 @@ namespace XenPS.Tests.Conformance
         /// <summary>The capability interfaces this suite has tests for (a new one must get tests here first).</summary>
         public static readonly Type[] KnownCapabilities =
             { typeof(IXenHostFacts), typeof(IXenPowerControl), typeof(IXenConsoleAccess), typeof(IXenTerminalConsole), typeof(IXenBackendNotes),
-              typeof(IXenDomainSettings), typeof(IXenCheckpoint), typeof(IXenReboot), typeof(IXenStoredConfigs), typeof(IXenDevices), typeof(IXenHostRestart) };
+              typeof(IXenDomainSettings), typeof(IXenCheckpoint), typeof(IXenReboot), typeof(IXenStoredConfigs), typeof(IXenDevices), typeof(IXenHostRestart),
+              typeof(IXenConnectionHealthSource) };
 
         private static readonly TimeSpan Step = TimeSpan.FromSeconds(1);
         private const int MaxSteps = 120; // host seconds any lifecycle change may take here
@@ -551,6 +552,22 @@ namespace XenPS.Tests.Conformance
                 .ToList();
             Assert.NotEmpty(implemented);
             Assert.Empty(implemented.Except(KnownCapabilities).Select(t => t.FullName));
+        }
+
+        // ================================================================== connection health
+
+        [Fact]
+        public virtual void TheConnectionRecordsItsHealthThroughTheFanOut()
+        {
+            Assert.Null(Host.LastContact);
+            var got = HostFanOut.Stream(new[] { Host }, (h, ct) => h.Backend.ListDomains(ct), 4, CancellationToken.None).ToList();
+            Assert.Single(got);
+            Assert.Null(got[0].Error);
+            Assert.NotNull(Host.LastContact);
+            Assert.True(Host.LatencyMs >= 0);
+            Assert.Equal(XenConnectionState.Open, Host.State);
+            Host.Dispose();
+            Assert.Equal(XenConnectionState.Closed, Host.State);
         }
 
         // ================================================================== a closed backend

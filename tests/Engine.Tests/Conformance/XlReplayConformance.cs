@@ -31,7 +31,7 @@ namespace XenPS.Tests.Conformance
         protected override void Elapse(TimeSpan time) => _xl.Elapse(time);
 
         protected override IReadOnlyCollection<Type> Capabilities { get; } =
-            new[] { typeof(IXenHostFacts), typeof(IXenPowerControl), typeof(IXenConsoleAccess), typeof(IXenTerminalConsole), typeof(IXenDomainSettings), typeof(IXenCheckpoint), typeof(IXenReboot), typeof(IXenStoredConfigs), typeof(IXenDevices) };
+            new[] { typeof(IXenHostFacts), typeof(IXenPowerControl), typeof(IXenConsoleAccess), typeof(IXenTerminalConsole), typeof(IXenDomainSettings), typeof(IXenCheckpoint), typeof(IXenReboot), typeof(IXenStoredConfigs), typeof(IXenDevices), typeof(IXenConnectionHealthSource) };
 
         /// <summary>Every command reaches the host through the runner.</summary>
         protected override string HostFootprint() => _xl.Calls.Count.ToString(CultureInfo.InvariantCulture);

@@ -51,7 +51,7 @@ namespace XenPS.Tests
             Assert.Equal(new[]
             {
                 "-T", "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=accept-new", "-o", "ConnectTimeout=7",
-                "-o", "ServerAliveInterval=15", "-o", "LogLevel=ERROR",
+                "-o", "ServerAliveInterval=5", "-o", "ServerAliveCountMax=3", "-o", "LogLevel=ERROR",
                 "-o", "UserKnownHostsFile=/k/known_hosts", "-o", "IdentitiesOnly=yes", "-i", "/k/id",
                 "-p", "2222", "--", "root@dom0.example", "'xl' 'shutdown' 'a;touch pwned'",
             }, argv);

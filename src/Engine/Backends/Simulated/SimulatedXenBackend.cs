@@ -28,12 +28,14 @@ namespace XenPS.Backends.Simulated
         private readonly Func<DateTimeOffset> _clock;
         internal readonly Action<TimeSpan, CancellationToken> Sleep;
         private bool _disposed;
+        private readonly SimHostOptions _latencyOf; // Latency is read at each call: an options object given to Connect-XenHost can slow the host down later
 
         internal SimulatedXenBackend(string uri, string folder, string hostName, SimHostOptions options)
         {
             Uri = uri;
             _clock = options.Clock ?? (() => DateTimeOffset.UtcNow);
             Sleep = options.Sleep ?? ((t, ct) => { if (ct.WaitHandle.WaitOne(t)) ct.ThrowIfCancellationRequested(); });
+            _latencyOf = options;
             _store = new SimStore(folder, options.LockTimeout, options.CompactAfterLines);
             _host = Guard(() =>
             {
@@ -623,6 +625,9 @@ namespace XenPS.Backends.Simulated
         /// <summary>Runs <paramref name="body"/> under the instance gate and the folder lock, on state synced and advanced to now.</summary>
         private T Locked<T>(CancellationToken ct, Func<long, T> body) => Guard(() =>
         {
+            // SimHostOptions.Latency: the round trip a remote host would take (a real wait, cancellable).
+            var latency = _latencyOf.Latency;
+            if (latency > TimeSpan.Zero && ct.WaitHandle.WaitOne(latency)) ct.ThrowIfCancellationRequested();
             lock (_gate)
             {
                 if (_disposed) throw new XenConnectionException($"The connection to simulated host '{_host?.Name}' has been closed.", XenErrorReason.ConnectionClosed);
