@@ -388,8 +388,9 @@ namespace FakeXapi
             }
         }
 
-        public static readonly string[] VmMessages = new[] { "start", "start_on", "clean_shutdown", "hard_shutdown", "shutdown", "clean_reboot", "hard_reboot",
+        public static string[] VmMessages => s_vmMessages ??= new[] { "start", "start_on", "clean_shutdown", "hard_shutdown", "shutdown", "clean_reboot", "hard_reboot",
             "pause", "unpause", "suspend", "resume", "resume_on", "clone", "destroy" }.Concat(MoreVmMessages).ToArray();
+        private static string[]? s_vmMessages;
 
         // ---------------------------------------------------------------- tasks
 

@@ -117,6 +117,12 @@ namespace XenPS.Services
         /// <summary>Destroys what is left of the domain and creates it again (validated) from its config, with its uuid.</summary>
         private XenDomainTarget Recreate(XenDomainTarget t, XenDomain? last, CancellationToken ct)
         {
+            if (t.Host.Backend is IXenReboot reboot && reboot.CanHardReboot)
+            {
+                // A pool resets the VM in place (VM.hard_reboot): same VM, a new domid.
+                reboot.HardRebootDomain(last ?? t.Domain, ct);
+                return new XenDomainTarget(t.Host, t.Domain);
+            }
             var config = (last?.Config ?? t.Domain.Config)?.Clone();
             if (config == null || string.IsNullOrEmpty(config.Name))
                 throw new XenInvalidOperationException(

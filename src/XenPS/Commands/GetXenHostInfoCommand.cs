@@ -33,7 +33,7 @@ namespace XenPS.Commands
             {
                 WriteBackendNotes(r.Host);
                 if (r.Error != null) WriteXenError(r.Error, r.Host);
-                else WriteObject(r.Info);
+                else foreach (var info in r.Infos) WriteObject(info);
             }
         }
     }
