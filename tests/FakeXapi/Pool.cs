@@ -263,7 +263,7 @@ namespace FakeXapi
             vm.F["allowed_operations"] = AllowedOps(vm);
             Db.Touch(vm);
             PlugDevices(vm, true);
-            if (!Guests.TryGetValue(vm.Ref, out var g)) Guests[vm.Ref] = g = new Guest(vm.S("name_label"));
+            if (!Guests.TryGetValue(vm.Ref, out var g)) Guests[vm.Ref] = g = new Guest(vm.S("name_label"), vm.Uuid);
             if (resumed) g.Resumed(vm.L("domid")); else g.Boot(vm.L("domid"));
             UpdateHostMemory();
         }

@@ -30,6 +30,8 @@ namespace XenPS.Backends.XenApi
         /// <summary>Async.VM.suspend, its task's progress reported; the VM is Suspended (kept in the pool) afterwards.</summary>
         public XenCheckpointInfo SaveDomain(XenDomain domain, string path, SaveDomainOptions options, Action<CheckpointProgress>? progress, CancellationToken cancellationToken)
         {
+            ThrowIfDisposed();
+            RefuseDomain0(domain, "suspend");
             CheckPath(path);
             if (path != SuspendPath)
                 throw new XenCheckpointException($"Save-XenDomain on a XenAPI pool takes -Path {SuspendPath} (the VM's suspend SR keeps the image); '{path}' names a VM, which only Restore-XenDomain takes.",
@@ -38,7 +40,6 @@ namespace XenPS.Backends.XenApi
                 throw new XenInvalidOperationException(
                     "XAPI's VM.suspend always stops the VM; there is no suspend that leaves it running or paused (xl save -c / -p). " +
                     "Save without -KeepRunning and -Paused; for a copy of a running VM use a snapshot with memory (VM.checkpoint: xe vm-checkpoint, Xen Orchestra).");
-            RefuseDomain0(domain, "suspend");
             var report = progress == null ? null : new ActionProgress(p =>
             {
                 int pct = (int)Math.Round(Math.Clamp(p, 0, 1) * 100);
@@ -51,6 +52,7 @@ namespace XenPS.Backends.XenApi
         /// <summary>Async.VM.resume of the suspended VM the path names (by uuid, else by its unique name).</summary>
         public XenDomain RestoreDomain(string path, RestoreDomainOptions options, CancellationToken cancellationToken)
         {
+            ThrowIfDisposed();
             CheckPath(path);
             if (path == SuspendPath)
                 throw new XenCheckpointException($"Name the VM to resume: -Path {SuspendPath}/<VM name or uuid> (the pool keeps the suspend image of every suspended VM).",

@@ -79,14 +79,20 @@ namespace XenPS.Backends.XenApi
             });
         }
 
-        public XenDomainDisk AttachDisk(XenDomain domain, DiskSpec disk, CancellationToken cancellationToken) =>
+        public XenDomainDisk AttachDisk(XenDomain domain, DiskSpec disk, CancellationToken cancellationToken)
+        {
+            RefuseDomain0(domain, "attach devices to");
             throw new XenOperationNotSupportedException(BackendName, "attaching disks from xl disk specs", NoHotplug);
+        }
 
         public void DetachDisk(XenDomain domain, string vdev, bool force, CancellationToken cancellationToken) =>
             throw new XenOperationNotSupportedException(BackendName, "detaching disks", NoHotplug);
 
-        public XenDomainNetworkAdapter AttachNetworkAdapter(XenDomain domain, VifSpec vif, CancellationToken cancellationToken) =>
+        public XenDomainNetworkAdapter AttachNetworkAdapter(XenDomain domain, VifSpec vif, CancellationToken cancellationToken)
+        {
+            RefuseDomain0(domain, "attach devices to");
             throw new XenOperationNotSupportedException(BackendName, "attaching network interfaces from xl vif specs", NoHotplug);
+        }
 
         public void DetachNetworkAdapter(XenDomain domain, string devidOrMac, CancellationToken cancellationToken) =>
             throw new XenOperationNotSupportedException(BackendName, "detaching network interfaces", NoHotplug);

@@ -46,6 +46,8 @@ namespace XenPS.Backends.XenApi
         public void RenameDomain(XenDomain domain, string newName, CancellationToken cancellationToken)
         {
             RefuseDomain0(domain, "rename");
+            if (newName == "Domain-0")
+                throw new XenResourceExistsException("The name 'Domain-0' is the control domains' (every pool member's is listed so). Choose another name.");
             WithVm(domain, cancellationToken, vm => Call("VM.set_name_label", $"Renaming VM '{domain.Name}' to '{newName}'", domain.Name, cancellationToken, vm, newName));
         }
 

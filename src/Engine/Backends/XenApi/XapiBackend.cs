@@ -137,11 +137,14 @@ namespace XenPS.Backends.XenApi
                 _hosts[h.Ref] = h;
         }
 
-        public XenDomain CreateDomain(XenDomainConfig config, CreateDomainOptions options, CancellationToken cancellationToken) =>
+        public XenDomain CreateDomain(XenDomainConfig config, CreateDomainOptions options, CancellationToken cancellationToken)
+        {
+            ThrowIfDisposed();
             throw new XenArgumentException(
                 "XenAPI pools do not create VMs from xl configs: a VM is installed from one of the pool's templates (VM.clone + VM.provision, " +
                 "as `xe vm-install` does), with its disks and networks in the pool's storage, which an xl config (image paths, bridges) does " +
                 "not name. Create it from a template instead: New-XenDomain -Template '<template name or uuid>' -Name <name> [-MemoryMiB N] [-VCpus N].");
+        }
 
         // ------------------------------------------------------------------ host facts
 
