@@ -27,14 +27,14 @@ namespace XenPS.Tests.Conformance
         }
 
         [Fact]
-        public virtual void AWaitToldOfChangesEndsAtTheChangeWithoutListingEachInterval()
+        public virtual async Task AWaitToldOfChangesEndsAtTheChangeWithoutListingEachInterval()
         {
             if (RefusedWithoutIt<IXenDomainEvents>()) return;
             var d = CreateGuest();
             var waits = new DomainWaitService { Interval = TimeSpan.FromMinutes(5) };
             var stop = Task.Run(async () => { await Task.Delay(300); Power.DestroyDomain(d, CancellationToken.None); });
             var r = waits.WaitFor(new[] { Target(d) }, new WaitForOptions { State = XenWaitState.Halted, Timeout = TimeSpan.FromSeconds(30) }, null, CancellationToken.None).Single();
-            stop.Wait();
+            await stop;
             Assert.True(r.Succeeded, r.Error?.Message);
         }
 

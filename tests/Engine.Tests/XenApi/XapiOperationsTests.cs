@@ -194,7 +194,7 @@ namespace XenPS.Tests.XenApi
         // ------------------------------------------------------------------ waits through event.from
 
         [Fact]
-        public void Wait_is_event_from_not_polling_and_ends_as_soon_as_the_VM_changes()
+        public async Task Wait_is_event_from_not_polling_and_ends_as_soon_as_the_VM_changes()
         {
             var (b, c) = Open();
             using var _ = b;
@@ -204,7 +204,7 @@ namespace XenPS.Tests.XenApi
             var stop = Task.Run(async () => { await Task.Delay(400); ((IXenPowerControl)b).DestroyDomain(d, None); });
             var sw = Stopwatch.StartNew();
             var r = waits.WaitFor(new[] { T(c, d) }, new WaitForOptions { State = XenWaitState.Halted, Timeout = TimeSpan.FromSeconds(20) }, null, None).Single();
-            stop.Wait();
+            await stop;
             Assert.True(r.Succeeded, r.Error?.Message);
             Assert.True(sw.Elapsed < TimeSpan.FromSeconds(5), sw.Elapsed.ToString());
             Assert.Equal(injects + 1, _fake.Calls("event.inject"));
@@ -213,7 +213,7 @@ namespace XenPS.Tests.XenApi
         }
 
         [Fact]
-        public void EVENTS_LOST_lists_again_and_the_wait_goes_on_and_a_timeout_says_what_was_reached()
+        public async Task EVENTS_LOST_lists_again_and_the_wait_goes_on_and_a_timeout_says_what_was_reached()
         {
             var (b, c) = Open();
             using var _ = b;
@@ -231,7 +231,7 @@ namespace XenPS.Tests.XenApi
                 ((IXenPowerControl)b).PauseDomain(d, None);
             });
             var r = waits.WaitFor(new[] { T(c, d) }, new WaitForOptions { State = XenWaitState.Paused, Timeout = TimeSpan.FromSeconds(20) }, null, None).Single();
-            go.Wait();
+            await go;
             Assert.True(r.Succeeded, r.Error?.ToString());
             Assert.Equal(resyncs + 1, ((XapiBackend)b).EventResyncs);
 
