@@ -17,7 +17,7 @@ namespace FakeXapi
     /// </summary>
     public sealed partial class Pool
     {
-        private static readonly string[] Classes = { "pool", "host", "host_metrics", "VM", "console", "task" };
+        private static readonly string[] Classes = { "pool", "host", "host_metrics", "VM", "console", "task", "VBD", "VIF", "VDI", "network", "SR" };
 
         public IEnumerable<string> Methods()
         {
@@ -27,6 +27,7 @@ namespace FakeXapi
             foreach (var c in Classes)
                 m.AddRange(new[] { "get_all", "get_all_records", "get_record", "get_by_uuid" }.Select(x => c + "." + x));
             m.AddRange(new[] { "VM.get_by_name_label", "host.get_by_name_label", "VM.set_name_label" });
+            m.AddRange(MoreSyncMethods);
             m.AddRange(VmMessages.Select(x => "VM." + x));
             m.AddRange(VmMessages.Select(x => "Async.VM." + x));
             return m;
@@ -253,6 +254,7 @@ namespace FakeXapi
                 Db.Touch(vm);
                 return "";
             }
+            if (MoreSync(cls, msg, a, out var more)) return more;
             if (cls == "host" && msg == "get_server_certificate")
             {
                 var h = Db.Get("host", Arg.Str(a, 0, "host"));

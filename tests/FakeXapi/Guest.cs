@@ -14,13 +14,14 @@ namespace FakeXapi
     {
         private readonly object _lock = new object();
         private readonly string _name;
+        private readonly string _uuid;
         private readonly StringBuilder _history = new StringBuilder();
         private readonly List<Channel<string>> _subs = new List<Channel<string>>();
         private readonly StringBuilder _line = new StringBuilder();
         private bool _loggedIn;
         private bool _lastWasCr;
 
-        public Guest(string name) { _name = name; }
+        public Guest(string name, string uuid = "") { _name = name; _uuid = uuid; }
 
         private string Prompt => "root@" + _name + ":~# ";
 
@@ -36,6 +37,7 @@ namespace FakeXapi
                            "[    0.000000] Command line: root=/dev/xvda1 ro console=hvc0\r\n" +
                            "[    0.412345] xen_netfront: Initialising Xen virtual ethernet driver\r\n" +
                            "[    1.234567] EXT4-fs (xvda1): mounted filesystem with ordered data mode\r\n" +
+                           (_uuid.Length > 0 ? $"[    1.300000] systemd[1]: Hostname set to <{_name}>, machine id {_uuid}\r\n" : "") +
                            $"\r\nDebian GNU/Linux 12 {_name} hvc0 (domid {domid})\r\n\r\n{_name} login: ");
             }
         }

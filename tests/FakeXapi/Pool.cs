@@ -262,7 +262,8 @@ namespace FakeXapi
             vm.F["consoles"] = consoles;
             vm.F["allowed_operations"] = AllowedOps(vm);
             Db.Touch(vm);
-            if (!Guests.TryGetValue(vm.Ref, out var g)) Guests[vm.Ref] = g = new Guest(vm.S("name_label"));
+            PlugDevices(vm, true);
+            if (!Guests.TryGetValue(vm.Ref, out var g)) Guests[vm.Ref] = g = new Guest(vm.S("name_label"), vm.Uuid);
             if (resumed) g.Resumed(vm.L("domid")); else g.Boot(vm.L("domid"));
             UpdateHostMemory();
         }
@@ -279,6 +280,7 @@ namespace FakeXapi
             vm.F["consoles"] = L();
             vm.F["allowed_operations"] = AllowedOps(vm);
             Db.Touch(vm);
+            PlugDevices(vm, false);
             if (Guests.TryGetValue(vm.Ref, out var g)) g.Close();
             UpdateHostMemory();
         }
@@ -372,20 +374,23 @@ namespace FakeXapi
                     copy.F["is_default_template"] = false;
                     copy.F["other_config"] = new Dictionary<string, object?>(vm.Map("other_config"));
                     Db.Touch(copy);
+                    CopyDevices(vm, copy);
                     return copy.Ref;
                 }
                 case "destroy":
                     NotTemplate(vm, op); CheckPower(vm, op);
+                    DestroyDevices(vm);
                     Guests.Remove(vm.Ref);
                     Db.Delete(vm);
                     return null;
                 default:
-                    throw new Failure("MESSAGE_METHOD_UNKNOWN", "VM." + op);
+                    return MoreVmOp(op, vm, a);
             }
         }
 
-        public static readonly string[] VmMessages = { "start", "start_on", "clean_shutdown", "hard_shutdown", "shutdown", "clean_reboot", "hard_reboot",
-            "pause", "unpause", "suspend", "resume", "resume_on", "clone", "destroy" };
+        public static string[] VmMessages => s_vmMessages ??= new[] { "start", "start_on", "clean_shutdown", "hard_shutdown", "shutdown", "clean_reboot", "hard_reboot",
+            "pause", "unpause", "suspend", "resume", "resume_on", "clone", "destroy" }.Concat(MoreVmMessages).ToArray();
+        private static string[]? s_vmMessages;
 
         // ---------------------------------------------------------------- tasks
 

@@ -17,14 +17,14 @@ namespace FakeXapi
     public static class Program
     {
         private const string Usage =
-            "FakeXapi [--port N] [--password P] [--user U] [--supporter] [--vms N] [--legacy-xmlrpc] [--old-xapi] [--task-ms N]\n" +
+            "FakeXapi [--port N] [--password P] [--user U] [--supporter] [--vms N] [--legacy-xmlrpc] [--old-xapi] [--task-ms N] [--empty]\n" +
             "         [--cert-dir DIR] [--fault duplicate_keys|non_finite|extra_fields|ints_as_strings]... [--no-stdin]";
 
         public static int Main(string[] args)
         {
             int port = 0, extraVms = 0, taskMs = 150;
             string user = "root", password = "fake-password", certDir = "";
-            bool supporter = false, legacy = false, oldXapi = false, watchStdin = true;
+            bool supporter = false, legacy = false, oldXapi = false, watchStdin = true, empty = false;
             var faults = new List<string>();
             try
             {
@@ -44,6 +44,7 @@ namespace FakeXapi
                         case "--cert-dir": certDir = Next(); break;
                         case "--fault": faults.Add(Next()); break;
                         case "--no-stdin": watchStdin = false; break;
+                        case "--empty": empty = true; break;
                         default: throw new ArgumentException("unknown argument " + args[i]);
                     }
                 }
@@ -92,7 +93,8 @@ namespace FakeXapi
                 h1 = pool.AddHost("xcp-host1", "127.0.0.1", Sha256(cert1), cert1.Thumbprint, cert1.ExportCertificatePem(), 16384, 8);
                 if (supporter) h2 = pool.AddHost("xcp-host2", "127.0.0.2", Sha256(cert2!), cert2!.Thumbprint, cert2.ExportCertificatePem(), 16384, 8);
                 pool.AddPool();
-                Seed(pool, extraVms);
+                pool.AddStorageAndNetwork();
+                Seed(pool, extraVms, empty);
             }
             if (certDir.Length > 0)
             {
@@ -133,8 +135,11 @@ namespace FakeXapi
             return 0;
         }
 
-        /// <summary>The pool's objects: per host a control domain; templates; a snapshot; guests in every power state.</summary>
-        private static void Seed(Pool p, int extraVms)
+        /// <summary>
+        /// The pool's objects: per host a control domain; templates; a snapshot; guests in every power state, each with a
+        /// system disk (xvda) and an interface (device 0). With <paramref name="empty"/>: the control domains and templates only.
+        /// </summary>
+        private static void Seed(Pool p, int extraVms, bool empty = false)
         {
             foreach (var h in p.Hosts)
             {
@@ -144,6 +149,7 @@ namespace FakeXapi
             }
             p.AddVm("Debian Bookworm 12", "pv", 1024, 1, template: true);
             p.AddVm("Other install media", "hvm", 2048, 2, template: true);
+            if (empty) return;
             var host1 = p.Hosts[0];
             var host2 = p.Hosts.Count > 1 ? p.Hosts[1] : host1;
             var web1 = p.AddVm("web1", "pv", 1024, 2);
@@ -160,6 +166,11 @@ namespace FakeXapi
             p.Boot(susp, host1, false);
             p.Unplug(susp, "Suspended");
             p.AddVm("bigvm", "hvm", 65536, 8);
+            foreach (var vm in new[] { "web1", "db1", "app2", "win1", "paused1", "susp1", "bigvm" }.Select(n => p.Db.All("VM").First(v => v.S("name_label") == n)))
+            {
+                p.AddDisk(vm, 10L * 1024 * Pool.MiB, "0", true);
+                p.AddNic(vm, "0");
+            }
             for (int i = 1; i <= extraVms; i++) p.AddVm("bench-" + i.ToString("D4", CultureInfo.InvariantCulture), "pv", 256, 1);
         }
 

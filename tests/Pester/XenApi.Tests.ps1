@@ -145,3 +145,118 @@ Describe 'The seed session against a XenAPI pool' {
         "$($err[0])" | Should -Match 'template'
     }
 }
+
+Describe 'Issue 12: the cmdlets'' operations on a XenAPI pool' {
+    BeforeAll {
+        $null = Connect-Fake -Name ops
+        function Calls([string] $Method) { $c = Invoke-FakeControl @{ action = 'calls' }; if ($c.$Method) { [int]$c.$Method } else { 0 } }
+    }
+    AfterAll { Remove-AllTestHosts }
+
+    It 'creates a VM from a template (-Template, -Name, -MemoryMiB, -VCpus) and it runs' {
+        $d = New-XenDomain -XenHost ops -Template 'Debian Bookworm 12' -Name ps-t1 -MemoryMiB 512 -VCpus 2
+        $d.Name | Should -Be 'ps-t1'
+        $d.State | Should -Be 'Running'
+        $d.MemoryMiB | Should -Be 512
+        $d.VCpus | Should -Be 2
+        $d.Host | Should -Be 'ops'
+        (Get-XenDomainDisk -XenHost ops ps-t1).Vdev | Should -Be 'xvda'
+    }
+
+    It 'refuses an unknown template, a name in use, and a VM no host has the memory for, leaving nothing' {
+        New-XenDomain -XenHost ops -Template 'Windows 95' -Name ps-w95 -ErrorVariable err -ErrorAction SilentlyContinue
+        $err[0].FullyQualifiedErrorId | Should -Be 'TemplateNotFound,XenPS.Commands.NewXenDomainCommand'
+        $err[0].CategoryInfo.Category | Should -Be 'ObjectNotFound'
+        New-XenDomain -XenHost ops -Template 'Debian Bookworm 12' -Name ps-t1 -ErrorVariable err -ErrorAction SilentlyContinue
+        $err[0].FullyQualifiedErrorId | Should -Be 'DomainExists,XenPS.Commands.NewXenDomainCommand'
+        New-XenDomain -XenHost ops -Template 'Debian Bookworm 12' -Name ps-huge -MemoryMiB 65536 -ErrorVariable err -ErrorAction SilentlyContinue
+        $err[0].FullyQualifiedErrorId | Should -Be 'InsufficientHostResources,XenPS.Commands.NewXenDomainCommand'
+        "$($err[0])" | Should -Match 'HOST_NOT_ENOUGH_FREE_MEMORY'
+        Get-XenDomain -XenHost ops ps-huge -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+    }
+
+    It 'restarts a VM (VM.clean_reboot) and waits for its new boot' {
+        $before = Get-XenDomain -XenHost ops ps-t1
+        $after = Restart-XenDomain -XenHost ops ps-t1 -Wait -Timeout 30 -PassThru
+        $after.Id | Should -Not -Be $before.Id
+        $after.Uuid | Should -Be $before.Uuid
+        $after.State | Should -Be 'Running'
+    }
+
+    It 'saves (VM.suspend to -Path xapi:suspend) and restores from the path Save gave' {
+        $cp = Save-XenDomain -XenHost ops ps-t1 -Path xapi:suspend -PassThru -Confirm:$false
+        $cp.Path | Should -Be "xapi:suspend/$((Get-XenDomain -XenHost ops ps-t1).Uuid)"
+        (Get-XenDomain -XenHost ops ps-t1).State | Should -Be 'Suspended'
+        ($cp | Restore-XenDomain -XenHost ops).State | Should -Be 'Running'
+    }
+
+    It 'refuses a file path for Save with what to give instead, and a bad power state with XAPI''s code' {
+        Save-XenDomain -XenHost ops ps-t1 -Path /var/lib/xen/save/ps-t1.save -Confirm:$false -ErrorVariable err -ErrorAction SilentlyContinue
+        $err[0].FullyQualifiedErrorId | Should -Be 'CheckpointPathInvalid,XenPS.Commands.SaveXenDomainCommand'
+        "$($err[0])" | Should -Match '-Path xapi:suspend'
+        Save-XenDomain -XenHost ops susp1 -Path xapi:suspend -Confirm:$false -ErrorVariable err -ErrorAction SilentlyContinue
+        "$($err[0])" | Should -Match 'VM_BAD_POWER_STATE'
+    }
+
+    It 'sets memory, vCPUs and the name of a running VM' {
+        $d = Set-XenDomain -XenHost ops ps-t1 -MemoryMiB 384 -VCpus 1 -NewName ps-t1b -PassThru
+        $d.Name | Should -Be 'ps-t1b'
+        $d.MemoryMiB | Should -Be 384
+        $d.VCpus | Should -Be 1
+        $null = Set-XenDomain -XenHost ops ps-t1b -NewName ps-t1
+    }
+
+    It 'refuses the maximum memory of a running VM with what to do (VM_BAD_POWER_STATE), and sets it once halted' {
+        Set-XenDomain -XenHost ops ps-t1 -MaxMemoryMiB 1024 -ErrorVariable err -ErrorAction SilentlyContinue
+        $err[0].FullyQualifiedErrorId | Should -Be 'InvalidDomainOperation,XenPS.Commands.SetXenDomainCommand'
+        "$($err[0])" | Should -Match 'only while it is halted'
+        Stop-XenDomain -XenHost ops ps-t1 -TurnOff -Confirm:$false
+        (Set-XenDomain -XenHost ops ps-t1 -MaxMemoryMiB 1024 -PassThru).MaxMemoryMiB | Should -Be 1024
+    }
+
+    It 'starts a halted VM (VM.start), and one too big for any host is InsufficientHostResources' {
+        (Start-XenDomain -XenHost ops ps-t1 -PassThru).State | Should -Be 'Running'
+        Start-XenDomain -XenHost ops bigvm -ErrorVariable err -ErrorAction SilentlyContinue
+        $err[0].FullyQualifiedErrorId | Should -Be 'InsufficientHostResources,XenPS.Commands.StartXenDomainCommand'
+    }
+
+    It 'sets AutoStart as XCP-ng''s other_config auto_poweron' {
+        (Set-XenDomain -XenHost ops ps-t1 -AutoStart $true -PassThru).AutoStart | Should -BeTrue
+        (Get-XenDomain -XenHost ops ps-t1).AutoStart | Should -BeTrue
+    }
+
+    It 'waits through event.from, not by listing the pool each interval, and times out with what it reached' {
+        $listings = Calls 'VM.get_all_records'
+        $events = Calls 'event.from'
+        Wait-XenDomain -XenHost ops db1 -State Running -Timeout 2 -ErrorVariable err -ErrorAction SilentlyContinue
+        $err[0].FullyQualifiedErrorId | Should -Be 'WaitTimeout,XenPS.Commands.WaitXenDomainCommand'
+        "$($err[0])" | Should -Match 'it is Halted'
+        ((Calls 'VM.get_all_records') - $listings) | Should -BeLessOrEqual 3 -Because 'one listing to select db1, one to start the watch; a poller would list every 200 ms'
+        ((Calls 'event.from') - $events) | Should -BeGreaterThan 0
+    }
+
+    It 'writes one XenHostInfo per pool member, the master first' {
+        $info = Get-XenHostInfo -XenHost ops
+        $info | Should -HaveCount 2
+        $info.HostName | Should -Be @('xcp-host1', 'xcp-host2')
+        $info.IsPoolMaster | Should -Be @($true, $false)
+        $info[0].Host | Should -Be 'ops'
+        $info[0].Dom0MemoryMiB | Should -Be 1024
+    }
+
+    It 'lists interfaces and refuses hotplug with the pool''s way' {
+        (Get-XenDomainNetworkAdapter -XenHost ops web1).MacAddress | Should -Match '^00:16:3e:'
+        (Get-XenDomainNetworkAdapter -XenHost ops web1).Bridge | Should -Be 'xenbr0'
+        Add-XenDomainDisk -XenHost ops ps-t1 'vdev=xvdb, target=/dev/null' -ErrorVariable err -ErrorAction SilentlyContinue
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'OperationNotSupported,*'
+        "$($err[0])" | Should -Match 'xe vbd-create'
+    }
+
+    It 'explains that a pool has no /etc/xen' {
+        $file = Join-Path $TestDrive 'ps-cfg.cfg'
+        Set-Content -Path $file -Value "name = `"ps-cfg`"`nmemory = 128`n"
+        Import-XenDomainConfig $file | Export-XenDomainConfig -XenHost ops -ErrorVariable err -ErrorAction SilentlyContinue
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'OperationNotSupported,*'
+        "$($err[0])" | Should -Match 'New-XenDomain -Template'
+    }
+}

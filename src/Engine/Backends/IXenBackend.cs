@@ -111,12 +111,23 @@ namespace XenPS.Backends
         IReadOnlyList<XenBackendNote> TakeNotes();
     }
 
+    /// <summary>
+    /// A backend that can say, for a capability it lacks, why and what to use instead (XAPI: there is no /etc/xen; use
+    /// the pool's templates). <see cref="XenCapabilities.Require{T}"/> adds it to the OperationNotSupported message.
+    /// </summary>
+    public interface IXenCapabilityAdvice
+    {
+        /// <summary>The advice for a missing capability, or null.</summary>
+        string? Advice(Type capability, string operation);
+    }
+
     /// <summary>Capability discovery: what a backend can do, found at run time.</summary>
     public static class XenCapabilities
     {
         /// <summary>The capability, or XenOperationNotSupportedException naming the backend and the operation.</summary>
         public static T Require<T>(this IXenBackend backend, string operation) where T : class =>
-            backend as T ?? throw new XenOperationNotSupportedException(backend.BackendName, operation);
+            backend as T ?? throw new XenOperationNotSupportedException(backend.BackendName, operation,
+                (backend as IXenCapabilityAdvice)?.Advice(typeof(T), operation));
 
         public static bool Supports<T>(this IXenBackend backend) where T : class => backend is T;
     }

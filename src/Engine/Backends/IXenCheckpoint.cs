@@ -70,6 +70,12 @@ namespace XenPS.Backends
 
         /// <summary>Restores the domain saved in <paramref name="path"/>: same name and uuid, a new domid; returns it as listed.</summary>
         XenDomain RestoreDomain(string path, RestoreDomainOptions options, CancellationToken cancellationToken);
+
+        /// <summary>
+        /// Refuses a path this backend cannot use, before anything reaches the host (XenCheckpointException, reason
+        /// InvalidArgument); returns it unchanged. The default is <see cref="CheckpointPath.Check"/>: an absolute path on the host.
+        /// </summary>
+        string CheckPath(string? path) => CheckpointPath.Check(path);
     }
 
     /// <summary>A checkpoint operation failed; <see cref="XenPSException.Reason"/> says why, <see cref="Path"/> where.</summary>

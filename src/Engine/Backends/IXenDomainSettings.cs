@@ -23,5 +23,11 @@ namespace XenPS.Backends
 
         /// <summary>Renames the domain (xl rename DOM NEW); the new name follows ConfigValidator's name rules.</summary>
         void RenameDomain(XenDomain domain, string newName, CancellationToken cancellationToken);
+
+        /// <summary>
+        /// True when the settings of a domain that is not running can be changed too (XAPI keeps halted VMs: their
+        /// memory, vCPUs and name are part of the VM). xl has no halted domains, so false by default.
+        /// </summary>
+        bool ChangesHaltedDomains => false;
     }
 }

@@ -15,5 +15,15 @@ namespace XenPS.Backends
         /// with it, the ACPI reset is used (xl reboot -F).
         /// </summary>
         void RebootDomain(XenDomain domain, bool acpiFallback, CancellationToken cancellationToken);
+
+        /// <summary>
+        /// True when the backend can reset a domain that did not reboot in place (XAPI: VM.hard_reboot), which
+        /// Restart-XenDomain -Force then uses instead of destroying it and creating it again from its config.
+        /// </summary>
+        bool CanHardReboot => false;
+
+        /// <summary>Resets the domain at once (XAPI: VM.hard_reboot); only where <see cref="CanHardReboot"/>.</summary>
+        void HardRebootDomain(XenDomain domain, CancellationToken cancellationToken) =>
+            throw new XenOperationNotSupportedException("this", "hard reboot");
     }
 }

@@ -53,6 +53,8 @@ namespace XenPS
         DeviceInUse,
         /// <summary>A disk's target (image file or block device) does not exist in the backend domain.</summary>
         DeviceTargetNotFound,
+        /// <summary>The host has no template of that name or uuid (New-XenDomain -Template).</summary>
+        TemplateNotFound,
     }
 
     /// <summary>Base of every exception the engine lets escape. Nothing else escapes the engine.</summary>
@@ -195,7 +197,13 @@ namespace XenPS
     public sealed class XenOperationNotSupportedException : XenPSException
     {
         public XenOperationNotSupportedException(string backend, string operation)
-            : base($"The {backend} backend does not support {operation}.", null, XenErrorReason.OperationNotSupported)
+            : this(backend, operation, null)
+        {
+        }
+
+        /// <param name="advice">Why, and what to do instead (appended to the message), or null.</param>
+        public XenOperationNotSupportedException(string backend, string operation, string? advice)
+            : base($"The {backend} backend does not support {operation}." + (string.IsNullOrEmpty(advice) ? "" : " " + advice), null, XenErrorReason.OperationNotSupported)
         {
             Backend = backend;
             Operation = operation;
@@ -242,5 +250,14 @@ namespace XenPS
 
         /// <summary>The setting (MemoryMiB, MaxMemoryMiB, VCpus).</summary>
         public string Setting { get; }
+    }
+
+    /// <summary>The host (a XenAPI pool) has no template of the name or uuid given.</summary>
+    public sealed class XenTemplateNotFoundException : XenPSException
+    {
+        public XenTemplateNotFoundException(string template, string message) : base(message, null, XenErrorReason.TemplateNotFound) { Template = template; }
+
+        public string Template { get; }
+        public override string ErrorId => "TemplateNotFound";
     }
 }

@@ -235,6 +235,10 @@ namespace XenPS
         public string XenCommandLine { get; set; } = "";
         /// <summary>xen_pagesize (bytes).</summary>
         public int PageSize { get; set; }
+        /// <summary>The pool this host is a member of (XenAPI pools), or null.</summary>
+        public string? Pool { get; set; }
+        /// <summary>True for the pool's master, false for a supporter; null outside a pool.</summary>
+        public bool? IsPoolMaster { get; set; }
         /// <summary>Every "key : value" line of xl info as printed (for what has no property).</summary>
         public System.Collections.Generic.IReadOnlyDictionary<string, string> Raw { get; set; } =
             new System.Collections.Generic.Dictionary<string, string>();

@@ -68,7 +68,7 @@ namespace XenPS.Services
                 if (t.Domain.IsDomain0)
                     throw new XenInvalidOperationException("Domain-0 cannot be saved: it is the host's control domain.", XenErrorReason.Domain0Refused);
                 var cap = t.Host.Backend.Require<IXenCheckpoint>("saving domains to checkpoint files");
-                CheckpointPath.Check(path);
+                cap.CheckPath(path);
                 progress?.Report(new XenProgress(SaveActivity, status, 0));
                 var info = RunWithProgress(cap, t, path, options, status, progress, ct);
                 var cp = new XenCheckpoint
@@ -98,7 +98,7 @@ namespace XenPS.Services
         public XenDomain Restore(XenHostConnection host, string path, RestoreDomainOptions options, CancellationToken ct)
         {
             var cap = host.Backend.Require<IXenCheckpoint>("restoring domains from checkpoint files");
-            CheckpointPath.Check(path);
+            cap.CheckPath(path);
             return DomainLifecycleService.Stamp(cap.RestoreDomain(path, options, ct), host);
         }
 

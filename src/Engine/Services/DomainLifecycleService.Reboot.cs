@@ -76,7 +76,8 @@ namespace XenPS.Services
                 var recreated = new List<XenDomainTarget>();
                 foreach (var (t, last) in late)
                 {
-                    warn?.Invoke($"{t.Description} did not reboot within {waited} s ({watch.Reached(t)}); destroying it and creating it again from its config (-Force).");
+                    warn?.Invoke($"{t.Description} did not reboot within {waited} s ({watch.Reached(t)}); " +
+                                 (HardReboots(t) ? "resetting it (hard reboot, -Force)." : "destroying it and creating it again from its config (-Force)."));
                     if (confirmEscalation != null && !confirmEscalation(t)) continue;
                     XenDomainTarget? again = null;
                     XenPSException? failed = null;
@@ -100,11 +101,13 @@ namespace XenPS.Services
                     if (w.Met)
                     {
                         yield return XenDomainResult.Ok(t, w.Domain,
-                            $"was destroyed and created again from its config (now id {w.Domain?.IdText}): it did not reboot within {waited} s");
+                            (HardReboots(t) ? "was reset (hard reboot)" : "was destroyed and created again from its config") +
+                            $" (now id {w.Domain?.IdText}): it did not reboot within {waited} s");
                         continue;
                     }
                     yield return XenDomainResult.Failed(t, new XenTimeoutException(
-                        $"{t.Description} did not reboot within {waited} s and was destroyed and created again from its config, " +
+                        $"{t.Description} did not reboot within {waited} s and " +
+                        (HardReboots(t) ? "was reset (hard reboot), " : "was destroyed and created again from its config, ") +
                         $"but did not boot within another {waited} s: {watch.Reached(w.Target)}."));
                 }
             }
@@ -114,9 +117,20 @@ namespace XenPS.Services
             }
         }
 
-        /// <summary>Destroys what is left of the domain and creates it again (validated) from its config, with its uuid.</summary>
+        private static bool HardReboots(XenDomainTarget t) => t.Host.Backend is IXenReboot r && r.CanHardReboot;
+
+        /// <summary>
+        /// Destroys what is left of the domain and creates it again (validated) from its config, with its uuid; a backend
+        /// that can reset a domain in place (IXenReboot.CanHardReboot: XAPI's VM.hard_reboot) resets it instead.
+        /// </summary>
         private XenDomainTarget Recreate(XenDomainTarget t, XenDomain? last, CancellationToken ct)
         {
+            if (t.Host.Backend is IXenReboot reboot && reboot.CanHardReboot)
+            {
+                // A pool resets the VM in place (VM.hard_reboot): same VM, a new domid.
+                reboot.HardRebootDomain(last ?? t.Domain, ct);
+                return new XenDomainTarget(t.Host, t.Domain);
+            }
             var config = (last?.Config ?? t.Domain.Config)?.Clone();
             if (config == null || string.IsNullOrEmpty(config.Name))
                 throw new XenInvalidOperationException(

@@ -159,7 +159,7 @@ namespace XenPS.Services
             try
             {
                 cap = s.ChangesRunningDomain ? t.Host.Backend.Require<IXenDomainSettings>("changing domain settings") : null;
-                plan = Plan(t, s, ct);
+                plan = Plan(t, s, cap, ct);
             }
             catch (XenPSException e)
             {
@@ -261,7 +261,7 @@ namespace XenPS.Services
             public bool Unchanged { get; }
         }
 
-        private List<Step> Plan(XenDomainTarget t, DomainSettings s, CancellationToken ct)
+        private List<Step> Plan(XenDomainTarget t, DomainSettings s, IXenDomainSettings? cap, CancellationToken ct)
         {
             var d = t.Domain;
             string who = t.Description;
@@ -271,7 +271,10 @@ namespace XenPS.Services
 
             if (s.IsEmpty) throw new XenArgumentException("No setting was given: pass -MemoryMiB, -MaxMemoryMiB, -VCpus, -NewName or -AutoStart.");
             IXenStoredConfigs? store = null;
-            if (s.AutoStart != null)
+            var auto = s.AutoStart != null ? t.Host.Backend as IXenAutoStart : null;
+            if (auto != null && d.IsDomain0)
+                throw Named(AutoStartSetting, new XenInvalidOperationException("Domain-0 always starts with the host: it has no autostart setting.", XenErrorReason.Domain0Refused));
+            if (s.AutoStart != null && auto == null)
             {
                 store = Named(AutoStartSetting, () => t.Host.Backend.Require<IXenStoredConfigs>("autostart (/etc/xen/auto)"));
                 if (d.IsDomain0)
@@ -281,8 +284,11 @@ namespace XenPS.Services
                         $"{who} has no stored config in {store.ConfigDirectory} for the host's xendomains to start at boot. " +
                         $"Store it first: Get-XenDomain {d.Name} | Export-XenDomainConfig -XenHost {t.Host.Name}."));
             }
-            if (!s.ChangesRunningDomain) return AutoStartPlan(s, d, store);
-            if (d.State == XenDomainState.Halted || d.State == XenDomainState.Dying || d.State == XenDomainState.Crashed || d.Id == null)
+            if (!s.ChangesRunningDomain) return AutoStartPlan(s, d, store, auto);
+            // A backend that keeps halted domains (XAPI) changes their settings too; the host's free memory and CPUs
+            // matter only to a running domain.
+            bool halted = d.State == XenDomainState.Halted && cap?.ChangesHaltedDomains == true;
+            if (!halted && (d.State == XenDomainState.Halted || d.State == XenDomainState.Dying || d.State == XenDomainState.Crashed || d.Id == null))
                 throw new XenInvalidOperationException($"{who} is {d.State.ToString().ToLowerInvariant()}: only the settings of a running or paused domain can be changed.");
             if (s.MemoryMiB is long m && m < 1) throw new XenSettingOutOfRangeException(MemorySetting, $"a memory target of {N(m)} MiB is not possible; give at least 1 MiB.");
             if (s.MaxMemoryMiB is long x && x < 1) throw new XenSettingOutOfRangeException(MaxMemorySetting, $"a maximum memory of {N(x)} MiB is not possible; give at least 1 MiB.");
@@ -318,7 +324,7 @@ namespace XenPS.Services
                             $"the name '{s.NewName}' is in use on {t.Host.Name} ({taken.Name}, id {taken.IdText}); domain names are unique on a host. Choose another name."));
                 }
             }
-            var facts = (s.VCpus != null && !s.AllowOvercommit) || newMem > curMem ? Facts(t.Host, ct) : null;
+            var facts = !halted && ((s.VCpus != null && !s.AllowOvercommit) || newMem > curMem) ? Facts(t.Host, ct) : null;
             if (facts != null && s.VCpus is int vc && !s.AllowOvercommit && facts.CpuCount > 0 && vc > facts.CpuCount)
                 throw Named(VCpusSetting, new XenResourceUnavailableException(
                     $"{N(vc)} vCPUs are more than the host's {N(facts.CpuCount)} physical CPUs (xl: You are overcommmitting!). Allow it with -AllowOvercommit (xl vcpu-set --ignore-host)."));
@@ -347,14 +353,19 @@ namespace XenPS.Services
             }
             if (s.NewName is string nn)
                 plan.Add(new Step(NewNameSetting, "'" + nn + "'", (c, dom, k) => c.RenameDomain(dom, nn, k), unchanged: nn == d.Name));
-            plan.AddRange(AutoStartPlan(s, d, store));
+            plan.AddRange(AutoStartPlan(s, d, store, auto));
             return plan;
         }
 
         /// <summary>The autostart step (last): the link for the domain's stored config, unchanged when it is already so.</summary>
-        private static List<Step> AutoStartPlan(DomainSettings s, XenDomain d, IXenStoredConfigs? store)
+        private static List<Step> AutoStartPlan(DomainSettings s, XenDomain d, IXenStoredConfigs? store, IXenAutoStart? auto = null)
         {
             var plan = new List<Step>();
+            if (s.AutoStart is bool a && auto != null)
+            {
+                plan.Add(new Step(AutoStartSetting, a ? "$true" : "$false", (_, dom, k) => auto.SetDomainAutoStart(dom, a, k), unchanged: d.AutoStart == a));
+                return plan;
+            }
             if (!(s.AutoStart is bool on) || store == null) return plan;
             string file = d.ConfigPath!.Substring(d.ConfigPath!.LastIndexOf('/') + 1);
             plan.Add(new Step(AutoStartSetting, on ? "$true" : "$false", (_, _, k) => store.SetAutoStart(file, on, k), unchanged: d.AutoStart == on));

@@ -9,7 +9,8 @@ namespace XenPS.Services
 {
     /// <summary>
     /// Waits for many domains at once: each round lists every host involved ONCE (hosts in parallel), and yields each
-    /// target as soon as its condition holds, on the calling thread. A domain that is gone is passed to the condition
+    /// target as soon as its condition holds, on the calling thread. A host whose backend reports changes
+    /// (<see cref="IXenDomainEvents"/>: XAPI's event.from) is not listed each round but waited on until something changes. A domain that is gone is passed to the condition
     /// as null. A host that fails is a per-target error for its domains; the other hosts go on.
     /// </summary>
     public sealed partial class DomainWaitService
@@ -49,13 +50,29 @@ namespace XenPS.Services
             int total = left.Count;
             var deadline = Clock() + timeout;
             var lastSeen = new Dictionary<XenDomainTarget, XenDomain?>();
+            // Hosts that report changes (IXenDomainEvents) are watched instead of listed: each round waits there for a
+            // change (up to the deadline when it is the only host, else up to Interval), with no listing in between.
+            var watches = new Dictionary<XenHostConnection, IXenDomainWatch>();
+            bool first = true;
             try
             {
                 while (left.Count > 0)
                 {
                     ct.ThrowIfCancellationRequested();
+                    var hosts = HostFanOut.HostsOf(left);
+                    foreach (var h in hosts)
+                        if (!watches.ContainsKey(h) && h.Backend is IXenDomainEvents ev) watches[h] = ev.WatchDomains(ct);
+                    bool watched = hosts.Any(h => watches.ContainsKey(h));
+                    var untilDeadline = deadline - Clock();
+                    if (untilDeadline < TimeSpan.Zero) untilDeadline = TimeSpan.Zero;
+                    var eventWait = first ? TimeSpan.Zero
+                        : hosts.Count == 1 && watched ? untilDeadline
+                        : Interval < untilDeadline ? Interval : untilDeadline;
+                    first = false;
                     // Each host's listing is judged as it arrives: a slow host holds back only its own targets this round.
-                    foreach (var listing in HostFanOut.Stream(HostFanOut.HostsOf(left), (h, t) => h.Backend.ListDomains(t), Degree, ct))
+                    // (watches is only read by the workers: every watch was added above.)
+                    foreach (var listing in HostFanOut.Stream(hosts,
+                        (h, t) => watches.TryGetValue(h, out var w) ? w.Next(eventWait, t) : h.Backend.ListDomains(t), Degree, ct))
                     {
                         var (host, list, error) = (listing.Host, listing.Value, listing.Error);
                         foreach (var t in left.Where(x => x.Host == host).ToList())
@@ -92,7 +109,7 @@ namespace XenPS.Services
                         Math.Max(0, (deadline - Clock()).TotalSeconds)), Math.Min(99, done * 100 / Math.Max(1, total))));
                     var remaining = deadline - Clock();
                     var pause = Interval < remaining ? Interval : remaining;
-                    if (pause > TimeSpan.Zero)
+                    if (pause > TimeSpan.Zero && !watched)
                     {
                         if (Sleep != null) { Sleep(pause, ct); ct.ThrowIfCancellationRequested(); }
                         else if (ct.WaitHandle.WaitOne(pause)) ct.ThrowIfCancellationRequested();
@@ -101,6 +118,7 @@ namespace XenPS.Services
             }
             finally
             {
+                foreach (var w in watches.Values) w.Dispose();
                 progress?.Report(new XenProgress(activity, "Done", 100, completed: true));
             }
         }

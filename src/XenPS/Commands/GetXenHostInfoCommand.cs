@@ -25,11 +25,11 @@ namespace XenPS.Commands
             var hosts = ResolveHosts();
             if (hosts.Count == 0) return;
             // Each host's facts are written as they arrive: a slow or dead host holds back only itself.
-            foreach (var o in FanOut(hosts, HostInfoService.One))
+            foreach (var o in FanOut(hosts, HostInfoService.All))
             {
                 WriteBackendNotes(o.Host);
                 if (o.Error != null) WriteXenError(o.Error, o.Host);
-                else WriteObject(o.Value);
+                else foreach (var info in o.Value!) WriteObject(info);
             }
         }
     }

@@ -16,6 +16,7 @@ namespace XenPS.Commands
     {
         private const string PathSet = "Path";
         private const string ConfigSet = "Config";
+        private const string TemplateSet = "Template";
         private readonly XenPS.Services.DomainLifecycleService _lifecycle = new XenPS.Services.DomainLifecycleService();
 
         /// <summary>The config file; /dev/null means "overrides only". A relative path not found here is looked up in /etc/xen, as xm did.</summary>
@@ -30,13 +31,34 @@ namespace XenPS.Commands
         public XenDomainConfig Config { get; set; } = null!;
 
         /// <summary>name=value overrides, as remaining arguments (several per string, separated by ';').</summary>
-        [Parameter(Position = 1, ValueFromRemainingArguments = true)]
+        [Parameter(Position = 1, ValueFromRemainingArguments = true, ParameterSetName = PathSet)]
+        [Parameter(Position = 1, ValueFromRemainingArguments = true, ParameterSetName = ConfigSet)]
         [AllowEmptyCollection]
         public string[] Set { get; set; } = Array.Empty<string>();
 
         /// <summary>Leave the domain paused after it is built (xl create -p).</summary>
         [Parameter]
         public SwitchParameter Paused { get; set; }
+
+        /// <summary>A XenAPI pool's template (its name or uuid) to install the domain from: VM.clone, provision, start.</summary>
+        [Parameter(Mandatory = true, ParameterSetName = TemplateSet)]
+        [ValidateNotNullOrEmpty]
+        public string Template { get; set; } = null!;
+
+        /// <summary>The new domain's name (with -Template).</summary>
+        [Parameter(Mandatory = true, ParameterSetName = TemplateSet)]
+        [ValidateNotNullOrEmpty]
+        public string Name { get; set; } = null!;
+
+        /// <summary>Its memory in MiB (with -Template); default: the template's.</summary>
+        [Parameter(ParameterSetName = TemplateSet)]
+        [ValidateRange(1, long.MaxValue)]
+        public long MemoryMiB { get; set; }
+
+        /// <summary>Its vCPUs (with -Template); default: the template's.</summary>
+        [Parameter(ParameterSetName = TemplateSet)]
+        [ValidateRange(1, 4096)]
+        public int VCpus { get; set; }
 
         [Parameter(ParameterSetName = PathSet)]
         public ConfigFormat Format { get; set; } = ConfigFormat.Auto;
@@ -47,6 +69,11 @@ namespace XenPS.Commands
         protected override void ProcessRecord()
         {
             var host = ResolveSingleHost();
+            if (ParameterSetName == TemplateSet)
+            {
+                CreateFromTemplate(host);
+                return;
+            }
             XenDomainConfig config;
             object target;
             try
@@ -86,6 +113,33 @@ namespace XenPS.Commands
             catch (XenPSException e)
             {
                 WriteXenError(e, target);
+            }
+        }
+
+        private void CreateFromTemplate(XenHostConnection host)
+        {
+            var o = new TemplateInstallOptions
+            {
+                Template = Template,
+                Name = Name,
+                MemoryMiB = MyInvocation.BoundParameters.ContainsKey(nameof(MemoryMiB)) ? MemoryMiB : (long?)null,
+                VCpus = MyInvocation.BoundParameters.ContainsKey(nameof(VCpus)) ? VCpus : (int?)null,
+                Paused = Paused.IsPresent,
+            };
+            if (!ShouldProcess($"{Name} on {host.Name}", $"Create Xen domain from template '{Template}'" + (Paused ? " (paused)" : ""))) return;
+            var progress = new SyncProgress<XenPS.Services.XenProgress>(p => WriteServiceProgress(1, p));
+            try
+            {
+                WriteObject(_lifecycle.CreateFromTemplate(host, o, progress, CancelToken));
+                WriteBackendNotes(host);
+            }
+            catch (OperationCanceledException)
+            {
+                throw new PipelineStoppedException();
+            }
+            catch (XenPSException e)
+            {
+                WriteXenError(e, Template);
             }
         }
 

@@ -50,6 +50,27 @@ namespace XenPS.Commands
                         "DomainAlreadyRunning", ErrorCategory.ResourceExists, d);
                     continue;
                 }
+                if (d.ConfigPath == null && t.Host.Backend.Supports<IXenDomainStart>() && d.State == XenDomainState.Halted)
+                {
+                    // A pool's halted VM: started as it is (VM.start), no config involved.
+                    if (Set.Length > 0)
+                    {
+                        WriteItemError(new XenArgumentException(
+                                $"{t.Description} is a halted VM of a XenAPI pool, which has no config to apply name=value overrides to. " +
+                                "Change its settings with Set-XenDomain (-MemoryMiB, -VCpus, -NewName) and start it without -Set."),
+                            "OverridesNotApplicable", ErrorCategory.InvalidArgument, d);
+                        continue;
+                    }
+                    if (!ShouldProcess(t.Description, "Start Xen domain" + (Paused ? " (paused)" : ""))) continue;
+                    try
+                    {
+                        var started = _lifecycle.StartKept(t, Paused.IsPresent, CancelToken);
+                        if (PassThru) WriteDomain(started, many);
+                    }
+                    catch (OperationCanceledException) { throw new PipelineStoppedException(); }
+                    catch (XenPSException e) { WriteXenError(e, d); }
+                    continue;
+                }
                 if (d.ConfigPath == null || (d.Config == null && d.ConfigDiagnostics.Count == 0))
                 {
                     WriteItemError(new XenInvalidOperationException(

@@ -48,6 +48,7 @@ namespace XenPS.Infrastructure
                 XenErrorReason.DeviceNotFound => ErrorCategory.ObjectNotFound,
                 XenErrorReason.DeviceInUse => ErrorCategory.ResourceExists,
                 XenErrorReason.DeviceTargetNotFound => ErrorCategory.ObjectNotFound,
+                XenErrorReason.TemplateNotFound => ErrorCategory.ObjectNotFound,
                 _ => ErrorCategory.NotSpecified,
             };
         }

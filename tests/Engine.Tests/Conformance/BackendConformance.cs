@@ -31,7 +31,8 @@ namespace XenPS.Tests.Conformance
         public static readonly Type[] KnownCapabilities =
             { typeof(IXenHostFacts), typeof(IXenPowerControl), typeof(IXenConsoleAccess), typeof(IXenTerminalConsole), typeof(IXenBackendNotes),
               typeof(IXenDomainSettings), typeof(IXenCheckpoint), typeof(IXenReboot), typeof(IXenStoredConfigs), typeof(IXenDevices), typeof(IXenHostRestart),
-              typeof(IXenConnectionHealthSource) };
+              typeof(IXenConnectionHealthSource),
+              typeof(IXenDomainEvents), typeof(IXenTemplates), typeof(IXenPoolHosts), typeof(IXenAutoStart), typeof(IXenDomainStart), typeof(IXenCapabilityAdvice) };
 
         private static readonly TimeSpan Step = TimeSpan.FromSeconds(1);
         private const int MaxSteps = 120; // host seconds any lifecycle change may take here
@@ -107,7 +108,7 @@ namespace XenPS.Tests.Conformance
             return c;
         }
 
-        protected XenDomain CreateGuest(string name = GuestName, bool paused = false) =>
+        protected virtual XenDomain CreateGuest(string name = GuestName, bool paused = false) =>
             Lifecycle.Create(Host, GuestConfig(name), new CreateDomainOptions { Paused = paused }, CancellationToken.None);
 
         protected XenDomainTarget Target(XenDomain d) => new XenDomainTarget(Host, d);

@@ -153,6 +153,54 @@ namespace XenPS.Tests
             Assert.Single(_b.ListDomains(None), d => d.Name == "stubborn");
         }
 
+        /// <summary>A backend that resets domains in place (as XAPI's VM.hard_reboot), counting the resets.</summary>
+        private sealed class HardResettingBackend : IXenBackend, IXenPowerControl, IXenConsoleAccess, IXenReboot
+        {
+            private readonly IXenBackend _inner;
+            public HardResettingBackend(IXenBackend inner) => _inner = inner;
+            public int Resets;
+            public string Uri => _inner.Uri;
+            public string BackendName => _inner.BackendName;
+            public IReadOnlyList<XenDomain> ListDomains(CancellationToken ct) => _inner.ListDomains(ct);
+            public XenDomain CreateDomain(XenDomainConfig c, CreateDomainOptions o, CancellationToken ct) => throw new InvalidOperationException("a reset must not re-create");
+            public void ShutdownDomain(XenDomain d, bool a, CancellationToken ct) => ((IXenPowerControl)_inner).ShutdownDomain(d, a, ct);
+            public void DestroyDomain(XenDomain d, CancellationToken ct) => throw new InvalidOperationException("a reset must not destroy");
+            public void PauseDomain(XenDomain d, CancellationToken ct) => ((IXenPowerControl)_inner).PauseDomain(d, ct);
+            public void UnpauseDomain(XenDomain d, CancellationToken ct) => ((IXenPowerControl)_inner).UnpauseDomain(d, ct);
+            public IXenConsole OpenConsole(XenDomain d, CancellationToken ct) => ((IXenConsoleAccess)_inner).OpenConsole(d, ct);
+            public void RebootDomain(XenDomain d, bool a, CancellationToken ct) => ((IXenReboot)_inner).RebootDomain(d, a, ct);
+            public bool CanHardReboot => true;
+            public void HardRebootDomain(XenDomain d, CancellationToken ct)
+            {
+                Resets++;
+                var config = d.Config!.Clone();
+                config.Set("uuid", d.Uuid!);
+                config.Set("sim.ignore_shutdown", "0");
+                ((IXenPowerControl)_inner).DestroyDomain(d, ct);
+                _inner.CreateDomain(config, new CreateDomainOptions(), ct);
+            }
+            public void Dispose() => _inner.Dispose();
+        }
+
+        [Fact]
+        public void ForceResetsInPlaceWhereTheBackendCanHardReboot()
+        {
+            var t = Create("stubborn", ("sim.ignore_shutdown", "1"), ("memory", "64"));
+            var hard = new HardResettingBackend(_b);
+            var host = new XenHostConnection("pool-like", hard.Uri, hard);
+            var target = new XenDomainTarget(host, t.Domain);
+            var warnings = new List<string>();
+            Assert.True(_life.RequestReboot(target, new RebootOptions(), None).Succeeded);
+            var o = new RebootOptions { Timeout = TimeSpan.FromSeconds(5), EscalateOnTimeout = true };
+            var r = Assert.Single(_life.WaitForReboot(new[] { target }, o, null, warnings.Add, null, None));
+            Assert.True(r.Succeeded, r.Error?.Message);
+            Assert.Equal(1, hard.Resets);
+            Assert.Contains("was reset (hard reboot)", r.Note);
+            Assert.Contains(warnings, w => w.Contains("resetting it (hard reboot, -Force)"));
+            Assert.NotEqual(t.Domain.Id, r.Domain!.Id);
+            Assert.Equal(t.Domain.Uuid, r.Domain.Uuid);
+        }
+
         [Fact]
         public void ForceNotConfirmedLeavesTheGuestAlone()
         {

@@ -65,7 +65,7 @@ namespace XenPS.Tests.XenApi
                 var (rc, text) = RunPsi(npm, TimeSpan.FromMinutes(5), Array.Empty<(string, string)>());
                 Assert.True(rc == 0, "npm ci (the pinned xen-api) failed in " + dir + ":\n" + text);
             }
-            using var fake = FakeXapiServer.Start("--supporter");
+            using var fake = FakeXapiServer.Start("--supporter", "--task-ms", "600");
             string bundle = Path.Combine(fake.CertDir, "all.pem");
             File.WriteAllText(bundle, File.ReadAllText(Path.Combine(fake.CertDir, "master.pem")) + File.ReadAllText(Path.Combine(fake.CertDir, "supporter.pem")));
             var node = new ProcessStartInfo(Find("node")!) { WorkingDirectory = dir, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };

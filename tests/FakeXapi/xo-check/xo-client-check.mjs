@@ -5,6 +5,7 @@
 // Environment: XO_URL (https://127.0.0.2:PORT), XO_USER, XO_PASSWORD; NODE_EXTRA_CA_CERTS names the fake's
 // certificates, so TLS is verified (allowUnauthorized stays false).
 import { createClient } from 'xen-api'
+import { Cancel, CancelToken } from 'promise-toolbox'
 
 const url = process.env.XO_URL
 const user = process.env.XO_USER
@@ -69,6 +70,28 @@ async function run(transport, suffix) {
     check(/^OpaqueRef:/.test(cloneRef), `${transport}: Async.VM.clone returned a ref decoded from the task's XML result`)
     const clone = await until('the clone in the cache', () => xapi.getObjectByRef(cloneRef, undefined))
     check(clone.name_label === 'xo-clone-' + suffix, `${transport}: the clone appeared through events`)
+    // A long async call: its task's progress shows in the event cache between 0 and 1 (the fake runs tasks slowly
+    // here: --task-ms 600), and a task cancelled through the client's cancel token (task.cancel) ends as cancelled.
+    const seen = new Set()
+    const provision = xapi.callAsync('VM.provision', cloneRef)
+    const sampler = setInterval(() => {
+      for (const t of Object.values(xapi.objects.all)) if (t.$type === 'task' && t.status === 'pending') seen.add(t.progress)
+    }, 10)
+    await provision
+    clearInterval(sampler)
+    check([...seen].some(p => p > 0 && p < 1), `${transport}: Async.VM.provision's task progress seen through events (${[...seen].join(', ')})`)
+    check(xapi.getObjectByRef(cloneRef).is_a_template === false, `${transport}: VM.provision made the clone a VM`)
+    const { cancel, token } = CancelToken.source()
+    const start = xapi.callAsync(token, 'VM.start', cloneRef, false, false)
+    setTimeout(() => cancel(), 100)
+    let cancelled
+    try {
+      await start
+    } catch (e) {
+      cancelled = e
+    }
+    check(cancelled instanceof Cancel, `${transport}: a cancelled Async.VM.start ends as cancelled (task.cancel)`)
+    check(xapi.getObjectByRef(cloneRef).power_state === 'Halted', `${transport}: the cancelled start left the VM halted`)
     await until('async tasks destroyed', () =>
       Object.values(xapi.objects.all).filter(o => o.$type === 'task').length === 0
     )

@@ -87,6 +87,8 @@ namespace XenPS.Backends.XenApi
                 MaxVCpus = (int)Math.Min(int.MaxValue, Math.Max(vm.Long("VCPUs_max"), vm.Long("VCPUs_at_startup"))),
                 IsControlDomain = vm.Bool("is_control_domain"),
             };
+            if (!d.IsControlDomain)
+                d.AutoStart = string.Equals(vm.Map("other_config").TryGetValue("auto_poweron", out var ap) ? ap : null, "true", StringComparison.OrdinalIgnoreCase);
             long target = vm.Long("memory_target");
             d.MemoryMiB = (live && target > 0 ? target : vm.Long("memory_dynamic_max")) / MiB;
             string resident = vm.Str("resident_on");
@@ -135,11 +137,14 @@ namespace XenPS.Backends.XenApi
                 _hosts[h.Ref] = h;
         }
 
-        public XenDomain CreateDomain(XenDomainConfig config, CreateDomainOptions options, CancellationToken cancellationToken) =>
+        public XenDomain CreateDomain(XenDomainConfig config, CreateDomainOptions options, CancellationToken cancellationToken)
+        {
+            ThrowIfDisposed();
             throw new XenArgumentException(
                 "XenAPI pools do not create VMs from xl configs: a VM is installed from one of the pool's templates (VM.clone + VM.provision, " +
-                "as `xe vm-install` does), with its disks and networks in the pool's storage. Creating from a template (New-XenDomain -Template) " +
-                "is not available in this version of XenPS yet; use `xe vm-install` or Xen Orchestra for now, then manage the VM with XenPS.");
+                "as `xe vm-install` does), with its disks and networks in the pool's storage, which an xl config (image paths, bridges) does " +
+                "not name. Create it from a template instead: New-XenDomain -Template '<template name or uuid>' -Name <name> [-MemoryMiB N] [-VCpus N].");
+        }
 
         // ------------------------------------------------------------------ host facts
 

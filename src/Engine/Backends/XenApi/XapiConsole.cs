@@ -47,7 +47,10 @@ namespace XenPS.Backends.XenApi
             string host = u.Host.Trim('[', ']');
             var policy = string.Equals(host, ep.Host, StringComparison.OrdinalIgnoreCase) ? ep.Tls : MemberPolicy(host, what, cancellationToken);
             string session = _session.SessionRef(cancellationToken);
-            return XapiConsole.Connect(host, port, u.PathAndQuery, session, u.Scheme == "https", policy, domain.Name, _options.Timeout, cancellationToken);
+            var console = XapiConsole.Connect(host, port, u.PathAndQuery, session, u.Scheme == "https", policy, domain.Name, _options.Timeout, cancellationToken);
+            console.BackendClosing = _closing.Token;
+            console.BackendUri = Uri;
+            return console;
         }
 
         /// <summary>
@@ -253,8 +256,19 @@ namespace XenPS.Backends.XenApi
             _arrived.Set();
         }
 
+        /// <summary>Cancelled when the connection (the backend) is closed: the console then fails as ConnectionClosed.</summary>
+        internal CancellationToken BackendClosing;
+        internal string BackendUri = "";
+
+        private void ThrowIfBackendClosed()
+        {
+            if (BackendClosing.IsCancellationRequested)
+                throw new XenConnectionException($"The connection to {BackendUri} has been closed, and its consoles with it.", XenErrorReason.ConnectionClosed);
+        }
+
         public string Read(TimeSpan wait, CancellationToken cancellationToken)
         {
+            ThrowIfBackendClosed();
             var deadline = DateTime.UtcNow + (wait < TimeSpan.Zero ? TimeSpan.Zero : wait);
             while (true)
             {
@@ -280,6 +294,7 @@ namespace XenPS.Backends.XenApi
 
         public void Write(string text, CancellationToken cancellationToken)
         {
+            ThrowIfBackendClosed();
             if (string.IsNullOrEmpty(text)) return;
             string keys = text.Replace("\r\n", "\r").Replace('\n', '\r');
             byte[] b = Encoding.UTF8.GetBytes(keys);
