@@ -48,6 +48,11 @@ namespace XenPS.Infrastructure
                 XenErrorReason.DeviceNotFound => ErrorCategory.ObjectNotFound,
                 XenErrorReason.DeviceInUse => ErrorCategory.ResourceExists,
                 XenErrorReason.DeviceTargetNotFound => ErrorCategory.ObjectNotFound,
+                XenErrorReason.MigrationDestinationUnreachable => ErrorCategory.ConnectionError,
+                XenErrorReason.MigrationVersionMismatch => ErrorCategory.InvalidOperation,
+                XenErrorReason.MigrationGuestNotMigratable => ErrorCategory.InvalidOperation,
+                XenErrorReason.MigrationPathMissing => ErrorCategory.ObjectNotFound,
+                XenErrorReason.MigrationFailed => ErrorCategory.InvalidResult,
                 _ => ErrorCategory.NotSpecified,
             };
         }

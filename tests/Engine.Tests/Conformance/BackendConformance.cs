@@ -30,7 +30,8 @@ namespace XenPS.Tests.Conformance
         /// <summary>The capability interfaces this suite has tests for (a new one must get tests here first).</summary>
         public static readonly Type[] KnownCapabilities =
             { typeof(IXenHostFacts), typeof(IXenPowerControl), typeof(IXenConsoleAccess), typeof(IXenTerminalConsole), typeof(IXenBackendNotes),
-              typeof(IXenDomainSettings), typeof(IXenCheckpoint), typeof(IXenReboot), typeof(IXenStoredConfigs), typeof(IXenDevices), typeof(IXenHostRestart) };
+              typeof(IXenDomainSettings), typeof(IXenCheckpoint), typeof(IXenReboot), typeof(IXenStoredConfigs), typeof(IXenDevices), typeof(IXenHostRestart),
+              typeof(IXenMigration) };
 
         private static readonly TimeSpan Step = TimeSpan.FromSeconds(1);
         private const int MaxSteps = 120; // host seconds any lifecycle change may take here
