@@ -86,7 +86,7 @@ namespace XenPS.Commands
                 }
                 if (r.Note != null) WriteWarning($"{t.Description}: {r.Note}");
                 WriteVerbose($"Migrated {t.Description} to {destination.Name} in {r.Elapsed.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s.");
-                WriteObject(r.Domain);
+                WriteDomain(r.Domain!, manyHosts: true); // two hosts are involved: the table shows the Host column
             }
         }
     }
