@@ -12,7 +12,7 @@
                with one line 'N passed, N failed, N skipped' (the lab tests count as skipped when no lab runs).
                XENPS_LAB_URI set: use that running lab. -NoLab: skip it.
       Demo     Build, then run the seed's xm session on an embedded simulated host (examples/demo.ps1)
-      Bench    Build, then the benchmarks (config parsing, simulated host, Wait/Restart)
+      Bench    Build, then the benchmarks (config parsing, simulated host, Wait/Restart, Move-XenDomain on two lab hosts)
       Package  Build, then out/XenPS.<version>.nupkg
       Fuzz     the fuzz harness (tools/Fuzz) on the config readers and the simulated host's state reader, one target
                after the other for -Seconds each (or -Executions each); findings in out/fuzz/findings/. Not part of
@@ -259,6 +259,8 @@ function Invoke-Bench {
         if ($LASTEXITCODE -ne 0) { throw "The cmdlet benchmark failed (exit code $LASTEXITCODE)." }
         & (Get-PwshExe) -NoProfile -File (Join-Path $root 'bench/Bench-Restart.ps1') -ModuleRoot $out | Out-Host
         if ($LASTEXITCODE -ne 0) { throw "The restart benchmark failed (exit code $LASTEXITCODE)." }
+        & (Get-PwshExe) -NoProfile -File (Join-Path $root 'bench/Bench-Migrate.ps1') -ModuleRoot $out | Out-Host
+        if ($LASTEXITCODE -ne 0) { throw "The migration benchmark failed (exit code $LASTEXITCODE)." }
     }
 }
 

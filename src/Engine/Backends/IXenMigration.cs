@@ -18,6 +18,14 @@ namespace XenPS.Backends
         /// with spaces and hands them to sh, so each word is restricted to plain characters (see <see cref="MigrationRules"/>).
         /// </summary>
         public IReadOnlyList<string>? SshCommand { get; set; }
+        /// <summary>
+        /// Keep the reachability check's ssh login open (an OpenSSH ControlMaster in a private folder of the source dom0)
+        /// for xl migrate's own ssh to use, when no <see cref="SshCommand"/> is given: xl then does not log in a second
+        /// time (on the TCG lab a login from dom0 to dom0 takes 8-11 s). The caller releases it afterwards.
+        /// </summary>
+        public bool ShareConnection { get; set; }
+        /// <summary>The shared login the preflight left open (<see cref="MigrationPathCheck.SharedConnection"/>), for xl migrate to use.</summary>
+        public string? SharedConnection { get; set; }
         /// <summary>How long the reachability check from the source dom0 waits for the destination (ssh ConnectTimeout).</summary>
         public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(10);
     }
@@ -62,8 +70,9 @@ namespace XenPS.Backends
     /// <summary>What the source dom0 found at the destination address (the path xl migrate will use).</summary>
     public sealed class MigrationPathCheck
     {
-        public MigrationPathCheck(bool reachable, string? remoteHostName, string? remoteIdentity, string detail)
+        public MigrationPathCheck(bool reachable, string? remoteHostName, string? remoteIdentity, string detail, string? sharedConnection = null)
         {
+            SharedConnection = sharedConnection;
             Reachable = reachable;
             RemoteHostName = remoteHostName;
             RemoteIdentity = remoteIdentity;
@@ -76,6 +85,8 @@ namespace XenPS.Backends
         /// <summary>What identifies the host that answered (<see cref="IXenMigration.HostIdentity"/>), to compare with the destination connection's.</summary>
         public string? RemoteIdentity { get; }
         public string Detail { get; }
+        /// <summary>With <see cref="MigrateDomainOptions.ShareConnection"/>: the login left open for xl migrate (release it with ReleaseSharedConnection).</summary>
+        public string? SharedConnection { get; }
     }
 
     /// <summary>
@@ -101,6 +112,9 @@ namespace XenPS.Backends
 
         /// <summary>Whether this host's dom0 reaches <paramref name="destination"/> the way xl migrate will (never throws for an unreachable one).</summary>
         MigrationPathCheck CheckMigrationPath(MigrationDestination destination, MigrateDomainOptions options, CancellationToken cancellationToken);
+
+        /// <summary>Closes a login <see cref="CheckMigrationPath"/> left open (never throws for one that has gone).</summary>
+        void ReleaseSharedConnection(MigrationDestination destination, string sharedConnection, CancellationToken cancellationToken);
 
         /// <summary>For each dom0 path, whether something exists there on this host.</summary>
         IReadOnlyList<bool> PathsExist(IReadOnlyList<string> paths, CancellationToken cancellationToken);

@@ -56,6 +56,8 @@ namespace XenPS.Services
 
         internal XenDomainTarget Target { get; }
         internal XenHostConnection DestinationConnection { get; }
+        /// <summary>The source dom0's ssh login to the destination that the reachability check left open for xl migrate.</summary>
+        internal string? SharedConnection { get; set; }
 
         /// <summary>The first failure as the error to report, or null when every check passed.</summary>
         public XenMigrationException? Error()
@@ -282,7 +284,19 @@ namespace XenPS.Services
                         XenErrorReason.MigrationPathMissing);
                 }
             }
-            return new XenMigrationPreflight(t, destination, addr, checks);
+            var result = new XenMigrationPreflight(t, destination, addr, checks) { SharedConnection = pc?.SharedConnection };
+            if (!result.Passed) Release(result);
+            return result;
+        }
+
+        /// <summary>Closes the ssh login a preflight kept open for xl migrate (Test-XenDomainMigration, -WhatIf); idempotent.</summary>
+        public void Release(XenMigrationPreflight pre)
+        {
+            string? shared = pre.SharedConnection;
+            if (shared == null) return;
+            pre.SharedConnection = null;
+            if (pre.Target.Host.Backend is IXenMigration src)
+                src.ReleaseSharedConnection(new MigrationDestination(pre.DestinationConnection.Backend, pre.DestinationAddress), shared, CancellationToken.None);
         }
 
         /// <summary>
@@ -300,8 +314,12 @@ namespace XenPS.Services
             try
             {
                 var pre = Preflight(t, destination, address, options, ct);
-                if (pre.Error() is XenMigrationException pe) return new XenMigrationResult(t, pre, null, pe, null, watch.Elapsed);
-                return Run(t, pre, options, wait, timeout, status, progress, watch, ct);
+                try
+                {
+                    if (pre.Error() is XenMigrationException pe) return new XenMigrationResult(t, pre, null, pe, null, watch.Elapsed);
+                    return Run(t, pre, options, wait, timeout, status, progress, watch, ct);
+                }
+                finally { Release(pre); }
             }
             finally
             {
@@ -321,6 +339,7 @@ namespace XenPS.Services
             }
             finally
             {
+                Release(pre);
                 progress?.Report(new XenProgress(Activity, status, 100, completed: true));
             }
         }
@@ -332,9 +351,14 @@ namespace XenPS.Services
             var src = t.Host.Backend.Require<IXenMigration>("migrating domains");
             var dest = new MigrationDestination(destination.Backend, pre.DestinationAddress);
             progress?.Report(new XenProgress(Activity, status + ": starting xl migrate", 1));
+            var run = new MigrateDomainOptions
+            {
+                Paused = options.Paused, PreserveDomainId = options.PreserveDomainId, ConfigPath = options.ConfigPath, SshCommand = options.SshCommand,
+                ConnectTimeout = options.ConnectTimeout, SharedConnection = pre.SharedConnection,
+            };
             try
             {
-                RunWithProgress(src, t.Domain, dest, options, status, progress, ct);
+                RunWithProgress(src, t.Domain, dest, run, status, progress, ct);
             }
             catch (OperationCanceledException)
             {

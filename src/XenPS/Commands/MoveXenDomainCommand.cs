@@ -45,6 +45,7 @@ namespace XenPS.Commands
             var o = base.Options();
             o.Paused = Paused;
             o.ConfigPath = ConfigPath;
+            o.ShareConnection = true; // xl migrate reuses the preflight's ssh login from the source dom0 (released afterwards)
             return o;
         }
 
@@ -69,11 +70,12 @@ namespace XenPS.Commands
                     finally { progress.Report(new XenProgress(MigrationService.Activity, $"{t.Description} to {destination.Name}: preflight", 100, completed: true)); }
                 }
                 catch (OperationCanceledException) { throw new PipelineStoppedException(); }
+                if (pre.Passed && Stopping) { _migration.Release(pre); throw new PipelineStoppedException(); }
                 foreach (var c in pre.Checks) WriteVerbose($"Preflight {c.Name}: {(c.Passed ? "passed" : "FAILED")}: {c.Detail}");
                 if (!pre.Passed) { WritePreflightError(pre); continue; }
                 string action = $"Migrate Xen domain live to {destination.Name} (xl migrate to '{pre.DestinationAddress}'); preflight passed: " +
                                 string.Join(", ", pre.Checks.Select(c => c.Name));
-                if (!ShouldProcess(t.Description, action)) continue;
+                if (!ShouldProcess(t.Description, action)) { _migration.Release(pre); continue; }
                 XenMigrationResult r;
                 try { r = _migration.Migrate(pre, options, Wait, TimeSpan.FromSeconds(Timeout), progress, CancelToken); }
                 catch (OperationCanceledException) { throw new PipelineStoppedException(); }

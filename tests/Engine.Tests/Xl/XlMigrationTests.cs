@@ -118,6 +118,83 @@ namespace XenPS.Tests
         }
 
         [Fact]
+        public void ASharedConnectionKeepsThePreflightsLoginOpenForXlAndIsReleasedAfterwards()
+        {
+            string args = Path.Combine(_dir, "args");
+            string ssh = Script("ssh", $"for a; do echo \"$a\"; done > '{args}'; echo xenlab2; echo boot-2");
+            var runner = new PathRunner(_dir); // finds this stand-in first on PATH, as dom0 finds ssh
+            using var b = new XlBackend(runner, "xl:///");
+            var r = b.CheckMigrationPath(new MigrationDestination(b, "xenlab2"), new MigrateDomainOptions { ShareConnection = true }, CancellationToken.None);
+            Assert.True(r.Reachable, r.Detail);
+            Assert.Equal("boot-2", r.RemoteIdentity);
+            string shared = r.SharedConnection!;
+            Assert.Matches(@"^/tmp/xenps-mig\.[A-Za-z0-9]{10}/cm$", shared);
+            Assert.True(Directory.Exists(Path.GetDirectoryName(shared)));
+            var sent = File.ReadAllLines(args);
+            Assert.Equal(new[] { "-o", "ControlMaster=yes", "-o", "ControlPath=" + shared, "-o", "ControlPersist=600", "-o", "BatchMode=yes" }, sent.Take(8));
+            Assert.Equal(new[] { "migrate", "-s", "ssh -o ControlPath=" + shared, "1", "xenlab2" },
+                XlBackend.MigrateArguments("1", "xenlab2", new MigrateDomainOptions { SharedConnection = shared }));
+            b.ReleaseSharedConnection(new MigrationDestination(b, "xenlab2"), shared, CancellationToken.None);
+            Assert.False(Directory.Exists(Path.GetDirectoryName(shared)));
+            // an explicit -SshCommand is used as given, without a shared login
+            Assert.Equal(new[] { "migrate", "-s", "ssh -p 2200", "1", "xenlab2" },
+                XlBackend.MigrateArguments("1", "xenlab2", new MigrateDomainOptions { SshCommand = new[] { "ssh", "-p", "2200" }, SharedConnection = shared }));
+        }
+
+        [Fact]
+        public void AFailedLoginLeavesNoSharedConnectionBehind()
+        {
+            Script("ssh", "echo 'Permission denied (publickey).' >&2; exit 255");
+            using var b = new XlBackend(new PathRunner(_dir), "xl:///");
+            var before = Directory.GetDirectories("/tmp", "xenps-mig.*").ToHashSet();
+            var r = b.CheckMigrationPath(new MigrationDestination(b, "xenlab2"), new MigrateDomainOptions { ShareConnection = true }, CancellationToken.None);
+            Assert.False(r.Reachable);
+            Assert.Null(r.SharedConnection);
+            Assert.Contains("Permission denied", r.Detail, StringComparison.Ordinal);
+            Assert.Empty(Directory.GetDirectories("/tmp", "xenps-mig.*").Where(d => !before.Contains(d)));
+        }
+
+        /// <summary>xenconsoled logs a domain that arrived by xl migrate to guest-NAME--incoming.log (measured on the lab): the console reads the log written last.</summary>
+        [Fact]
+        public void TheConsoleOfAMigratedDomainIsReadFromTheLogXenconsoledOpenedForItsIncomingName()
+        {
+            string xl = Script("xl", "exit 0");
+            string logs = Directory.CreateDirectory(Path.Combine(_dir, "console")).FullName;
+            string old = Path.Combine(logs, "guest-mig-1.log"), inc = Path.Combine(logs, "guest-mig-1--incoming.log");
+            File.WriteAllText(old, "[2026-12-02 02:23:30] Logfile Opened\n[2026-12-02 02:23:46] before the migration\n");
+            File.SetLastWriteTimeUtc(old, DateTime.UtcNow.AddMinutes(-5));
+            File.WriteAllText(inc, "[2026-12-02 02:27:00] Logfile Opened\n[2026-12-02 02:27:01] MIG-READY-1\n");
+            string Read()
+            {
+                var o = new XlBackendOptions { XlPath = xl, ConsoleLogDirectory = logs };
+                using var b = new XlBackend(new LocalCommandRunner(), "xl:///", o);
+                using var c = new XlConsole(b, "mig-1", o, XlConsole.CurrentBoot);
+                return c.Read(TimeSpan.Zero, CancellationToken.None);
+            }
+            Assert.Equal("MIG-READY-1\n", Read());
+            File.SetLastWriteTimeUtc(inc, DateTime.UtcNow.AddMinutes(-10)); // a domain created since writes guest-mig-1.log again
+            File.SetLastWriteTimeUtc(old, DateTime.UtcNow);
+            Assert.Equal("before the migration\n", Read());
+        }
+
+        /// <summary>Runs locally with a folder of stand-in programs first on PATH.</summary>
+        private sealed class PathRunner : ICommandRunner
+        {
+            private readonly LocalCommandRunner _inner = new LocalCommandRunner();
+            private readonly string _bin;
+            public PathRunner(string bin) => _bin = bin;
+            public string Description => "local dom0 (stand-in ssh)";
+            public CommandResult Run(IReadOnlyList<string> arguments, string? standardInput, TimeSpan timeout, CancellationToken cancellationToken)
+            {
+                var a = new List<string> { "env", "PATH=" + _bin + ":" + Environment.GetEnvironmentVariable("PATH") };
+                a.AddRange(arguments);
+                return _inner.Run(a, standardInput, timeout, cancellationToken);
+            }
+            public IReadOnlyList<string> TerminalCommand(IReadOnlyList<string> arguments) => arguments;
+            public void Dispose() => _inner.Dispose();
+        }
+
+        [Fact]
         public void AnUnreachableDestinationIsReportedWithSshsOwnWords()
         {
             string ssh = Script("fake-ssh", "echo 'ssh: Could not resolve hostname nosuchhost.invalid: Temporary failure in name resolution' >&2; exit 255");

@@ -38,6 +38,9 @@ namespace XenPS.Backends.Simulated
             return new MigrationPathCheck(true, name, target.HostIdentity(cancellationToken), $"the simulated host {name} answers (its state folder {target.StateFolder}).");
         }
 
+        /// <summary>A simulated host keeps no login open.</summary>
+        public void ReleaseSharedConnection(MigrationDestination destination, string sharedConnection, CancellationToken cancellationToken) { }
+
         public IReadOnlyList<bool> PathsExist(IReadOnlyList<string> paths, CancellationToken cancellationToken) => Locked(cancellationToken, now =>
         {
             var result = new List<bool>(paths.Count);

@@ -26,9 +26,19 @@ namespace XenPS.Backends.Xl
         /// is a constant: the host name and the boot id (what tells two dom0s of one image apart).
         /// </summary>
         internal const string PathScript =
-            "t=\"$1\"; h=\"$2\"; shift 2; [ \"$#\" -gt 0 ] || set -- ssh; "
+            "t=\"$1\"; h=\"$2\"; mux=\"$3\"; shift 3; [ \"$#\" -gt 0 ] || set -- ssh; d=''; "
+            + "if [ \"$mux\" = 1 ]; then d=$(umask 077; mktemp -d /tmp/xenps-mig.XXXXXXXXXX) || d=''; fi; "
+            + "if [ -n \"$d\" ]; then set -- \"$@\" -o ControlMaster=yes -o ControlPath=\"$d/cm\" -o ControlPersist=600; fi; "
             + "out=$(\"$@\" -o BatchMode=yes -o ConnectTimeout=\"$t\" \"$h\" 'uname -n; cat /proc/sys/kernel/random/boot_id' 2>&1 </dev/null); rc=$?; "
-            + "if [ \"$rc\" -eq 0 ]; then echo '" + PathOkMarker + "'; else echo \"" + PathFailMarker + " $rc\"; fi; printf '%s\\n' \"$out\"";
+            + "if [ \"$rc\" -eq 0 ]; then echo '" + PathOkMarker + "'; else echo \"" + PathFailMarker + " $rc\"; if [ -n \"$d\" ]; then rm -rf \"$d\"; d=''; fi; fi; "
+            + "printf '%s\\n' \"$out\"; if [ -n \"$d\" ]; then echo \"" + PathMuxMarker + " $d/cm\"; fi";
+
+        internal const string PathMuxMarker = "@@XENPS-MIGRATE-MUX@@";
+
+        /// <summary>$1 = the control socket (a /tmp/xenps-mig.* folder's cm), $2 = the address: ends the shared login and removes its folder.</summary>
+        internal const string ReleaseScript =
+            "c=\"$1\"; h=\"$2\"; case \"$c\" in /tmp/xenps-mig.*/cm) ;; *) exit 2;; esac; "
+            + "ssh -o ControlPath=\"$c\" -O exit \"$h\" >/dev/null 2>&1; rm -rf \"$(dirname \"$c\")\"; exit 0";
 
         /// <summary>For each argument, 1 when something exists at that path, else 0.</summary>
         internal const string PathsScript = "for f; do if [ -e \"$f\" ]; then echo 1; else echo 0; fi; done";
@@ -59,15 +69,18 @@ namespace XenPS.Backends.Xl
             string address = MigrationRules.CheckAddress(destination.Address);
             var words = MigrationRules.CheckSshCommand(options.SshCommand);
             int secs = (int)Math.Clamp(Math.Ceiling(options.ConnectTimeout.TotalSeconds), 1, 600);
-            var args = new List<string> { "sh", "-c", PathScript, "sh", secs.ToString(CultureInfo.InvariantCulture), address };
+            bool mux = options.ShareConnection && words == null;
+            var args = new List<string> { "sh", "-c", PathScript, "sh", secs.ToString(CultureInfo.InvariantCulture), address, mux ? "1" : "0" };
             if (words != null) args.AddRange(words);
             var r = Run(args, null, _options.CommandTimeout + TimeSpan.FromSeconds(secs), cancellationToken);
             var lines = r.StandardOutput.Replace("\r", "").Split('\n').ToList();
             string via = words == null ? "ssh" : string.Join(" ", words);
+            string? shared = lines.Where(l => l.StartsWith(PathMuxMarker + " ", StringComparison.Ordinal)).Select(l => l.Substring(PathMuxMarker.Length + 1).Trim()).LastOrDefault();
+            lines = lines.Where(l => !l.StartsWith(PathMuxMarker, StringComparison.Ordinal)).ToList();
             if (r.ExitCode == 0 && lines.Count >= 3 && lines[0] == PathOkMarker)
             {
                 string name = lines[1].Trim(), boot = lines[2].Trim();
-                return new MigrationPathCheck(true, name, boot, $"{via} {address} from the source dom0 reaches the host '{name}'.");
+                return new MigrationPathCheck(true, name, boot, $"{via} {address} from the source dom0 reaches the host '{name}'.", shared);
             }
             string detail = string.Join(" ", lines.Skip(1).Select(l => l.Trim()).Where(l => l.Length > 0));
             if (lines.Count > 0 && lines[0].StartsWith(PathFailMarker, StringComparison.Ordinal))
@@ -76,6 +89,13 @@ namespace XenPS.Backends.Xl
                     "xl migrate logs in from the source dom0 to the destination dom0 as root with a key: check the address as the source dom0 resolves it " +
                     "(-DestinationAddress), its /etc/hosts, and that the destination's /root/.ssh/authorized_keys has the source dom0's key.");
             throw XlErrorMapper.Map("the migration path check", null, r);
+        }
+
+        public void ReleaseSharedConnection(MigrationDestination destination, string sharedConnection, CancellationToken cancellationToken)
+        {
+            if (string.IsNullOrEmpty(sharedConnection) || destination == null) return;
+            try { Run(new[] { "sh", "-c", ReleaseScript, "sh", sharedConnection, MigrationRules.CheckAddress(destination.Address) }, null, _options.CommandTimeout, cancellationToken); }
+            catch (XenPSException) { } // it ends by itself after ControlPersist (600 s) idle
         }
 
         public IReadOnlyList<bool> PathsExist(IReadOnlyList<string> paths, CancellationToken cancellationToken)
@@ -95,6 +115,8 @@ namespace XenPS.Backends.Xl
         {
             var args = new List<string> { "migrate" };
             var words = MigrationRules.CheckSshCommand(options.SshCommand);
+            if (words == null && !string.IsNullOrEmpty(options.SharedConnection))
+                words = MigrationRules.CheckSshCommand(new[] { "ssh", "-o", "ControlPath=" + options.SharedConnection }); // the preflight's login, kept open
             if (words != null) { args.Add("-s"); args.Add(string.Join(" ", words)); }
             if (options.ConfigPath != null) { args.Add("-C"); args.Add(CheckpointPath.Check(options.ConfigPath)); }
             if (options.Paused) args.Add("-p");

@@ -36,6 +36,9 @@ namespace XenPS.Backends.Xl
         // Prints "<size> <offset read from>\n" then the new bytes.
         internal const string ReadScript =
             "xl=\"$1\"; \"$xl\" domid \"$2\" >/dev/null 2>&1 || { echo '" + Gone + "'; exit 0; }; f=\"$3\"; off=\"$4\"; floor=\"${5:--1}\"; "
+            // a domain that arrived by xl migrate was named <name>--incoming when xenconsoled first saw it, and it goes on
+            // logging to guest-<name>--incoming.log (measured on the lab): the log written last is the current domain's
+            + "i=\"${f%.log}" + MigrationRules.IncomingSuffix + ".log\"; if [ -f \"$i\" ] && { [ ! -f \"$f\" ] || [ \"$i\" -nt \"$f\" ]; }; then f=\"$i\"; fi; "
             + "if [ -f \"$f\" ]; then sz=$(wc -c < \"$f\"); else sz=0; fi; "
             + "if [ \"$off\" = -1 ]; then off=$(grep -a -b -o 'Logfile Opened$' \"$f\" 2>/dev/null | tail -n 1 | cut -d: -f1); "
             + "if [ \"$floor\" != -1 ] && { [ -z \"$off\" ] || [ \"$off\" -lt \"$floor\" ]; }; then echo \"$sz -1\"; exit 0; fi; "
