@@ -80,8 +80,8 @@ finally {
     foreach ($h in 'migbench1', 'migbench2') {
         Get-XenDomain $name -XenHost $h -ErrorAction SilentlyContinue | Stop-XenDomain -TurnOff -Confirm:$false -ErrorAction SilentlyContinue
     }
-    & ssh @ssh1 "rm -f /var/log/xen/console/guest-$name.log" 2>$null
-    & ssh @ssh2 "rm -f /var/log/xen/console/guest-$name.log" 2>$null
+    & ssh @ssh1 "rm -f /var/log/xen/console/guest-$name.log /var/log/xen/console/guest-$name--incoming.log" 2>$null
+    & ssh @ssh2 "rm -f /var/log/xen/console/guest-$name.log /var/log/xen/console/guest-$name--incoming.log" 2>$null
     Remove-Item $cfg -ErrorAction SilentlyContinue
     Get-XenHostConnection | Where-Object Name -like 'migbench*' | Disconnect-XenHost
 }
