@@ -40,6 +40,8 @@
         'Get-XenDomainNetworkAdapter'
         'Add-XenDomainNetworkAdapter'
         'Remove-XenDomainNetworkAdapter'
+        'Move-XenDomain'
+        'Test-XenDomainMigration'
     )
     FunctionsToExport    = @()
     DscResourcesToExport = @('XenDomain')

@@ -13,7 +13,8 @@
                XENPS_LAB_URI set: use that running lab. -NoLab: skip it. A second lab host (two-host specs)
                boots in the background when this build boots the first; else XENPS_LAB2_URI names it.
       Demo     Build, then run the seed's xm session on an embedded simulated host (examples/demo.ps1)
-      Bench    Build, then the benchmarks (config parsing, simulated host, Wait/Restart, fan-out over many hosts)
+      Bench    Build, then the benchmarks (config parsing, simulated host, Wait/Restart, fan-out over many hosts,
+               Move-XenDomain on two lab hosts)
       Package  Build, then out/XenPS.<version>.nupkg
       Fuzz     the fuzz harness (tools/Fuzz) on the config readers and the simulated host's state reader, one target
                after the other for -Seconds each (or -Executions each); findings in out/fuzz/findings/. Not part of
@@ -307,6 +308,8 @@ function Invoke-Bench {
         if ($LASTEXITCODE -ne 0) { throw "The restart benchmark failed (exit code $LASTEXITCODE)." }
         & (Get-PwshExe) -NoProfile -File (Join-Path $root 'bench/Bench-FanOut.ps1') -ModuleRoot $out | Out-Host
         if ($LASTEXITCODE -ne 0) { throw "The fan-out benchmark failed (exit code $LASTEXITCODE)." }
+        & (Get-PwshExe) -NoProfile -File (Join-Path $root 'bench/Bench-Migrate.ps1') -ModuleRoot $out | Out-Host
+        if ($LASTEXITCODE -ne 0) { throw "The migration benchmark failed (exit code $LASTEXITCODE)." }
     }
 }
 

@@ -55,6 +55,16 @@ namespace XenPS
         DeviceTargetNotFound,
         /// <summary>The host has no template of that name or uuid (New-XenDomain -Template).</summary>
         TemplateNotFound,
+        /// <summary>The source dom0 cannot reach the migration destination the way xl migrate would (ssh).</summary>
+        MigrationDestinationUnreachable,
+        /// <summary>The two hosts run different Xen major versions (or the destination is another kind of host).</summary>
+        MigrationVersionMismatch,
+        /// <summary>The hosts cannot live-migrate this guest type (a PV guest needs log-dirty through shadow paging).</summary>
+        MigrationGuestNotMigratable,
+        /// <summary>A file the domain uses (kernel, ramdisk, disk) is missing on the destination host.</summary>
+        MigrationPathMissing,
+        /// <summary>xl migrate failed after it started; the domain is still on the source host.</summary>
+        MigrationFailed,
     }
 
     /// <summary>Base of every exception the engine lets escape. Nothing else escapes the engine.</summary>
@@ -89,6 +99,11 @@ namespace XenPS
             XenErrorReason.CheckpointNotFound => "CheckpointNotFound",
             XenErrorReason.CheckpointExists => "CheckpointExists",
             XenErrorReason.CheckpointInvalid => "CheckpointInvalid",
+            XenErrorReason.MigrationDestinationUnreachable => "MigrationDestinationUnreachable",
+            XenErrorReason.MigrationVersionMismatch => "MigrationVersionMismatch",
+            XenErrorReason.MigrationGuestNotMigratable => "MigrationGuestNotMigratable",
+            XenErrorReason.MigrationPathMissing => "MigrationPathMissing",
+            XenErrorReason.MigrationFailed => "MigrationFailed",
             _ => "XenOperationFailed",
         };
     }

@@ -117,8 +117,17 @@ namespace XenPS.Backends
         /// <summary>Where xenconsoled logs guest consoles on the host (XENCONSOLED_ARGS="--log=guest").</summary>
         public string ConsoleLogDirectory { get; set; } = "/var/log/xen/console";
 
+        /// <summary>
+        /// The name or address at which OTHER hosts' dom0s reach this host, used when it is the destination of
+        /// Move-XenDomain (xl migrate's &lt;host&gt;). Default: the ssh:// URI's host, else this host's own name. Set it when
+        /// XenPS reaches the host at another address than its peers do (a forwarded port: ssh://root@127.0.0.1:2223 is
+        /// xenlab2 to the other dom0).
+        /// </summary>
+        public string? MigrationAddress { get; set; }
+
         internal XlBackendOptions ToBackendOptions() => new XlBackendOptions
         {
+            MigrationAddress = MigrationAddress,
             XlPath = XlPath,
             CommandTimeout = CommandTimeout,
             CreateTimeout = TimeSpan.FromTicks(CommandTimeout.Ticks * 3),

@@ -49,6 +49,11 @@ namespace XenPS.Infrastructure
                 XenErrorReason.DeviceInUse => ErrorCategory.ResourceExists,
                 XenErrorReason.DeviceTargetNotFound => ErrorCategory.ObjectNotFound,
                 XenErrorReason.TemplateNotFound => ErrorCategory.ObjectNotFound,
+                XenErrorReason.MigrationDestinationUnreachable => ErrorCategory.ConnectionError,
+                XenErrorReason.MigrationVersionMismatch => ErrorCategory.InvalidOperation,
+                XenErrorReason.MigrationGuestNotMigratable => ErrorCategory.InvalidOperation,
+                XenErrorReason.MigrationPathMissing => ErrorCategory.ObjectNotFound,
+                XenErrorReason.MigrationFailed => ErrorCategory.InvalidResult,
                 _ => ErrorCategory.NotSpecified,
             };
         }

@@ -32,7 +32,8 @@ namespace XenPS.Tests.Conformance
             { typeof(IXenHostFacts), typeof(IXenPowerControl), typeof(IXenConsoleAccess), typeof(IXenTerminalConsole), typeof(IXenBackendNotes),
               typeof(IXenDomainSettings), typeof(IXenCheckpoint), typeof(IXenReboot), typeof(IXenStoredConfigs), typeof(IXenDevices), typeof(IXenHostRestart),
               typeof(IXenConnectionHealthSource),
-              typeof(IXenDomainEvents), typeof(IXenTemplates), typeof(IXenPoolHosts), typeof(IXenAutoStart), typeof(IXenDomainStart), typeof(IXenCapabilityAdvice) };
+              typeof(IXenDomainEvents), typeof(IXenTemplates), typeof(IXenPoolHosts), typeof(IXenAutoStart), typeof(IXenDomainStart), typeof(IXenCapabilityAdvice),
+              typeof(IXenMigration) };
 
         private static readonly TimeSpan Step = TimeSpan.FromSeconds(1);
         private const int MaxSteps = 120; // host seconds any lifecycle change may take here

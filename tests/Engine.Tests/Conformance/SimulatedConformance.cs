@@ -19,7 +19,7 @@ namespace XenPS.Tests.Conformance
         protected override void Elapse(TimeSpan time) => _sim.Now += time;
 
         protected override IReadOnlyCollection<Type> Capabilities { get; } =
-            new[] { typeof(IXenHostFacts), typeof(IXenPowerControl), typeof(IXenConsoleAccess), typeof(IXenBackendNotes), typeof(IXenDomainSettings), typeof(IXenCheckpoint), typeof(IXenReboot), typeof(IXenStoredConfigs), typeof(IXenDevices), typeof(IXenHostRestart) };
+            new[] { typeof(IXenHostFacts), typeof(IXenPowerControl), typeof(IXenConsoleAccess), typeof(IXenBackendNotes), typeof(IXenDomainSettings), typeof(IXenCheckpoint), typeof(IXenReboot), typeof(IXenStoredConfigs), typeof(IXenDevices), typeof(IXenHostRestart), typeof(IXenMigration) };
 
         /// <summary>The state folder's files (not the lock file, which every call opens).</summary>
         protected override string HostFootprint()

@@ -31,7 +31,7 @@ namespace XenPS.Tests.Conformance
         protected override void Elapse(TimeSpan time) => _xl.Elapse(time);
 
         protected override IReadOnlyCollection<Type> Capabilities { get; } =
-            new[] { typeof(IXenHostFacts), typeof(IXenPowerControl), typeof(IXenConsoleAccess), typeof(IXenTerminalConsole), typeof(IXenDomainSettings), typeof(IXenCheckpoint), typeof(IXenReboot), typeof(IXenStoredConfigs), typeof(IXenDevices), typeof(IXenConnectionHealthSource) };
+            new[] { typeof(IXenHostFacts), typeof(IXenPowerControl), typeof(IXenConsoleAccess), typeof(IXenTerminalConsole), typeof(IXenDomainSettings), typeof(IXenCheckpoint), typeof(IXenReboot), typeof(IXenStoredConfigs), typeof(IXenDevices), typeof(IXenConnectionHealthSource), typeof(IXenMigration) };
 
         /// <summary>Every command reaches the host through the runner.</summary>
         protected override string HostFootprint() => _xl.Calls.Count.ToString(CultureInfo.InvariantCulture);
@@ -104,6 +104,17 @@ namespace XenPS.Tests.Conformance
 
         [Fact(Skip = NoDeviceCapture + " (here: xl block-list nosuchdom, devices-16 is of xps-dev-nosuch)")]
         public override void TheDevicesOfADomainThatIsNotThereAreDomainNotFound() { }
+
+        private const string NoMigrationCapture =
+            "The xl migrate captures (Xl/Fixtures/migrate-m01..m15, taken on the lab) are of the guests mig-cap (PVH) and mig-cappv (PV), " +
+            "not of test1, the one guest this replay knows, and no capture has the preflight's own scripts run against test1's host; " +
+            "XlMigrationTests replays them against the xl backend and LabMigration.Tests.ps1 migrates on the lab";
+
+        [Fact(Skip = NoMigrationCapture + " (here: xl migrate test1 localhost)")]
+        public override void MigratingAGuestToItsOwnHostGivesItANewDomidKeepsNameAndUuidAndItRuns() { }
+
+        [Fact(Skip = NoMigrationCapture + " (here: the preflight of test1: cat boot_id, the ssh path script)")]
+        public override void APvGuestIsRefusedByThePreflightForLackOfShadowPagingAndKeepsRunning() { }
 
         public override void Dispose()
         {

@@ -20,6 +20,8 @@ namespace XenPS.Backends.Xl
         public string ConsoleLogDirectory { get; set; } = "/var/log/xen/console";
         /// <summary>The host's config directory: the stored domain configs, and auto/ for xendomains.</summary>
         public string ConfigDirectory { get; set; } = "/etc/xen";
+        /// <summary>The address other dom0s reach this host at for xl migrate (default: the ssh:// URI's host, else the host name).</summary>
+        public string? MigrationAddress { get; set; }
         /// <summary>How often a console Read polls the log while waiting.</summary>
         public TimeSpan ConsolePollInterval { get; set; } = TimeSpan.FromMilliseconds(500);
     }

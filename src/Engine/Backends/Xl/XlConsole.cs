@@ -38,8 +38,11 @@ namespace XenPS.Backends.Xl
         // guest CPU it needs to boot.
         // Prints "<size> <offset read from>\n" then the new bytes.
         internal const string ReadScript =
-            "xl=\"$1\"; \"$xl\" domid \"$2\" >/dev/null 2>&1 || { echo '" + Gone + "'; exit 0; }; f=\"$3\"; floor=\"${5:--1}\"; tenths=\"${6:-0}\"; "
-            + "while :; do off=\"$4\"; "
+            "xl=\"$1\"; \"$xl\" domid \"$2\" >/dev/null 2>&1 || { echo '" + Gone + "'; exit 0; }; floor=\"${5:--1}\"; tenths=\"${6:-0}\"; "
+            + "while :; do off=\"$4\"; f=\"$3\"; "
+            // a domain that arrived by xl migrate was named <name>--incoming when xenconsoled first saw it, and it goes on
+            // logging to guest-<name>--incoming.log (measured on the lab): the log written last is the current domain's
+            + "i=\"${f%.log}" + MigrationRules.IncomingSuffix + ".log\"; if [ -f \"$i\" ] && { [ ! -f \"$f\" ] || [ \"$i\" -nt \"$f\" ]; }; then f=\"$i\"; fi; "
             + "if [ -f \"$f\" ]; then sz=$(wc -c < \"$f\"); else sz=0; fi; "
             + "if [ \"$off\" = -1 ]; then off=$(grep -a -b -o 'Logfile Opened$' \"$f\" 2>/dev/null | tail -n 1 | cut -d: -f1); "
             + "if [ \"$floor\" != -1 ] && { [ -z \"$off\" ] || [ \"$off\" -lt \"$floor\" ]; }; then "

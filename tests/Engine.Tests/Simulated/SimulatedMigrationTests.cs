@@ -1,0 +1,251 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Threading;
+using XenPS.Backends;
+using XenPS.Services;
+using Xunit;
+
+namespace XenPS.Tests.Simulated
+{
+    /// <summary>
+    /// Live migration between two simulated hosts (two state folders): what moves, what the destination admits, the
+    /// console, the preflight's refusals, cancellation, and a process killed at each step losing nothing.
+    /// </summary>
+    public sealed class SimulatedMigrationTests : IDisposable
+    {
+        private readonly SimTestHost _a = new SimTestHost();
+        private readonly SimTestHost _b = new SimTestHost();
+        private readonly XenHostConnection _src;
+        private readonly XenHostConnection _dst;
+        private readonly MigrationService _svc = new MigrationService { WaitInterval = TimeSpan.FromMilliseconds(1) };
+
+        public SimulatedMigrationTests()
+        {
+            _b.Now = _a.Now;
+            _src = new XenHostConnection("a", _a.Uri, _a.Open());
+            _dst = new XenHostConnection("b", _b.Uri, _b.Open(_b.Options(totalMiB: 2048)));
+        }
+
+        public void Dispose()
+        {
+            _src.Dispose();
+            _dst.Dispose();
+            _a.Dispose();
+            _b.Dispose();
+        }
+
+        private XenDomain Create(XenHostConnection h, string name, string type = "pvh", long memory = 256, params (string, string)[] more)
+        {
+            var settings = new List<(string, string)> { ("type", type), ("memory", memory.ToString(System.Globalization.CultureInfo.InvariantCulture)) };
+            settings.AddRange(more);
+            var d = h.Backend.CreateDomain(SimTestHost.Config(name, settings.ToArray()), new CreateDomainOptions(), CancellationToken.None);
+            _a.Advance(5);
+            _b.Now = _a.Now;
+            return DomainLifecycleService.Stamp(d, h);
+        }
+
+        private static IReadOnlyList<XenDomain> List(XenHostConnection h) => h.Backend.ListDomains(CancellationToken.None);
+        private static XenDomain? Named(XenHostConnection h, string n) => List(h).SingleOrDefault(x => x.Name == n);
+        private static long Free(XenHostConnection h) => ((IXenHostFacts)h.Backend).GetHostInfo(CancellationToken.None).FreeMemoryMiB;
+
+        private string ReadConsole(XenHostConnection h, XenDomain d)
+        {
+            using var c = ((IXenConsoleAccess)h.Backend).OpenConsole(d, CancellationToken.None);
+            return c.Read(TimeSpan.Zero, CancellationToken.None);
+        }
+
+        [Fact]
+        public void AGuestMovesToTheOtherFolderWithANewDomidItsNameUuidUptimeAndConsoleAndTheMemoryMovesWithIt()
+        {
+            Create(_dst, "other", memory: 128); // the destination's next domid is not the source's
+            var d = Create(_src, "web1");
+            string consoleBefore = ReadConsole(_src, d);
+            long srcFree = Free(_src), dstFree = Free(_dst);
+            var r = _svc.Migrate(new XenDomainTarget(_src, d), _dst, null, new MigrateDomainOptions(), wait: true, TimeSpan.FromSeconds(30), null, CancellationToken.None);
+            Assert.True(r.Succeeded, r.Error?.Message);
+            var moved = r.Domain!;
+            Assert.Equal("b", moved.Host);
+            Assert.Equal(_b.Uri, moved.HostUri);
+            Assert.Equal(d.Uuid, moved.Uuid);
+            Assert.Equal("web1", moved.Name);
+            Assert.NotEqual(d.Id, moved.Id);
+            Assert.Equal(XenDomainState.Running, moved.State);
+            Assert.Null(Named(_src, "web1"));
+            Assert.Equal(srcFree + 256, Free(_src));
+            Assert.Equal(dstFree - 256, Free(_dst));
+            string after = ReadConsole(_dst, moved);
+            Assert.StartsWith(consoleBefore.TrimEnd(), after, StringComparison.Ordinal); // the console carries on
+            Assert.Contains("Restarting tasks", after, StringComparison.Ordinal);
+
+            // it persists: new sessions of both folders see it where it is now
+            using var a2 = _a.Open();
+            using var b2 = _b.Open();
+            Assert.DoesNotContain(a2.ListDomains(CancellationToken.None), x => x.Name.StartsWith("web1", StringComparison.Ordinal));
+            var there = b2.ListDomains(CancellationToken.None).Single(x => x.Name == "web1");
+            Assert.Equal(moved.Id, there.Id);
+            Assert.True(there.CpuTime >= 0);
+        }
+
+        [Fact]
+        public void APausedMigrationLeavesItPausedOnTheDestinationAndPreserveDomainIdKeepsTheDomid()
+        {
+            var d = Create(_src, "web2");
+            var r = _svc.Migrate(new XenDomainTarget(_src, d), _dst, null, new MigrateDomainOptions { Paused = true, PreserveDomainId = true },
+                wait: true, TimeSpan.FromSeconds(30), null, CancellationToken.None);
+            Assert.True(r.Succeeded, r.Error?.Message);
+            Assert.Equal(XenDomainState.Paused, r.Domain!.State);
+            Assert.Equal(d.Id, r.Domain.Id);
+        }
+
+        [Fact]
+        public void ThePreflightRefusesTooLittleMemoryAMissingKernelAndATakenNameEachWithItsOwnReasonAndChangesNothing()
+        {
+            var big = Create(_src, "big", memory: 1536); // the destination has 2048 - 1024 for guests
+            Create(_dst, "dup", memory: 128);
+            var dup = Create(_src, "dup", memory: 128);
+            Directory.CreateDirectory(Path.Combine(_a.Folder, "fs", "boot"));
+            File.WriteAllText(Path.Combine(_a.Folder, "fs", "boot", "vmlinuz-sim"), "kernel"); // the source has the kernel, the destination not
+            string stateB = Footprint(_b.Folder);
+
+            var pres = _svc.Preflight(new[] { new XenDomainTarget(_src, big), new XenDomainTarget(_src, dup) }, _dst, null, new MigrateDomainOptions(), CancellationToken.None).ToList();
+            Assert.Equal(2, pres.Count);
+            var mem = pres[0];
+            Assert.Contains("DestinationMemory", mem.Failed);
+            Assert.Contains("PathsPresent", mem.Failed);
+            Assert.Equal(XenErrorReason.MigrationPathMissing, mem.Checks.Single(c => c.Name == "PathsPresent").Reason);
+            Assert.Contains("/boot/vmlinuz-sim", mem.Checks.Single(c => c.Name == "PathsPresent").Detail, StringComparison.Ordinal);
+            Assert.Equal("MigrationInsufficientMemory", new XenMigrationException("x", XenErrorReason.InsufficientResources).ErrorId);
+            Assert.Contains("NameFree", pres[1].Failed);
+            Assert.Equal("MigrationDomainExists", Error(pres[1], "NameFree").ErrorId);
+            foreach (var p in pres)
+            {
+                Assert.True(p.Checks.Single(c => c.Name == "XenVersion").Passed);
+                Assert.True(p.Checks.Single(c => c.Name == "DestinationReachable").Passed);
+                Assert.True(p.Checks.Single(c => c.Name == "GuestType").Passed);
+            }
+
+            // the cmdlet path: the failed preflight is the result, nothing moved
+            var r = _svc.Migrate(new XenDomainTarget(_src, big), _dst, null, new MigrateDomainOptions(), true, TimeSpan.FromSeconds(5), null, CancellationToken.None);
+            Assert.False(r.Succeeded);
+            Assert.Equal(XenErrorReason.InsufficientResources, r.Error!.Reason);
+            Assert.Contains("Nothing was changed", r.Error.Message, StringComparison.Ordinal);
+            Assert.Equal(stateB, Footprint(_b.Folder));
+            Assert.Equal(big.Id, Named(_src, "big")!.Id);
+        }
+
+        private static XenMigrationException Error(XenMigrationPreflight p, string check) =>
+            new XenMigrationException("x", p.Checks.Single(c => c.Name == check).Reason, check);
+
+        [Fact]
+        public void AClosedDestinationIsUnreachableInThePreflight()
+        {
+            var d = Create(_src, "web3");
+            _dst.Backend.Dispose();
+            var pre = _svc.Preflight(new XenDomainTarget(_src, d), _dst, "b", new MigrateDomainOptions(), CancellationToken.None);
+            Assert.Contains("DestinationReachable", pre.Failed);
+            Assert.Equal(XenErrorReason.MigrationDestinationUnreachable, pre.Error()!.Reason);
+            Assert.Equal("MigrationDestinationUnreachable", pre.Error()!.ErrorId);
+        }
+
+        [Fact]
+        public void APvGuestSentWithoutThePreflightFailsLikeXlAndCarriesOnOnTheSourceWithNothingLeftOnTheDestination()
+        {
+            var d = Create(_src, "pv1", type: "pv");
+            var cap = (IXenMigration)_src.Backend;
+            var e = Assert.Throws<XenMigrationException>(() => cap.MigrateDomain(d, new MigrationDestination(_dst.Backend, "b"), new MigrateDomainOptions(), null, CancellationToken.None));
+            Assert.Equal(XenErrorReason.MigrationGuestNotMigratable, e.Reason);
+            Assert.Contains("Failed to enable logdirty", e.Message, StringComparison.Ordinal);
+            var still = Named(_src, "pv1")!;
+            Assert.Equal(d.Id, still.Id);
+            Assert.Equal(XenDomainState.Running, still.State);
+            Assert.DoesNotContain(List(_dst), x => x.Name.StartsWith("pv1", StringComparison.Ordinal));
+        }
+
+        [Fact]
+        public void CancellingWhileTheMemoryIsSentLeavesTheGuestRunningOnTheSourceAndNothingOnTheDestination()
+        {
+            // this source waits for real while the memory goes (8 steps of 0.25 s), so the cancel lands mid-transfer
+            var o = _a.Options();
+            o.Sleep = (t, ct) => { if (ct.WaitHandle.WaitOne(t)) ct.ThrowIfCancellationRequested(); };
+            using var src = new XenHostConnection("a-real-time", _a.Uri, _a.Open(o));
+            var d = Create(src, "web4", more: ("sim.migrate_seconds", "2"));
+            using var cts = new CancellationTokenSource();
+            var progress = new CallbackProgress(p => { if (p.Status.Contains("frames", StringComparison.Ordinal)) cts.Cancel(); });
+            Assert.ThrowsAny<OperationCanceledException>(() =>
+                _svc.Migrate(new XenDomainTarget(src, d), _dst, null, new MigrateDomainOptions(), true, TimeSpan.FromSeconds(30), progress, cts.Token));
+            var still = Named(_src, "web4")!;
+            Assert.Equal(d.Id, still.Id);
+            Assert.Equal(XenDomainState.Running, still.State);
+            Assert.DoesNotContain(List(_dst), x => x.Name.StartsWith("web4", StringComparison.Ordinal));
+            Assert.True(progress.Seen.Last().Completed);
+        }
+
+        private sealed class CallbackProgress : IProgress<XenProgress>
+        {
+            private readonly Action<XenProgress> _a;
+            public CallbackProgress(Action<XenProgress> a) => _a = a;
+            public List<XenProgress> Seen { get; } = new List<XenProgress>();
+            public void Report(XenProgress value) { Seen.Add(value); _a(value); }
+        }
+
+        /// <summary>The process dies (an exception no code catches) after the given xl message: nothing is lost, and the repair calls put it right.</summary>
+        [Theory]
+        [InlineData("migration target: Ready to receive domain.", false)]
+        [InlineData("migration sender: Giving target permission to start.", true)]
+        public void AProcessKilledMidMigrationLosesNothingAndTheRepairRestoresOneRunningGuest(string killedAfter, bool suspended)
+        {
+            var d = Create(_src, "web5");
+            var cap = (IXenMigration)_src.Backend;
+            Assert.Throws<ProcessKilled>(() => cap.MigrateDomain(d, new MigrationDestination(_dst.Backend, "b"), new MigrateDomainOptions(),
+                p => { if (p.Message == killedAfter) throw new ProcessKilled(); }, CancellationToken.None));
+
+            // what a new session of each folder finds: the guest is whole on the source, a paused incoming copy on the destination
+            using var a2 = _a.Open();
+            using var b2 = _b.Open();
+            var src = a2.ListDomains(CancellationToken.None).Single(x => x.Uuid == d.Uuid);
+            Assert.Equal(d.Id, src.Id);
+            Assert.Equal(suspended ? "web5" + MigrationRules.MigratedAwaySuffix : "web5", src.Name);
+            var inc = b2.ListDomains(CancellationToken.None).Single(x => x.Name == "web5" + MigrationRules.IncomingSuffix);
+            Assert.Equal(XenDomainState.Paused, inc.State);
+
+            // the repair MigrationService runs after a failure
+            Assert.NotNull(((IXenMigration)b2).DiscardIncoming("web5", CancellationToken.None));
+            Assert.Null(((IXenMigration)b2).DiscardIncoming("web5", CancellationToken.None));
+            ((IXenMigration)a2).RecoverDomain(src, "web5", unpause: false, CancellationToken.None);
+            var back = a2.ListDomains(CancellationToken.None).Single(x => x.Uuid == d.Uuid);
+            Assert.Equal("web5", back.Name);
+            Assert.Equal(XenDomainState.Running, back.State);
+            Assert.DoesNotContain(b2.ListDomains(CancellationToken.None), x => x.Name.StartsWith("web5", StringComparison.Ordinal));
+            // and it migrates afterwards
+            var r = _svc.Migrate(new XenDomainTarget(_src, DomainLifecycleService.Stamp(back, _src)), _dst, null, new MigrateDomainOptions(), true, TimeSpan.FromSeconds(30), null, CancellationToken.None);
+            Assert.True(r.Succeeded, r.Error?.Message);
+        }
+
+        private sealed class ProcessKilled : Exception { }
+
+        [Fact]
+        public void ASimulatedHostMigratesOnlyToAnotherSimulatedHost()
+        {
+            var d = Create(_src, "web6");
+            using var xl = new XenPS.Backends.Xl.XlBackend(new NoRunner(), "ssh://root@elsewhere");
+            var path = ((IXenMigration)_src.Backend).CheckMigrationPath(new MigrationDestination(xl, "elsewhere"), new MigrateDomainOptions(), CancellationToken.None);
+            Assert.False(path.Reachable);
+            Assert.Contains("only to another simulated host", path.Detail, StringComparison.Ordinal);
+        }
+
+        private sealed class NoRunner : XenPS.Backends.Xl.ICommandRunner
+        {
+            public string Description => "nowhere";
+            public XenPS.Backends.Xl.CommandResult Run(IReadOnlyList<string> arguments, string? standardInput, TimeSpan timeout, CancellationToken cancellationToken) =>
+                throw new InvalidOperationException("nothing may run");
+            public IReadOnlyList<string> TerminalCommand(IReadOnlyList<string> arguments) => arguments;
+            public void Dispose() { }
+        }
+
+        private static string Footprint(string folder) => string.Join("\n", Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories)
+            .Where(f => Path.GetFileName(f) != ".lock").OrderBy(f => f, StringComparer.Ordinal)
+            .Select(f => f + " " + Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(f)))));
+    }
+}

@@ -1,0 +1,1 @@
+xl create pvh.cfg

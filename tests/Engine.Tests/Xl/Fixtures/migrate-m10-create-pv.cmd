@@ -1,0 +1,1 @@
+xl create pv.cfg

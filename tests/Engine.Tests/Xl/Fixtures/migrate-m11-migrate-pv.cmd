@@ -1,0 +1,1 @@
+xl migrate mig-cappv localhost

@@ -1,0 +1,1 @@
+xl migrate mig-nosuch localhost

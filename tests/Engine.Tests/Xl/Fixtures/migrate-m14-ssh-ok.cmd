@@ -1,0 +1,1 @@
+ssh -o BatchMode=yes -o ConnectTimeout=5 localhost xl info
