@@ -225,6 +225,7 @@ function Start-Lab2 {
         Out  = Join-Path $dir 'start.out'
         Err  = Join-Path $dir 'start.err'
         Proc = $null
+        Done = $false
     }
     $script:Lab2.Proc = Start-Process bash -ArgumentList @((Join-Path $root 'tests/XenLab/start.sh'), '--host', '2') -PassThru `
         -RedirectStandardOutput $script:Lab2.Out -RedirectStandardError $script:Lab2.Err
