@@ -158,6 +158,9 @@ namespace FakeXapi
                         return HttpResponse.Of(200, "OK", "application/json", Json.Write(Sessions.Values.Select(s => (object?)M(("user", s.User), ("originator", s.Originator), ("user_agent", s.UserAgent))).ToList(), new WireStyle()));
                     case "tasks":
                         return HttpResponse.Of(200, "OK", "application/json", Json.Write(Db.All("task").Select(t => (object?)Render(t)).ToList(), new WireStyle()));
+                    case "local_disks":
+                        LocalDisks(Db.All("VM").First(v => v.S("name_label") == (string)d["name"]!));
+                        break;
                     case "set_vm":
                     {
                         var vm = Db.All("VM").First(v => v.S("name_label") == (string)d["name"]!);

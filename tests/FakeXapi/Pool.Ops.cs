@@ -15,36 +15,67 @@ namespace FakeXapi
     /// </summary>
     public sealed partial class Pool
     {
-        private static readonly string[] MoreVmMessages = { "provision", "copy", "pool_migrate", "set_memory_dynamic_range", "set_memory_static_max",
+        private static readonly string[] MoreVmMessages = { "provision", "copy", "pool_migrate", "assert_can_boot_here", "set_memory_dynamic_range", "set_memory_static_max",
             "set_memory_limits", "set_VCPUs_number_live", "set_VCPUs_at_startup", "set_VCPUs_max" };
 
-        private static readonly string[] MoreSyncMethods = { "VM.add_to_other_config", "VM.remove_from_other_config" };
+        private static readonly string[] MoreSyncMethods = { "VM.add_to_other_config", "VM.remove_from_other_config", "host.disable", "host.enable" };
 
         private const string MemoryConstraint = "Memory limits must satisfy: static_min ≤ dynamic_min ≤ dynamic_max ≤ static_max";
 
+        /// <summary>The master's local SR (not shared: only its host reaches it, so a VM with a disk there cannot move).</summary>
         public Obj LocalSr = null!;
+        /// <summary>The pool's shared SR (NFS): every member reaches it; the pool's default, as a pool set up for live migration has.</summary>
+        public Obj SharedSr = null!;
         public Obj Network0 = null!;
 
-        /// <summary>The pool's storage and network: a local SR (the pool's default) and the network on eth0.</summary>
-        public void AddStorageAndNetwork()
-        {
-            LocalSr = Db.New("SR", M(("uuid", Db.NewUuid()), ("name_label", "Local storage"), ("name_description", ""), ("allowed_operations", L()),
+        private Obj NewSr(string name, string type, bool shared) =>
+            Db.New("SR", M(("uuid", Db.NewUuid()), ("name_label", name), ("name_description", ""), ("allowed_operations", L()),
                 ("current_operations", Empty()), ("VDIs", L()), ("PBDs", L()), ("virtual_allocation", 0L), ("physical_utilisation", 0L),
-                ("physical_size", 500L * 1024 * MiB), ("type", "ext"), ("content_type", "user"), ("shared", false), ("other_config", Empty()),
+                ("physical_size", 500L * 1024 * MiB), ("type", type), ("content_type", "user"), ("shared", shared), ("other_config", Empty()),
                 ("tags", L()), ("sm_config", Empty()), ("blobs", Empty()), ("local_cache_enabled", false), ("introduced_by", "OpaqueRef:NULL"),
                 ("clustered", false), ("is_tools_sr", false)));
+
+        /// <summary>The pool's storage and network: the master's local SR, a shared NFS SR (the pool's default) and the network on eth0.</summary>
+        public void AddStorageAndNetwork()
+        {
+            LocalSr = NewSr("Local storage", "ext", false);
+            SharedSr = NewSr("Shared NFS storage", "nfs", true);
             Network0 = Db.New("network", M(("uuid", Db.NewUuid()), ("name_label", "Pool-wide network associated with eth0"), ("name_description", ""),
                 ("allowed_operations", L()), ("current_operations", Empty()), ("VIFs", L()), ("PIFs", L()), ("MTU", 1500L), ("other_config", Empty()),
                 ("bridge", "xenbr0"), ("managed", true), ("blobs", Empty()), ("tags", L()), ("default_locking_mode", "unlocked"),
                 ("assigned_ips", Empty()), ("purpose", L())));
-            PoolObj.F["default_SR"] = LocalSr.Ref;
-            PoolObj.F["suspend_image_SR"] = LocalSr.Ref;
+            PoolObj.F["default_SR"] = SharedSr.Ref;
+            PoolObj.F["suspend_image_SR"] = SharedSr.Ref;
             Db.Touch(PoolObj);
+        }
+
+        /// <summary>
+        /// As xapi's assert_can_boot_here for a VM that moves to <paramref name="to"/>: the host enabled and live, every
+        /// disk's SR reachable from it (shared, or local to it), and its free memory (when the VM is not already there).
+        /// </summary>
+        public void AssertCanBootHere(Obj vm, FakeHost to)
+        {
+            var metrics = Db.Get("host_metrics", to.Rec.S("metrics"));
+            if (!metrics.B("live")) throw new Failure("HOST_OFFLINE", to.Rec.Ref);
+            if (!to.Rec.B("enabled")) throw new Failure("HOST_DISABLED", to.Rec.Ref);
+            foreach (var r in vm.List("VBDs"))
+            {
+                var vbd = Db.Find((string)r!);
+                var vdi = vbd == null || vbd.B("empty") ? null : Db.Find(vbd.S("VDI"));
+                var sr = vdi == null ? null : Db.Find(vdi.S("SR"));
+                if (sr != null && !sr.B("shared") && !(sr == LocalSr && to == Master)) throw new Failure("VM_REQUIRES_SR", vm.Ref, sr.Ref);
+            }
+            if (vm.S("resident_on") != to.Rec.Ref)
+            {
+                long need = vm.L("memory_static_max") + vm.L("memory_overhead");
+                if (FreeMemory(to) < need)
+                    throw new Failure("HOST_NOT_ENOUGH_FREE_MEMORY", need.ToString(CultureInfo.InvariantCulture), Math.Max(0, FreeMemory(to)).ToString(CultureInfo.InvariantCulture));
+            }
         }
 
         public Obj AddDisk(Obj vm, long sizeBytes, string userdevice, bool bootable, Obj? sr = null)
         {
-            sr ??= LocalSr;
+            sr ??= Db.Find(PoolObj.S("default_SR")) ?? SharedSr;
             var vdi = Db.New("VDI", M(("uuid", Db.NewUuid()), ("name_label", vm.S("name_label") + " " + userdevice), ("name_description", ""),
                 ("allowed_operations", L()), ("current_operations", Empty()), ("SR", sr.Ref), ("VBDs", L()), ("crash_dumps", L()),
                 ("virtual_size", sizeBytes), ("physical_utilisation", sizeBytes / 10), ("type", "system"), ("sharable", false), ("read_only", false),
@@ -195,16 +226,18 @@ namespace FakeXapi
                     var to = Hosts.FirstOrDefault(h => h.Rec.Ref == hostRef) ?? throw new Failure("HANDLE_INVALID", "host", hostRef);
                     if (!(a.Count > 2 && a[2] is Dictionary<string, object?>)) throw new Failure("FIELD_TYPE_ERROR", "options");
                     CheckPower(vm, op);
-                    var from = HostOf(vm);
-                    if (from != to)
-                    {
-                        long need = vm.L("memory_static_max") + vm.L("memory_overhead");
-                        if (FreeMemory(to) < need)
-                            throw new Failure("HOST_NOT_ENOUGH_FREE_MEMORY", need.ToString(CultureInfo.InvariantCulture), Math.Max(0, FreeMemory(to)).ToString(CultureInfo.InvariantCulture));
-                    }
+                    AssertCanBootHere(vm, to);
                     // The domain moves: a new domid on the destination, its consoles there; the guest carries on.
                     Unplug(vm, "Halted");
                     Boot(vm, to, false, resumed: true);
+                    return null;
+                }
+                case "assert_can_boot_here":
+                {
+                    NotTemplate(vm, op);
+                    string hostRef = Arg.Str(a, 1, "host");
+                    var to = Hosts.FirstOrDefault(h => h.Rec.Ref == hostRef) ?? throw new Failure("HANDLE_INVALID", "host", hostRef);
+                    AssertCanBootHere(vm, to);
                     return null;
                 }
                 case "set_memory_dynamic_range":
@@ -274,9 +307,34 @@ namespace FakeXapi
         }
 
         /// <summary>Field-map setters of VM (no Async twins): add_to_/remove_from_other_config, MAP_DUPLICATE_KEY as xapi.</summary>
+        /// <summary>Moves every disk of the VM to the master's local SR (a test's VM that cannot leave the master).</summary>
+        public void LocalDisks(Obj vm)
+        {
+            foreach (var r in vm.List("VBDs"))
+            {
+                var vdi = Db.Find(Db.Find((string)r!)?.S("VDI") ?? "");
+                if (vdi == null) continue;
+                var from = Db.Find(vdi.S("SR"));
+                if (from != null) { from.List("VDIs").Remove(vdi.Ref); Db.Touch(from); }
+                vdi.F["SR"] = LocalSr.Ref;
+                LocalSr.List("VDIs").Add(vdi.Ref);
+                Db.Touch(vdi);
+            }
+            Db.Touch(LocalSr);
+        }
+
         private bool MoreSync(string cls, string msg, IReadOnlyList<object?> a, out object? result)
         {
             result = null;
+            if (cls == "host" && (msg == "disable" || msg == "enable"))
+            {
+                // host.disable: no new VMs start or arrive there (maintenance mode's first step); host.enable undoes it.
+                var h = Db.Get("host", Arg.Str(a, 0, "host"));
+                h.F["enabled"] = msg == "enable";
+                Db.Touch(h);
+                result = "";
+                return true;
+            }
             if (cls != "VM" || (msg != "add_to_other_config" && msg != "remove_from_other_config")) return false;
             var vm = Db.Get("VM", Arg.Str(a, 0, "self"));
             var oc = vm.Map("other_config");

@@ -260,3 +260,133 @@ Describe 'Issue 12: the cmdlets'' operations on a XenAPI pool' {
         "$($err[0])" | Should -Match 'New-XenDomain -Template'
     }
 }
+
+Describe 'Move-XenDomain inside a XenAPI pool (VM.pool_migrate)' {
+    BeforeAll {
+        $script:Pool = Connect-Fake -Name mig
+        function Calls([string] $Method) { $c = Invoke-FakeControl @{ action = 'calls' }; if ($c.$Method) { [int]$c.$Method } else { 0 } }
+        function Other([string] $Member) { if ($Member -eq 'xcp-host1') { 'xcp-host2' } else { 'xcp-host1' } }
+        $script:G = New-XenDomain -XenHost mig -Template 'Debian Bookworm 12' -Name ps-m1 -MemoryMiB 256
+    }
+    AfterAll {
+        Invoke-FakeControl @{ action = 'set'; task_ms = 150 } | Out-Null
+        Remove-AllTestHosts
+    }
+
+    It 'moves a running VM to the member -Destination names, live, and writes it there with its uuid' {
+        $to = Other $G.ResidentOn
+        $calls = Calls 'Async.VM.pool_migrate'
+        $d = Move-XenDomain -XenHost mig ps-m1 -Destination $to -Wait
+        $d.ResidentOn | Should -Be $to
+        $d.State | Should -Be 'Running'
+        $d.Uuid | Should -Be $G.Uuid
+        $d.Host | Should -Be 'mig'
+        ((Calls 'Async.VM.pool_migrate') - $calls) | Should -Be 1
+        (Get-XenDomain -XenHost mig ps-m1).ResidentOn | Should -Be $to
+    }
+
+    It 'takes the member from Get-XenHostInfo and the VM from the pipeline; -WhatIf moves nothing and names VM.pool_migrate' {
+        $d = Get-XenDomain -XenHost mig ps-m1
+        $to = Get-XenHostInfo -XenHost mig | Where-Object HostName -NE $d.ResidentOn
+        $calls = Calls 'Async.VM.pool_migrate'
+        $log = Join-Path $TestDrive 'whatif.txt'
+        Start-Transcript -Path $log | Out-Null # "What if:" goes to the host, which the transcript records
+        try { $d | Move-XenDomain -Destination $to -WhatIf }
+        finally { Stop-Transcript | Out-Null }
+        $out = Get-Content -Raw $log
+        $out | Should -Match 'VM\.pool_migrate'
+        $out | Should -Match "to $($to.HostName) \(from $($d.ResidentOn)\) inside the pool mig"
+        (Calls 'Async.VM.pool_migrate') | Should -Be $calls
+        ($d | Move-XenDomain -Destination $to).ResidentOn | Should -Be $to.HostName
+    }
+
+    It 'Test-XenDomainMigration lists the pool''s checks, ending in XAPI''s VM.assert_can_boot_here' {
+        $d = Get-XenDomain -XenHost mig ps-m1
+        $t = Test-XenDomainMigration -XenHost mig ps-m1 -Destination (Other $d.ResidentOn)
+        $t.Passed | Should -BeTrue
+        $t.Checks.Name | Should -Be @('NotDomain0', 'DomainRunning', 'PoolMember', 'NotOnDestination', 'HostEnabled', 'DestinationMemory', 'CanRunThere')
+        $t.DestinationMember | Should -Be (Other $d.ResidentOn)
+        (Test-XenDomainMigration -XenHost mig ps-m1 -Destination $d.ResidentOn).Failed | Should -Be @('NotOnDestination')
+    }
+
+    It 'refuses an unknown member, the pool connection itself, another host, xl''s options and a paused VM, each with what to do' {
+        $d = Get-XenDomain -XenHost mig ps-m1
+        Move-XenDomain -XenHost mig ps-m1 -Destination nosuchhost -ErrorVariable err -ErrorAction SilentlyContinue
+        $err[0].FullyQualifiedErrorId | Should -Be 'InvalidArgument,XenPS.Commands.MoveXenDomainCommand'
+        "$($err[0])" | Should -Match 'its members: xcp-host1, xcp-host2'
+        $err[0].TargetObject.Name | Should -Be 'ps-m1'
+
+        Move-XenDomain -XenHost mig ps-m1 -Destination mig -ErrorVariable err -ErrorAction SilentlyContinue
+        $err[0].FullyQualifiedErrorId | Should -Be 'DestinationIsSourcePool,XenPS.Commands.MoveXenDomainCommand'
+
+        $sim = New-TestSimHost
+        Move-XenDomain -XenHost mig ps-m1 -Destination $sim -ErrorVariable err -ErrorAction SilentlyContinue
+        $err[0].FullyQualifiedErrorId | Should -Be 'CrossPoolMigrationNotSupported,XenPS.Commands.MoveXenDomainCommand'
+        $err[0].CategoryInfo.Category | Should -Be 'NotImplemented'
+        "$($err[0])" | Should -Match 'xe vm-export'
+
+        Move-XenDomain -XenHost mig ps-m1 -Destination (Other $d.ResidentOn) -Paused -ErrorVariable err -ErrorAction SilentlyContinue
+        "$($err[0])" | Should -Match '-Paused is for xl migrate'
+
+        Move-XenDomain -XenHost mig paused1 -Destination xcp-host2 -ErrorVariable err -ErrorAction SilentlyContinue
+        "$($err[0])" | Should -Match 'Resume-XenDomain'
+
+        # a simulated host's domain and a pool member's name: no such connection, and that host is no pool
+        New-XenDomain -XenHost $sim /dev/null 'name="simvm"' memory=64 -WarningAction SilentlyContinue | Out-Null
+        Move-XenDomain -XenHost $sim simvm -Destination xcp-host2 -ErrorVariable err -ErrorAction SilentlyContinue
+        $err[0].FullyQualifiedErrorId | Should -Be 'DestinationNotFound,XenPS.Commands.MoveXenDomainCommand'
+        (Get-XenDomain -XenHost mig ps-m1).ResidentOn | Should -Be $d.ResidentOn
+    }
+
+    It 'a VM XAPI will not place there (a disk on the master''s local storage) fails the preflight with XAPI''s code' {
+        $v = New-XenDomain -XenHost mig -Template 'Debian Bookworm 12' -Name ps-local -MemoryMiB 128
+        if ($v.ResidentOn -ne 'xcp-host1') { $null = Move-XenDomain -XenHost mig ps-local -Destination xcp-host1 }
+        Invoke-FakeControl @{ action = 'local_disks'; name = 'ps-local' } | Out-Null
+        Move-XenDomain -XenHost mig ps-local -Destination xcp-host2 -ErrorVariable err -ErrorAction SilentlyContinue
+        $err[0].FullyQualifiedErrorId | Should -Be 'MigrationGuestNotMigratable,XenPS.Commands.MoveXenDomainCommand'
+        "$($err[0])" | Should -Match 'CanRunThere'
+        "$($err[0])" | Should -Match 'VM_REQUIRES_SR'
+        (Get-XenDomain -XenHost mig ps-local).ResidentOn | Should -Be 'xcp-host1'
+    }
+
+    It 'shows the XAPI task''s progress, completed at the end' {
+        $d = Get-XenDomain -XenHost mig ps-m1
+        Invoke-FakeControl @{ action = 'set'; task_ms = 1200 } | Out-Null
+        try {
+            $ps = [powershell]::Create()
+            $null = $ps.AddScript("Import-Module XenPS; Move-XenDomain -XenHost mig ps-m1 -Destination '$(Other $d.ResidentOn)' -Wait")
+            $out = $ps.Invoke()
+            $ps.HadErrors | Should -BeFalse
+            $out[0].ResidentOn | Should -Be (Other $d.ResidentOn)
+            $ps.Streams.Progress.StatusDescription | Should -Contain "ps-m1 (id $($d.Id)) on mig to $(Other $d.ResidentOn): XAPI task 50%"
+            $ps.Streams.Progress[-1].RecordType | Should -Be 'Completed'
+            $ps.Dispose()
+        }
+        finally { Invoke-FakeControl @{ action = 'set'; task_ms = 150 } | Out-Null }
+    }
+
+    It 'Ctrl+C cancels the XAPI task (task.cancel) and the VM runs where it was' {
+        $d = Get-XenDomain -XenHost mig ps-m1
+        Invoke-FakeControl @{ action = 'set'; task_ms = 6000 } | Out-Null
+        try {
+            $cancels = Calls 'task.cancel'
+            $started = Calls 'Async.VM.pool_migrate'
+            $ps = [powershell]::Create()
+            $null = $ps.AddScript("Import-Module XenPS; Move-XenDomain -XenHost mig ps-m1 -Destination '$(Other $d.ResidentOn)' -Wait")
+            $async = $ps.BeginInvoke()
+            $deadline = (Get-Date).AddSeconds(20)
+            while ((Calls 'Async.VM.pool_migrate') -eq $started -and (Get-Date) -lt $deadline) { Start-Sleep -Milliseconds 100 }
+            (Calls 'Async.VM.pool_migrate') | Should -Be ($started + 1)
+            $sw = [Diagnostics.Stopwatch]::StartNew()
+            $ps.Stop()
+            $sw.Elapsed.TotalSeconds | Should -BeLessThan 5 -Because 'the task is cancelled, not waited for'
+            $ps.Dispose()
+            ((Calls 'task.cancel') - $cancels) | Should -Be 1
+            @(Invoke-FakeControl @{ action = 'tasks' }).Where({ $_ }).Count | Should -Be 0
+        }
+        finally { Invoke-FakeControl @{ action = 'set'; task_ms = 150 } | Out-Null }
+        $now = Get-XenDomain -XenHost mig ps-m1
+        $now.ResidentOn | Should -Be $d.ResidentOn
+        $now.State | Should -Be 'Running'
+    }
+}

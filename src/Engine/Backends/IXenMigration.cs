@@ -56,7 +56,10 @@ namespace XenPS.Backends
             Message = message;
         }
 
-        /// <summary>"Frames" (memory pages sent), "End of stream", or "Message" for a line of xl's own.</summary>
+        /// <summary>The phase of a pool migration's XAPI task (Done of Total = 100 is its progress).</summary>
+        public const string TaskPhase = "Task";
+
+        /// <summary>"Frames" (memory pages sent), "End of stream", "Message" for a line of xl's own, or <see cref="TaskPhase"/>.</summary>
         public string Phase { get; }
         public long Done { get; }
         public long Total { get; }

@@ -45,9 +45,13 @@ namespace XenPS.Services
         public int? DomainId => Target.Domain.Id;
         /// <summary>The source host connection's name.</summary>
         public string Source => Target.Host.Name;
-        /// <summary>The destination host connection's name.</summary>
-        public string Destination => DestinationConnection.Name;
-        /// <summary>The address the source dom0 reaches the destination at (xl migrate's &lt;host&gt;).</summary>
+        /// <summary>The destination host connection's name; for a move inside a pool, the pool member's.</summary>
+        public string Destination => DestinationMember ?? DestinationConnection.Name;
+        /// <summary>For a move inside a pool (VM.pool_migrate): the pool member the VM goes to; null for xl migrate.</summary>
+        public string? DestinationMember { get; internal set; }
+        /// <summary>For a move inside a pool: the member the VM runs on now.</summary>
+        public string? SourceMember => DestinationMember == null ? null : Target.Domain.ResidentOn;
+        /// <summary>The address the source dom0 reaches the destination at (xl migrate's &lt;host&gt;); inside a pool, the member's management address.</summary>
         public string DestinationAddress { get; }
         public IReadOnlyList<XenMigrationCheck> Checks { get; }
         public bool Passed => Checks.All(c => c.Passed);
@@ -105,7 +109,7 @@ namespace XenPS.Services
     /// after a failure or cancellation a cleanup of both hosts (a half-received copy on the destination destroyed, the
     /// source copy given its name back and unpaused), so no paused or duplicated domain is left behind.
     /// </summary>
-    public sealed class MigrationService
+    public sealed partial class MigrationService
     {
         public const string Activity = "Migrating Xen domains";
 
@@ -335,6 +339,7 @@ namespace XenPS.Services
             try
             {
                 if (pre.Error() is XenMigrationException pe) return new XenMigrationResult(pre.Target, pre, null, pe, null, watch.Elapsed);
+                if (pre.DestinationMember != null) return RunInPool(pre, wait, timeout, status, progress, watch, ct);
                 return Run(pre.Target, pre, options ?? new MigrateDomainOptions(), wait, timeout, status, progress, watch, ct);
             }
             finally
@@ -399,18 +404,26 @@ namespace XenPS.Services
 
         // The backend call on a worker thread; its progress queued and delivered here, on the calling thread.
         private static void RunWithProgress(IXenMigration cap, XenDomain domain, MigrationDestination dest, MigrateDomainOptions options, string status,
-            IProgress<XenProgress>? progress, CancellationToken ct)
+            IProgress<XenProgress>? progress, CancellationToken ct) =>
+            RunWithProgress(report => cap.MigrateDomain(domain, dest, options, report, ct), status, progress);
+
+        private static void RunWithProgress(Action<Action<MigrationProgress>> call, string status, IProgress<XenProgress>? progress)
         {
             using var queue = new BlockingCollection<MigrationProgress>();
             var work = Task.Run(() =>
             {
-                try { cap.MigrateDomain(domain, dest, options, p => { if (!queue.IsAddingCompleted) queue.TryAdd(p); }, ct); }
+                try { call(p => { if (!queue.IsAddingCompleted) queue.TryAdd(p); }); }
                 finally { queue.CompleteAdding(); }
             });
             int last = 1;
             foreach (var p in queue.GetConsumingEnumerable())
             {
                 if (p.Message != null) progress?.Report(new XenProgress(Activity, $"{status}: {p.Message}", last));
+                else if (p.Phase == MigrationProgress.TaskPhase)
+                {
+                    last = Math.Clamp(p.PercentComplete, 1, 99);
+                    progress?.Report(new XenProgress(Activity, $"{status}: XAPI task {p.PercentComplete}%", last));
+                }
                 else if (p.Total > 0)
                 {
                     last = Math.Clamp(p.PercentComplete, 1, 99);

@@ -9,7 +9,9 @@ namespace XenPS.Commands
 {
     /// <summary>
     /// Move-XenDomain: `xm migrate --live` / `xl migrate`. Moves running domains to another host, live (the guest keeps
-    /// running; its name and uuid stay, its domid changes unless -PreserveDomainId). A preflight checks everything it can
+    /// running; its name and uuid stay, its domid changes unless -PreserveDomainId). VMs of a XenAPI pool move to
+    /// another member of that pool (-Destination names the member): VM.pool_migrate as a task, its progress shown,
+    /// cancelled by Ctrl+C. A preflight checks everything it can
     /// first (Test-XenDomainMigration's checks) and touches nothing when one fails; -WhatIf runs it and reports it.
     /// xl's progress is Write-Progress (always completed); a failed migration leaves the domain running on the source, and
     /// after a failure or Ctrl+C both hosts are checked and repaired (no paused or duplicated domain is left). Writes each
@@ -62,32 +64,35 @@ namespace XenPS.Commands
                         "CannotMigrateDomain0", ErrorCategory.InvalidOperation, t.Domain);
                     continue;
                 }
-                XenMigrationPreflight pre;
+                XenMigrationPreflight? pre;
+                string to = destination?.Name ?? Destination.Name;
                 try
                 {
-                    progress.Report(new XenProgress(MigrationService.Activity, $"{t.Description} to {destination.Name}: preflight", 0));
-                    try { pre = _migration.Preflight(t, destination, DestinationAddress, options, CancelToken); }
-                    finally { progress.Report(new XenProgress(MigrationService.Activity, $"{t.Description} to {destination.Name}: preflight", 100, completed: true)); }
+                    progress.Report(new XenProgress(MigrationService.Activity, $"{t.Description} to {to}: preflight", 0));
+                    try { pre = Preflight(_migration, t, destination, options); }
+                    finally { progress.Report(new XenProgress(MigrationService.Activity, $"{t.Description} to {to}: preflight", 100, completed: true)); }
                 }
                 catch (OperationCanceledException) { throw new PipelineStoppedException(); }
+                if (pre == null) continue;
                 if (pre.Passed && Stopping) { _migration.Release(pre); throw new PipelineStoppedException(); }
                 foreach (var c in pre.Checks) WriteVerbose($"Preflight {c.Name}: {(c.Passed ? "passed" : "FAILED")}: {c.Detail}");
                 if (!pre.Passed) { WritePreflightError(pre); continue; }
-                string action = $"Migrate Xen domain live to {destination.Name} (xl migrate to '{pre.DestinationAddress}'); preflight passed: " +
-                                string.Join(", ", pre.Checks.Select(c => c.Name));
-                if (!ShouldProcess(t.Description, action)) { _migration.Release(pre); continue; }
+                string action = pre.DestinationMember != null
+                    ? $"Migrate Xen domain live to {pre.DestinationMember} (from {pre.SourceMember ?? "its member"}) inside the pool {t.Host.Name} (VM.pool_migrate); preflight passed: "
+                    : $"Migrate Xen domain live to {pre.Destination} (xl migrate to '{pre.DestinationAddress}'); preflight passed: ";
+                if (!ShouldProcess(t.Description, action + string.Join(", ", pre.Checks.Select(c => c.Name)))) { _migration.Release(pre); continue; }
                 XenMigrationResult r;
                 try { r = _migration.Migrate(pre, options, Wait, TimeSpan.FromSeconds(Timeout), progress, CancelToken); }
                 catch (OperationCanceledException) { throw new PipelineStoppedException(); }
                 WriteBackendNotes(t.Host);
-                WriteBackendNotes(destination);
+                if (destination != null) WriteBackendNotes(destination);
                 if (r.Error != null)
                 {
                     WriteXenError(r.Error, t.Domain, r.Error is XenTimeoutException ? "MigrationWaitTimeout" : null);
                     continue;
                 }
                 if (r.Note != null) WriteWarning($"{t.Description}: {r.Note}");
-                WriteVerbose($"Migrated {t.Description} to {destination.Name} in {r.Elapsed.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s.");
+                WriteVerbose($"Migrated {t.Description} to {pre.Destination} in {r.Elapsed.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} s.");
                 WriteDomain(r.Domain!, manyHosts: true); // two hosts are involved: the table shows the Host column
             }
         }

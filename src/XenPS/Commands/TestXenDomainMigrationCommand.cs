@@ -8,7 +8,9 @@ namespace XenPS.Commands
     /// Test-XenDomainMigration: the preflight of Move-XenDomain as objects, for runbooks. Nothing is changed on either
     /// host. Each result lists every check (Name, Passed, Detail): the destination reachable from the source dom0 the
     /// way xl migrate goes, the same Xen version, a guest type the hosts can live-migrate, enough free memory, no domain
-    /// of that name there, the domain's kernel, ramdisk and disk paths present there, not Domain-0.
+    /// of that name there, the domain's kernel, ramdisk and disk paths present there, not Domain-0. Inside a XenAPI pool
+    /// (-Destination names a member): the member known, enabled and live, not where the VM runs, its free memory, and
+    /// XAPI's VM.assert_can_boot_here (the VM's storage and networks reachable from there).
     /// </summary>
     [Cmdlet(VerbsDiagnostic.Test, "XenDomainMigration", DefaultParameterSetName = NameSet)]
     [OutputType(typeof(XenMigrationPreflight))]
@@ -23,10 +25,11 @@ namespace XenPS.Commands
             var destination = OpenDestination();
             foreach (var t in Targets())
             {
-                XenMigrationPreflight pre;
-                try { pre = _migration.Preflight(t, destination, DestinationAddress, Options(), CancelToken); }
+                XenMigrationPreflight? pre;
+                try { pre = Preflight(_migration, t, destination, Options()); }
                 catch (OperationCanceledException) { throw new PipelineStoppedException(); }
                 WriteBackendNotes(t.Host);
+                if (pre == null) continue;
                 WriteObject(pre);
             }
         }

@@ -37,6 +37,39 @@ namespace XenPS.Completers
         }
     }
 
+    /// <summary>
+    /// Completes -Destination: the connection names, and the members of the pool named by -XenHost (else the default
+    /// connection, when it is a pool), whose VMs move inside it (bounded: 3 s).
+    /// </summary>
+    public sealed class XenDestinationCompleter : IArgumentCompleter
+    {
+        public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
+            CommandAst commandAst, IDictionary fakeBoundParameters)
+        {
+            var p = CompletionText.Pattern(wordToComplete);
+            var list = HostRegistry.All.Where(h => p.IsMatch(h.Name)).OrderBy(h => h.Name, StringComparer.OrdinalIgnoreCase)
+                .Select(c => new CompletionResult(CompletionText.Quote(c.Name), c.Name, CompletionResultType.ParameterValue, c.Uri)).ToList();
+            object? bound = fakeBoundParameters?["XenHost"];
+            if (bound is PSObject pso) bound = pso.BaseObject;
+            if (bound is object[] arr && arr.Length > 0) bound = arr[0] is PSObject p0 ? p0.BaseObject : arr[0];
+            if (bound is XenHostConnection[] conns && conns.Length > 0) bound = conns[0];
+            var host = bound is XenHostConnection hc ? hc : bound is string s ? HostRegistry.Find(s) : HostRegistry.Default;
+            if (host != null && host.IsOpen && host.Backend is XenPS.Backends.IXenPoolMigration pool)
+            {
+                try
+                {
+                    using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(3));
+                    foreach (var m in pool.GetPoolHostInfo(cts.Token).Where(m => p.IsMatch(m.HostName)))
+                        if (!list.Any(r => r.ListItemText == m.HostName))
+                            list.Add(new CompletionResult(CompletionText.Quote(m.HostName), m.HostName, CompletionResultType.ParameterValue,
+                                $"member of the pool {host.Name}: {m.FreeMemoryMiB} MiB free"));
+                }
+                catch (Exception e) when (e is XenPSException || e is OperationCanceledException) { }
+            }
+            return list;
+        }
+    }
+
     /// <summary>Completes domain names on the host named by -XenHost, else the default host (bounded: 3 s).</summary>
     public sealed class XenDomainNameCompleter : IArgumentCompleter
     {

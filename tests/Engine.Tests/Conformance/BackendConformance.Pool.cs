@@ -62,6 +62,39 @@ namespace XenPS.Tests.Conformance
             Assert.All(r.Infos, i => { Assert.Equal(Host.Name, i.Host); Assert.True(i.TotalMemoryMiB > 0 && i.CpuCount > 0); });
         }
 
+        /// <summary>
+        /// A move inside the pool: to another member when the pool has one (the VM keeps its uuid and runs there), and
+        /// always the refusals of the preflight: the member it runs on (NotOnDestination) and one the pool does not have
+        /// (PoolMember); XAPI's own check runs for a member it can go to. Nothing moves on a refusal.
+        /// </summary>
+        [Fact]
+        public virtual void AGuestMovesInsideThePoolOnlyToAnotherMemberItCanRunOn()
+        {
+            if (RefusedWithoutIt<IXenPoolMigration>()) return;
+            var ct = CancellationToken.None;
+            var d = Listed(CreateGuest())!;
+            Assert.False(string.IsNullOrEmpty(d.ResidentOn));
+            var svc = new MigrationService();
+            var members = Backend.Require<IXenPoolMigration>("pool migration").GetPoolHostInfo(ct);
+            Assert.Contains(members, m => m.HostName == d.ResidentOn);
+
+            var here = svc.PoolPreflight(Target(d), d.ResidentOn!, null, false, ct);
+            Assert.Equal(new[] { "NotOnDestination" }, here.Failed);
+            var nowhere = svc.PoolPreflight(Target(d), "no-such-member", null, false, ct);
+            Assert.Equal(new[] { "PoolMember" }, nowhere.Failed);
+            var r = svc.Migrate(here, null!, false, TimeSpan.FromSeconds(30), null, ct);
+            Assert.False(r.Succeeded);
+            Assert.Equal(d.Id, Listed(d)!.Id);
+
+            var other = members.FirstOrDefault(m => m.HostName != d.ResidentOn);
+            if (other == null) return; // a pool of one member: nowhere else to go
+            var moved = svc.MigrateInPool(Target(d), other.HostName, true, TimeSpan.FromSeconds(60), null, ct);
+            Assert.True(moved.Succeeded, moved.Error?.Message);
+            Assert.Equal(other.HostName, moved.Domain!.ResidentOn);
+            Assert.Equal(d.Uuid, moved.Domain.Uuid);
+            Assert.Equal(XenDomainState.Running, moved.Domain.State);
+        }
+
         [Fact]
         public virtual void AutoStartWithoutStoredConfigsIsListed()
         {

@@ -33,7 +33,7 @@ namespace XenPS.Tests.Conformance
               typeof(IXenDomainSettings), typeof(IXenCheckpoint), typeof(IXenReboot), typeof(IXenStoredConfigs), typeof(IXenDevices), typeof(IXenHostRestart),
               typeof(IXenConnectionHealthSource),
               typeof(IXenDomainEvents), typeof(IXenTemplates), typeof(IXenPoolHosts), typeof(IXenAutoStart), typeof(IXenDomainStart), typeof(IXenCapabilityAdvice),
-              typeof(IXenMigration) };
+              typeof(IXenMigration), typeof(IXenPoolMigration) };
 
         private static readonly TimeSpan Step = TimeSpan.FromSeconds(1);
         private const int MaxSteps = 120; // host seconds any lifecycle change may take here

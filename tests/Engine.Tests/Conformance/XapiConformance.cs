@@ -28,7 +28,7 @@ namespace XenPS.Tests.Conformance
         protected override IReadOnlyCollection<Type> Capabilities { get; } =
             new[] { typeof(IXenHostFacts), typeof(IXenPowerControl), typeof(IXenConsoleAccess), typeof(IXenDomainSettings), typeof(IXenCheckpoint),
                     typeof(IXenReboot), typeof(IXenDevices), typeof(IXenDomainEvents), typeof(IXenTemplates), typeof(IXenPoolHosts), typeof(IXenAutoStart),
-                    typeof(IXenDomainStart), typeof(IXenCapabilityAdvice) };
+                    typeof(IXenDomainStart), typeof(IXenCapabilityAdvice), typeof(IXenPoolMigration) };
 
         protected override string? TemplateName => "Debian Bookworm 12";
 

@@ -46,6 +46,7 @@ namespace XenPS.Backends.XenApi
                     info.TotalMemoryMiB = m.Long("memory_total") / MiB;
                     info.FreeMemoryMiB = m.Long("memory_free") / MiB;
                 }
+                bool live = m == null || m.Bool("live");
                 string dom0 = h.Str("control_domain");
                 var control = vms.TryGetValue(dom0, out var c) ? c
                     : vms.Values.FirstOrDefault(v => v.Bool("is_control_domain") && v.Str("resident_on") == h.Ref);
@@ -59,6 +60,7 @@ namespace XenPS.Backends.XenApi
                     ["address"] = h.Str("address"),
                     ["uuid"] = h.Str("uuid"),
                     ["enabled"] = h.Bool("enabled") ? "true" : "false",
+                    ["live"] = live ? "true" : "false",
                     ["API_version"] = h.Long("API_version_major").ToString(CultureInfo.InvariantCulture) + "." + h.Long("API_version_minor").ToString(CultureInfo.InvariantCulture),
                 };
                 foreach (var kv in sw) raw["software_version." + kv.Key] = kv.Value;

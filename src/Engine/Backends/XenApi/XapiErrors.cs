@@ -53,6 +53,8 @@ namespace XenPS.Backends.XenApi
                 case "VM_HVM_REQUIRED":
                 case "VM_IS_PART_OF_AN_APPLIANCE":
                 case "VM_REQUIRES_SR":
+                case "VM_REQUIRES_NET":
+                case "HOST_CANNOT_ATTACH_NETWORK":
                 case "HOST_OFFLINE":
                 case "HOST_DISABLED":
                 case "HOST_IN_EMERGENCY_MODE":
@@ -73,6 +75,10 @@ namespace XenPS.Backends.XenApi
                 case "HOST_NOT_ENOUGH_FREE_MEMORY":
                     e = new XenResourceUnavailableException(
                         $"{what}: no host has enough free memory (needed {Bytes(f.Param(0))}, available {Bytes(f.Param(1))}) ({detail}).");
+                    break;
+                case "VM_MIGRATE_FAILED":
+                    e = new XenApiException($"{what}: the migration failed: {f.Param(3)} ({detail}). The VM stays on {f.Param(1)}, as XAPI leaves it.",
+                        code, f.Parameters, XenErrorReason.MigrationFailed);
                     break;
                 case "NO_HOSTS_AVAILABLE":
                 case "HOST_NOT_ENOUGH_PCPUS":
@@ -111,6 +117,11 @@ namespace XenPS.Backends.XenApi
             "VM_HVM_REQUIRED" => "this host needs HVM support for this VM",
             "RBAC_PERMISSION_DENIED" => "the account is not allowed to do this",
             "TASK_CANCELLED" => "it was cancelled",
+            "VM_REQUIRES_SR" => "the VM has a disk on a storage repository that host cannot reach (local storage); pool migration needs shared storage",
+            "VM_REQUIRES_NET" => "the VM has a network interface on a network that host is not connected to",
+            "HOST_CANNOT_ATTACH_NETWORK" => "that host cannot attach one of the VM's networks",
+            "HOST_DISABLED" => "that host is disabled (in maintenance); enable it first",
+            "HOST_OFFLINE" => "that host is offline",
             _ => "the pool refused",
         };
 
