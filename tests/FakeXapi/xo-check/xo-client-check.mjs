@@ -92,6 +92,22 @@ async function run(transport, suffix) {
     }
     check(cancelled instanceof Cancel, `${transport}: a cancelled Async.VM.start ends as cancelled (task.cancel)`)
     check(xapi.getObjectByRef(cloneRef).power_state === 'Halted', `${transport}: the cancelled start left the VM halted`)
+    // A move inside the pool (VM.pool_migrate, what XO does to migrate within a pool): resident_on follows through
+    // events, and the VM keeps running. XAPI's own check refuses a disabled member with HOST_DISABLED [host].
+    const from = xapi.getObjectByRef(web1.$ref).resident_on
+    const to = Object.values(xapi.objects.all).find(o => o.$type === 'host' && o.$ref !== from)
+    await xapi.callAsync('VM.pool_migrate', web1.$ref, to.$ref, { live: 'true' })
+    await until('web1 on the other member', () => xapi.getObjectByRef(web1.$ref).resident_on === to.$ref)
+    check(xapi.getObjectByRef(web1.$ref).power_state === 'Running', `${transport}: Async.VM.pool_migrate moved web1 to ${to.name_label}, running`)
+    await xapi.call('host.disable', from)
+    let refused
+    try {
+      await xapi.call('VM.assert_can_boot_here', web1.$ref, from)
+    } catch (e) {
+      refused = e
+    }
+    await xapi.call('host.enable', from)
+    check(refused && refused.code === 'HOST_DISABLED' && refused.params[0] === from, `${transport}: VM.assert_can_boot_here on a disabled member is HOST_DISABLED [host] (${refused && refused.message})`)
     await until('async tasks destroyed', () =>
       Object.values(xapi.objects.all).filter(o => o.$type === 'task').length === 0
     )
