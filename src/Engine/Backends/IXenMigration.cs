@@ -93,6 +93,33 @@ namespace XenPS.Backends
     }
 
     /// <summary>
+    /// What a migration preflight learns of one host (each part, or why it could not be read): its facts and identity,
+    /// which of the domain's paths exist there, and as the SOURCE the path check to the destination, as the destination
+    /// its domains (names and ids).
+    /// </summary>
+    public sealed class MigrationHostFacts
+    {
+        public XenHostInfo? Info { get; set; }
+        public string? InfoError { get; set; }
+        public string? Identity { get; set; }
+        public string? IdentityError { get; set; }
+        public IReadOnlyList<bool>? PathsExist { get; set; }
+        public string? PathsError { get; set; }
+        /// <summary>As the destination: its domains (at least their names and ids).</summary>
+        public IReadOnlyList<XenDomain>? Domains { get; set; }
+        public string? DomainsError { get; set; }
+        /// <summary>As the source: the path check to the destination.</summary>
+        public MigrationPathCheck? Path { get; set; }
+        public string? PathError { get; set; }
+
+        /// <summary>Every part failed for one reason (the host could not be asked at all).</summary>
+        public static MigrationHostFacts Failed(string why) => new MigrationHostFacts
+        {
+            InfoError = why, IdentityError = why, PathsError = why, DomainsError = why, PathError = why,
+        };
+    }
+
+    /// <summary>
     /// Live migration (xl migrate): a running domain moves from this host to another, keeping its name and uuid, with a
     /// new domid there. The facts a preflight needs come from the common capabilities (<see cref="IXenHostFacts"/>: free
     /// memory, Xen version, virt_caps; the listings: names in use) plus the two below; the orchestration (preflight,
@@ -139,6 +166,33 @@ namespace XenPS.Backends
 
         /// <summary>Destroys a half-received "&lt;name&gt;--incoming" copy on this host; returns what it did, or null when there was none.</summary>
         string? DiscardIncoming(string name, CancellationToken cancellationToken);
+
+        /// <summary>
+        /// The preflight's facts of this host as the SOURCE: its facts (<see cref="IXenHostFacts"/>), identity, which of
+        /// <paramref name="paths"/> exist, and the path check to <paramref name="destination"/>. A backend whose calls are
+        /// round trips (xl over ssh) gathers them in one; this default asks for each in turn. Never throws for a part
+        /// that fails (its error says why); cancellation goes on.
+        /// </summary>
+        MigrationHostFacts GatherSourceFacts(MigrationDestination destination, IReadOnlyList<string> paths, MigrateDomainOptions options, CancellationToken cancellationToken)
+        {
+            var f = new MigrationHostFacts();
+            try { f.Info = ((IXenBackend)this).Require<IXenHostFacts>("reading host facts").GetHostInfo(cancellationToken); } catch (XenPSException e) { f.InfoError = e.Message; }
+            try { f.Identity = HostIdentity(cancellationToken); } catch (XenPSException e) { f.IdentityError = e.Message; }
+            try { f.PathsExist = paths.Count == 0 ? Array.Empty<bool>() : PathsExist(paths, cancellationToken); } catch (XenPSException e) { f.PathsError = e.Message; }
+            try { f.Path = CheckMigrationPath(destination, options, cancellationToken); } catch (XenPSException e) { f.PathError = e.Message; }
+            return f;
+        }
+
+        /// <summary>The preflight's facts of this host as the DESTINATION: its facts, identity, which of <paramref name="paths"/> exist, its domains.</summary>
+        MigrationHostFacts GatherDestinationFacts(IReadOnlyList<string> paths, CancellationToken cancellationToken)
+        {
+            var f = new MigrationHostFacts();
+            try { f.Info = ((IXenBackend)this).Require<IXenHostFacts>("reading host facts").GetHostInfo(cancellationToken); } catch (XenPSException e) { f.InfoError = e.Message; }
+            try { f.Identity = HostIdentity(cancellationToken); } catch (XenPSException e) { f.IdentityError = e.Message; }
+            try { f.PathsExist = paths.Count == 0 ? Array.Empty<bool>() : PathsExist(paths, cancellationToken); } catch (XenPSException e) { f.PathsError = e.Message; }
+            try { f.Domains = ((IXenBackend)this).ListDomains(cancellationToken); } catch (XenPSException e) { f.DomainsError = e.Message; }
+            return f;
+        }
     }
 
     /// <summary>A migration (or its preflight) failed; <see cref="XenPSException.Reason"/> says why.</summary>

@@ -61,7 +61,12 @@ namespace XenPS.Services
         internal XenDomainTarget Target { get; }
         internal XenHostConnection DestinationConnection { get; }
         /// <summary>The source dom0's ssh login to the destination that the reachability check left open for xl migrate.</summary>
-        internal string? SharedConnection { get; set; }
+        internal string? SharedConnection { get => Volatile.Read(ref _shared); set => Volatile.Write(ref _shared, value); }
+        private string? _shared;
+        /// <summary>Takes the shared login (once: whoever takes it releases it).</summary>
+        internal string? TakeSharedConnection() => Interlocked.Exchange(ref _shared, null);
+        /// <summary>A release of the shared login running in the background (after xl migrate, beside the wait).</summary>
+        internal Task? Releasing { get; set; }
 
         /// <summary>The first failure as the error to report, or null when every check passed.</summary>
         public XenMigrationException? Error()
@@ -166,41 +171,27 @@ namespace XenPS.Services
             Add("DomainRunning", running, running ? $"{d.Name} is {state.ToString().ToLowerInvariant()}." :
                 $"{d.Name} is {state.ToString().ToLowerInvariant()}; only a running (or paused) domain can be migrated.", XenErrorReason.InvalidOperation);
 
-            // the facts, in parallel: each host's xl info, the destination's listing, the path from the source dom0, the files
+            // the facts, the two hosts in parallel: each gathers its part in as few round trips as its backend can (xl: one ssh
+            // command each; the source's includes its dom0's login to the destination, which dominates)
             var paths = UsedPaths(d);
             var dest = new MigrationDestination(destination.Backend, addr);
-            Task<T> Go<T>(Func<T> f) => Task.Run(f, ct);
-            var srcInfo = Go(() => Facts(t.Host, ct));
-            var dstInfo = sameHost ? srcInfo : Go(() => Facts(destination, ct));
-            var dstList = Go(() => destination.Backend.ListDomains(ct));
-            var path = Go(() => src.CheckMigrationPath(dest, options, ct));
-            var dstId = Go(() => dst.HostIdentity(ct));
-            var srcId = sameHost ? dstId : Go(() => src.HostIdentity(ct));
-            var srcPaths = paths.Count == 0 || sameHost ? null : Go(() => src.PathsExist(paths, ct));
-            var dstPaths = paths.Count == 0 || sameHost ? null : Go(() => dst.PathsExist(paths, ct));
-            var all = new List<Task> { srcInfo, dstInfo, dstList, path, dstId, srcId };
-            if (srcPaths != null) all.Add(srcPaths);
-            if (dstPaths != null) all.Add(dstPaths);
-            try { Task.WaitAll(all.ToArray(), ct); }
-            catch (AggregateException) { } // each failure becomes its check's detail below
-            ct.ThrowIfCancellationRequested();
-
-            T? Value<T>(Task<T> task, out string? why) where T : class
+            Task<MigrationHostFacts> Go(Func<MigrationHostFacts> f) => Task.Run(() =>
             {
-                why = null;
-                if (task.IsCompletedSuccessfully) return task.Result;
-                var e = task.Exception?.InnerExceptions.FirstOrDefault();
-                if (e is OperationCanceledException) throw new OperationCanceledException(ct);
-                if (e is XenPSException x) { why = x.Message; return null; }
-                if (e != null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e).Throw();
-                why = "no answer";
-                return null;
-            }
+                try { return f(); }
+                catch (XenPSException e) { return MigrationHostFacts.Failed(e.Message); }
+            }, ct);
+            var srcTask = Go(() => src.GatherSourceFacts(dest, sameHost ? Array.Empty<string>() : paths, options, ct));
+            var dstTask = sameHost ? null : Go(() => dst.GatherDestinationFacts(paths, ct));
+            try { Task.WaitAll(dstTask == null ? new Task[] { srcTask } : new Task[] { srcTask, dstTask }, ct); }
+            catch (AggregateException e) when (e.InnerExceptions.Any(x => x is OperationCanceledException)) { throw new OperationCanceledException(ct); }
+            ct.ThrowIfCancellationRequested();
+            var sf = srcTask.Result;
+            var df = dstTask?.Result ?? sf;
 
-            var si = Value(srcInfo, out string? siWhy);
-            var di = Value(dstInfo, out string? diWhy);
-            var pc = Value(path, out string? pcWhy);
-            var ident = Value(dstId, out string? idWhy);
+            var si = sf.Info; string? siWhy = sf.InfoError;
+            var di = df.Info; string? diWhy = df.InfoError;
+            var pc = sf.Path; string? pcWhy = sf.PathError;
+            var ident = df.Identity; string? idWhy = df.IdentityError;
 
             // reachable, and what answers there is the destination connection's host
             if (pc == null) Add("DestinationReachable", false, $"the check from {t.Host.Name}'s dom0 could not run: {pcWhy}", XenErrorReason.MigrationDestinationUnreachable);
@@ -210,7 +201,7 @@ namespace XenPS.Services
             else if (!string.Equals(pc.RemoteIdentity, ident, StringComparison.Ordinal))
                 Add("DestinationReachable", false,
                     $"'{addr}' from {t.Host.Name}'s dom0 reaches a host ('{pc.RemoteHostName}') that is not the destination connection {destination.Name}" +
-                    (di != null ? $" ('{di.HostName}')" : "") + (sameHost ? "" : pc.RemoteIdentity == Value(srcId, out _) ? ": it is the source host itself" : "") +
+                    (di != null ? $" ('{di.HostName}')" : "") + (sameHost ? "" : pc.RemoteIdentity == sf.Identity ? ": it is the source host itself" : "") +
                     ". Give the address at which the source dom0 reaches the destination (-DestinationAddress, or the destination connection's MigrationAddress option).",
                     XenErrorReason.MigrationDestinationUnreachable);
             else Add("DestinationReachable", true, pc.Detail, XenErrorReason.MigrationDestinationUnreachable);
@@ -255,7 +246,7 @@ namespace XenPS.Services
                     XenErrorReason.InsufficientResources);
             }
 
-            var listed = Value(dstList, out string? dlWhy);
+            var listed = df.Domains; string? dlWhy = df.DomainsError;
             if (sameHost) Add("NameFree", true, "the same host: xl receives the domain as " + d.Name + MigrationRules.IncomingSuffix + " and renames it.", XenErrorReason.DomainExists);
             else if (listed == null) Add("NameFree", false, $"{destination.Name}'s domains could not be listed: {dlWhy}", XenErrorReason.DomainExists);
             else
@@ -272,8 +263,8 @@ namespace XenPS.Services
             else if (sameHost) Add("PathsPresent", true, $"the same host: {string.Join(", ", paths)}.", XenErrorReason.MigrationPathMissing);
             else
             {
-                var sp = Value(srcPaths!, out string? spWhy);
-                var dp = Value(dstPaths!, out string? dpWhy);
+                var sp = sf.PathsExist; string? spWhy = sf.PathsError;
+                var dp = df.PathsExist; string? dpWhy = df.PathsError;
                 if (sp == null || dp == null)
                     Add("PathsPresent", false, "the files could not be checked: " + (sp == null ? $"{t.Host.Name}: {spWhy}" : $"{destination.Name}: {dpWhy}"), XenErrorReason.MigrationPathMissing);
                 else
@@ -296,10 +287,14 @@ namespace XenPS.Services
         /// <summary>Closes the ssh login a preflight kept open for xl migrate (Test-XenDomainMigration, -WhatIf); idempotent.</summary>
         public void Release(XenMigrationPreflight pre)
         {
-            string? shared = pre.SharedConnection;
-            if (shared == null) return;
-            pre.SharedConnection = null;
-            if (pre.Target.Host.Backend is IXenMigration src)
+            ReleaseNow(pre);
+            pre.Releasing?.GetAwaiter().GetResult(); // a release started in the background is done before the result goes out
+        }
+
+        private static void ReleaseNow(XenMigrationPreflight pre)
+        {
+            string? shared = pre.TakeSharedConnection();
+            if (shared != null && pre.Target.Host.Backend is IXenMigration src)
                 src.ReleaseSharedConnection(new MigrationDestination(pre.DestinationConnection.Backend, pre.DestinationAddress), shared, CancellationToken.None);
         }
 
@@ -380,11 +375,20 @@ namespace XenPS.Services
                 return new XenMigrationResult(t, pre, null, new XenMigrationException(msg, e.Reason == XenErrorReason.Unspecified || e.Reason == XenErrorReason.HostCommandFailed
                     ? XenErrorReason.MigrationFailed : e.Reason, null, e), note, watch.Elapsed);
             }
-            var moved = Arrived(t, destination, ct);
+            // xl migrate no longer needs the shared login: it is closed while the hosts are asked where the domain is
+            if (pre.SharedConnection != null) pre.Releasing = Task.Run(() => ReleaseNow(pre));
+            // where it is now: the destination's listing and (with -Wait) the source's, asked in parallel
+            (XenDomain? Moved, bool OnSource) Look()
+            {
+                var there = Task.Run(() => Arrived(t, destination, ct), ct);
+                bool onSource = wait && StillOnSource(t, ct);
+                return (there.GetAwaiter().GetResult(), onSource);
+            }
+            var (moved, onSource) = Look();
             if (wait)
             {
                 var deadline = DateTime.UtcNow + timeout;
-                while (moved == null || !(moved.State == XenDomainState.Running || (options.Paused && moved.State == XenDomainState.Paused)) || StillOnSource(t, ct))
+                while (moved == null || !(moved.State == XenDomainState.Running || (options.Paused && moved.State == XenDomainState.Paused)) || onSource)
                 {
                     if (DateTime.UtcNow > deadline)
                         return new XenMigrationResult(t, pre, null, new XenTimeoutException(
@@ -393,7 +397,7 @@ namespace XenPS.Services
                             null), null, watch.Elapsed);
                     ct.WaitHandle.WaitOne(WaitInterval);
                     ct.ThrowIfCancellationRequested();
-                    moved = Arrived(t, destination, ct);
+                    (moved, onSource) = Look();
                 }
             }
             if (moved == null)

@@ -141,6 +141,47 @@ namespace XenPS.Tests
                 XlBackend.MigrateArguments("1", "xenlab2", new MigrateDomainOptions { SshCommand = new[] { "ssh", "-p", "2200" }, SharedConnection = shared }));
         }
 
+        /// <summary>
+        /// The preflight asks each host once (an ssh round trip each, the source's with its dom0's login to the
+        /// destination): the facts scripts run here for real with a local sh, a stand-in xl and ssh. Each part is read on
+        /// its own, so a part that fails (xl info refused, an unreachable destination) says why and the others still come.
+        /// </summary>
+        [Fact]
+        public void TheFactsOfEachHostComeInOneCommandAndAFailedPartDoesNotHideTheOthers()
+        {
+            string info = Path.Combine(Fixture.Dir, "migrate-m01-info.stdout");
+            string list = Path.Combine(Fixture.Dir, "migrate-m03-list-before.stdout");
+            string xl = Script("fake-xl", $"case \"$1\" in info) cat '{info}';; list) cat '{list}';; *) exit 9;; esac");
+            Script("ssh", "echo xenlab2; echo boot-of-host2");
+            string kernel = Script("kernel", "");
+            using var b = new XlBackend(new PathRunner(_dir), "xl:///", new XlBackendOptions { XlPath = xl });
+            var paths = new[] { kernel, "/nonexistent/initrd" };
+
+            var src = b.GatherSourceFacts(new MigrationDestination(b, "xenlab2"), paths, new MigrateDomainOptions(), CancellationToken.None);
+            Assert.Null(src.InfoError);
+            Assert.Equal("4.17.7", src.Info!.XenVersion);
+            Assert.Equal(File.ReadAllText("/proc/sys/kernel/random/boot_id").Trim(), src.Identity);
+            Assert.Equal(new[] { true, false }, src.PathsExist);
+            Assert.True(src.Path!.Reachable, src.Path.Detail);
+            Assert.Equal("boot-of-host2", src.Path.RemoteIdentity);
+
+            var dst = b.GatherDestinationFacts(paths, CancellationToken.None);
+            Assert.Equal("4.17.7", dst.Info!.XenVersion);
+            Assert.Contains(dst.Domains!, d => d.Name == "Domain-0" && d.Id == 0);
+            Assert.Equal(new[] { true, false }, dst.PathsExist);
+
+            // xl refuses info, the destination does not answer: those parts say so, the rest is there
+            Script("fake-xl", "echo 'libxl: error: cannot connect to xenstored' >&2; exit 1");
+            Script("ssh", "echo 'ssh: connect to host xenlab2 port 22: No route to host' >&2; exit 255");
+            src = b.GatherSourceFacts(new MigrationDestination(b, "xenlab2"), paths, new MigrateDomainOptions(), CancellationToken.None);
+            Assert.Null(src.Info);
+            Assert.Contains("xenstored", src.InfoError, StringComparison.Ordinal);
+            Assert.False(src.Path!.Reachable);
+            Assert.Contains("No route to host", src.Path.Detail, StringComparison.Ordinal);
+            Assert.Equal(new[] { true, false }, src.PathsExist);
+            Assert.NotNull(src.Identity);
+        }
+
         [Fact]
         public void AFailedLoginLeavesNoSharedConnectionBehind()
         {
@@ -238,6 +279,15 @@ namespace XenPS.Tests
                 if (a.Count > 1 && a[1] == "info") return Fixture.Capture("migrate-m01-info");
                 if (FakeRunner.IsList(a)) return Fixture.List(Fixture.Text("migrate-m03-list-before.stdout").Split("mig-cap")[0], "[]");
                 if (a.Count > 2 && a[2] == XlBackend.PathsScript) return new CommandResult(0, string.Concat(a.Skip(4).Select(_ => "1\n")), "");
+                // the preflight's one command per host: its parts as the facts scripts print them
+                string Part(string name, string text) => $"{XlBackend.PartMarker} {name}\n{text}{XlBackend.PartEndMarker} 0\n";
+                string info = Fixture.Capture("migrate-m01-info").StandardOutput;
+                if (a.Count > 9 && a[2] == XlBackend.SourceFactsScript)
+                    return new CommandResult(0, Part("info", info) + Part("id", boot + "\n") + Part("paths", string.Concat(Enumerable.Repeat("1\n", int.Parse(a[9])))) +
+                        Part("path", XlBackend.PathOkMarker + "\nxenps-lab-dom0\nboot-of-host1\n"), ""); // 127.0.0.1 from host 1
+                if (a.Count > 4 && a[2] == XlBackend.DestinationFactsScript)
+                    return new CommandResult(0, Part("info", info) + Part("list", Fixture.Text("migrate-m03-list-before.stdout").Split("mig-cap")[0]) + Part("id", boot + "\n") +
+                        Part("paths", string.Concat(a.Skip(5).Select(_ => "1\n"))), "");
                 return new CommandResult(127, "", "unexpected " + string.Join(" ", a));
             }
             using var h1 = new XlBackend(new FakeRunner((a, _) => Host(a, "boot-of-host1")), "ssh://root@127.0.0.1:2222");

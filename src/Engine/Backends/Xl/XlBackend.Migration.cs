@@ -73,11 +73,17 @@ namespace XenPS.Backends.Xl
             var args = new List<string> { "sh", "-c", PathScript, "sh", secs.ToString(CultureInfo.InvariantCulture), address, mux ? "1" : "0" };
             if (words != null) args.AddRange(words);
             var r = Run(args, null, _options.CommandTimeout + TimeSpan.FromSeconds(secs), cancellationToken);
-            var lines = r.StandardOutput.Replace("\r", "").Split('\n').ToList();
+            return ParsePathCheck(r.StandardOutput, r.ExitCode, address, words, secs) ?? throw XlErrorMapper.Map("the migration path check", null, r);
+        }
+
+        /// <summary>What <see cref="PathScript"/> printed, as the check's result; null when it did not run as it should.</summary>
+        private static MigrationPathCheck? ParsePathCheck(string output, int exitCode, string address, IReadOnlyList<string>? words, int secs)
+        {
+            var lines = output.Replace("\r", "").Split('\n').ToList();
             string via = words == null ? "ssh" : string.Join(" ", words);
             string? shared = lines.Where(l => l.StartsWith(PathMuxMarker + " ", StringComparison.Ordinal)).Select(l => l.Substring(PathMuxMarker.Length + 1).Trim()).LastOrDefault();
             lines = lines.Where(l => !l.StartsWith(PathMuxMarker, StringComparison.Ordinal)).ToList();
-            if (r.ExitCode == 0 && lines.Count >= 3 && lines[0] == PathOkMarker)
+            if (exitCode == 0 && lines.Count >= 3 && lines[0] == PathOkMarker)
             {
                 string name = lines[1].Trim(), boot = lines[2].Trim();
                 return new MigrationPathCheck(true, name, boot, $"{via} {address} from the source dom0 reaches the host '{name}'.", shared);
@@ -88,7 +94,7 @@ namespace XenPS.Backends.Xl
                     $"the source dom0 cannot reach {address} with {via} (BatchMode, ConnectTimeout {secs} s): {(detail.Length > 0 ? detail : "exit code " + lines[0].Substring(PathFailMarker.Length).Trim())}. " +
                     "xl migrate logs in from the source dom0 to the destination dom0 as root with a key: check the address as the source dom0 resolves it " +
                     "(-DestinationAddress), its /etc/hosts, and that the destination's /root/.ssh/authorized_keys has the source dom0's key.");
-            throw XlErrorMapper.Map("the migration path check", null, r);
+            return null;
         }
 
         public void ReleaseSharedConnection(MigrationDestination destination, string sharedConnection, CancellationToken cancellationToken)
@@ -108,6 +114,123 @@ namespace XenPS.Backends.Xl
             if (r.ExitCode != 0 || got.Count != paths.Count || got.Any(l => l != "0" && l != "1"))
                 throw new XenCommandException($"Checking {paths.Count} path(s) on {_runner.Description} failed.", r.ExitCode, r.StandardError);
             return got.Select(l => l == "1").ToList();
+        }
+
+        internal const string PartMarker = "@@XENPS-PART@@";
+        internal const string PartEndMarker = "@@XENPS-RC@@";
+
+        /// <summary>
+        /// The source's preflight facts in one ssh command: $1 = xl, $2 = <see cref="PathScript"/>, $3 = ConnectTimeout
+        /// seconds, $4 = the address, $5 = share the login (1/0), $6 = how many paths follow, the paths, then the ssh
+        /// command's words. Each part is "PART name", its output, "RC exit code".
+        /// </summary>
+        internal const string SourceFactsScript =
+            "xl=\"$1\"; ps=\"$2\"; t=\"$3\"; h=\"$4\"; mux=\"$5\"; n=\"$6\"; shift 6; "
+            + "pth=''; i=0; while [ \"$i\" -lt \"$n\" ]; do if [ -e \"$1\" ]; then pth=\"$pth 1\"; else pth=\"$pth 0\"; fi; shift; i=$((i+1)); done; "
+            // the login to the destination (the slow part) runs while xl info does
+            + "tmp=$(mktemp /tmp/xenps-facts.XXXXXXXXXX 2>/dev/null) || tmp=''; "
+            + "if [ -n \"$tmp\" ]; then sh -c \"$ps\" sh \"$t\" \"$h\" \"$mux\" \"$@\" >\"$tmp\" 2>&1 </dev/null & pid=$!; fi; "
+            + "echo '" + PartMarker + " info'; \"$xl\" info 2>&1; echo \"" + PartEndMarker + " $?\"; "
+            + "echo '" + PartMarker + " id'; cat " + BootIdPath + " 2>&1; echo \"" + PartEndMarker + " $?\"; "
+            + "echo '" + PartMarker + " paths'; for v in $pth; do echo \"$v\"; done; echo '" + PartEndMarker + " 0'; "
+            + "echo '" + PartMarker + " path'; if [ -n \"$tmp\" ]; then wait \"$pid\"; rc=$?; cat \"$tmp\"; rm -f \"$tmp\"; "
+            + "else sh -c \"$ps\" sh \"$t\" \"$h\" \"$mux\" \"$@\" </dev/null; rc=$?; fi; echo \"" + PartEndMarker + " $rc\"";
+
+        /// <summary>The destination's preflight facts in one ssh command: $1 = xl, then the paths (xl info, xl list, the boot id, the paths).</summary>
+        internal const string DestinationFactsScript =
+            "xl=\"$1\"; shift; "
+            + "echo '" + PartMarker + " info'; \"$xl\" info 2>&1; echo \"" + PartEndMarker + " $?\"; "
+            + "echo '" + PartMarker + " list'; \"$xl\" list 2>&1; echo \"" + PartEndMarker + " $?\"; "
+            + "echo '" + PartMarker + " id'; cat " + BootIdPath + " 2>&1; echo \"" + PartEndMarker + " $?\"; "
+            + "echo '" + PartMarker + " paths'; for f; do if [ -e \"$f\" ]; then echo 1; else echo 0; fi; done; echo '" + PartEndMarker + " 0'";
+
+        /// <summary>The parts of a facts script's output: name → (text, exit code); a part that did not end has none.</summary>
+        internal static Dictionary<string, (string Text, int? ExitCode)> Parts(string output)
+        {
+            var parts = new Dictionary<string, (string, int?)>(StringComparer.Ordinal);
+            string? current = null;
+            var text = new System.Text.StringBuilder();
+            foreach (string raw in output.Replace("\r", "").Split('\n'))
+            {
+                if (raw.StartsWith(PartMarker + " ", StringComparison.Ordinal))
+                {
+                    if (current != null) parts[current] = (text.ToString(), null);
+                    current = raw.Substring(PartMarker.Length + 1).Trim();
+                    text.Clear();
+                }
+                else if (current != null && raw.StartsWith(PartEndMarker + " ", StringComparison.Ordinal))
+                {
+                    parts[current] = (text.ToString(), int.TryParse(raw.Substring(PartEndMarker.Length + 1).Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out int rc) ? rc : -1);
+                    current = null;
+                    text.Clear();
+                }
+                else if (current != null) text.Append(raw).Append('\n');
+            }
+            if (current != null) parts[current] = (text.ToString(), null);
+            return parts;
+        }
+
+        private string PartError(string what, (string Text, int? ExitCode) part) =>
+            part.ExitCode == null ? $"{what} did not finish on {_runner.Description}."
+                : XlErrorMapper.Map(what, null, new CommandResult(part.ExitCode.Value, "", part.Text)).Message;
+
+        /// <summary>Info, identity and paths from the facts script's parts (shared by both roles).</summary>
+        private void ReadCommonParts(Dictionary<string, (string Text, int? ExitCode)> parts, int pathCount, MigrationHostFacts f)
+        {
+            if (!parts.TryGetValue("info", out var info)) f.InfoError = $"xl info did not run on {_runner.Description}.";
+            else if (info.ExitCode == 0) f.Info = XlOutputParser.ParseInfo(info.Text);
+            else f.InfoError = PartError("xl info", info);
+
+            if (!parts.TryGetValue("id", out var id) || id.ExitCode != 0 || id.Text.Trim().Length == 0)
+                f.IdentityError = $"The host's boot id ({BootIdPath}) could not be read on {_runner.Description}.";
+            else f.Identity = id.Text.Trim();
+
+            var got = parts.TryGetValue("paths", out var p) && p.ExitCode == 0
+                ? p.Text.Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0).ToList() : null;
+            if (got == null || got.Count != pathCount || got.Any(l => l != "0" && l != "1"))
+                f.PathsError = $"Checking {pathCount} path(s) on {_runner.Description} failed.";
+            else f.PathsExist = got.Select(l => l == "1").ToList();
+        }
+
+        /// <summary>One ssh command to the source dom0: xl info, the boot id, the paths, and the path check (its login to the destination).</summary>
+        public MigrationHostFacts GatherSourceFacts(MigrationDestination destination, IReadOnlyList<string> paths, MigrateDomainOptions options, CancellationToken cancellationToken)
+        {
+            if (destination == null) throw new ArgumentNullException(nameof(destination));
+            options ??= new MigrateDomainOptions();
+            string address = MigrationRules.CheckAddress(destination.Address);
+            var words = MigrationRules.CheckSshCommand(options.SshCommand);
+            int secs = (int)Math.Clamp(Math.Ceiling(options.ConnectTimeout.TotalSeconds), 1, 600);
+            bool mux = options.ShareConnection && words == null;
+            var args = new List<string> { "sh", "-c", SourceFactsScript, "sh", _options.XlPath, PathScript, secs.ToString(CultureInfo.InvariantCulture), address, mux ? "1" : "0",
+                paths.Count.ToString(CultureInfo.InvariantCulture) };
+            args.AddRange(paths);
+            if (words != null) args.AddRange(words);
+            var r = Run(args, null, _options.CommandTimeout + TimeSpan.FromSeconds(secs), cancellationToken);
+            var parts = Parts(r.StandardOutput);
+            var f = new MigrationHostFacts();
+            ReadCommonParts(parts, paths.Count, f);
+            if (parts.TryGetValue("path", out var pc) && pc.ExitCode != null && ParsePathCheck(pc.Text, pc.ExitCode.Value, address, words, secs) is MigrationPathCheck check)
+                f.Path = check;
+            else
+                f.PathError = r.ExitCode != 0 && parts.Count == 0 ? XlErrorMapper.Map("the migration facts", null, r).Message
+                    : $"the migration path check did not run as it should on {_runner.Description}" + (r.StandardError.Trim().Length > 0 ? $": {r.StandardError.Trim()}" : ".");
+            return f;
+        }
+
+        /// <summary>One ssh command to the destination dom0: xl info, xl list (names and ids), the boot id, the paths.</summary>
+        public MigrationHostFacts GatherDestinationFacts(IReadOnlyList<string> paths, CancellationToken cancellationToken)
+        {
+            var args = new List<string> { "sh", "-c", DestinationFactsScript, "sh", _options.XlPath };
+            args.AddRange(paths);
+            var r = Run(args, null, _options.CommandTimeout, cancellationToken);
+            var parts = Parts(r.StandardOutput);
+            if (parts.Count == 0 && r.ExitCode != 0) return MigrationHostFacts.Failed(XlErrorMapper.Map("the migration facts", null, r).Message);
+            var f = new MigrationHostFacts();
+            ReadCommonParts(parts, paths.Count, f);
+            if (!parts.TryGetValue("list", out var list)) f.DomainsError = $"xl list did not run on {_runner.Description}.";
+            else if (list.ExitCode == 0) f.Domains = XlOutputParser.Join(XlOutputParser.ParseListTable(list.Text), new Dictionary<int, XlOutputParser.XlJsonDomain>());
+            else f.DomainsError = PartError("xl list", list);
+            return f;
         }
 
         /// <summary>xl migrate's argument vector (without the xl program).</summary>
