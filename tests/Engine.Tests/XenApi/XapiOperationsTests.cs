@@ -8,6 +8,7 @@ using XenPS.Backends;
 using XenPS.Backends.XenApi;
 using XenPS.Services;
 using Xunit;
+using static XenPS.Tests.XenApi.FakePool;
 
 namespace XenPS.Tests.XenApi
 {
@@ -23,8 +24,6 @@ namespace XenPS.Tests.XenApi
 
         public XapiOperationsTests(FakePoolFixture f) { _fake = f.Server; }
 
-        private static XenDomain Vm(IXenBackend b, string name) => b.ListDomains(None).Single(d => d.Name == name);
-
         private (IXenBackend B, XenHostConnection Conn) Open()
         {
             var b = _fake.Open();
@@ -32,10 +31,6 @@ namespace XenPS.Tests.XenApi
         }
 
         private static XenDomainTarget T(XenHostConnection c, XenDomain d) => new XenDomainTarget(c, DomainLifecycleService.Stamp(d, c));
-
-        /// <summary>A guest of its own for a test, from the Debian template (so tests do not share VMs).</summary>
-        private static XenDomain Guest(XenHostConnection c, string name, long mem = 256) =>
-            new DomainLifecycleService().CreateFromTemplate(c, new TemplateInstallOptions { Template = "Debian Bookworm 12", Name = name, MemoryMiB = mem, VCpus = 2 }, null, None);
 
         // ------------------------------------------------------------------ reboot
 
@@ -379,13 +374,6 @@ namespace XenPS.Tests.XenApi
             var e = Assert.Throws<XenInvalidOperationException>(() =>
                 b.RunTask("VM.pool_migrate", "Migrating", "db1", None, null, null, b.VmRef(Vm(b, "db1"), None), host2, new Dictionary<string, object?>()));
             Assert.Contains("the VM is halted, and this needs it running", e.Message);
-        }
-
-        private sealed class ListProgress : IProgress<XenProgress>
-        {
-            private readonly List<XenProgress> _l;
-            public ListProgress(List<XenProgress> l) { _l = l; }
-            public void Report(XenProgress value) => _l.Add(value);
         }
     }
 }

@@ -7,6 +7,7 @@ using XenPS.Backends;
 using XenPS.Backends.XenApi;
 using XenPS.Services;
 using Xunit;
+using static XenPS.Tests.XenApi.FakePool;
 
 namespace XenPS.Tests.XenApi
 {
@@ -29,12 +30,9 @@ namespace XenPS.Tests.XenApi
             return (b, new XenHostConnection("pool", _fake.Uri, b));
         }
 
-        private static XenDomain Vm(IXenBackend b, string name) => b.ListDomains(None).Single(d => d.Name == name);
-
         private static XenDomainTarget T(XenHostConnection c, string name) => new XenDomainTarget(c, DomainLifecycleService.Stamp(Vm(c.Backend, name), c));
 
-        private static XenDomain Guest(XenHostConnection c, string name, long mem = 256) =>
-            new DomainLifecycleService().CreateFromTemplate(c, new TemplateInstallOptions { Template = "Debian Bookworm 12", Name = name, MemoryMiB = mem, VCpus = 1 }, null, None);
+        private static XenDomain Guest(XenHostConnection c, string name, long mem = 256) => FakePool.Guest(c, name, mem, vcpus: 1);
 
         private static string Other(XenDomain d) => d.ResidentOn == "xcp-host1" ? "xcp-host2" : "xcp-host1";
 
@@ -194,13 +192,6 @@ namespace XenPS.Tests.XenApi
             var now = Vm(b, "pm5");
             Assert.Equal(d.ResidentOn, now.ResidentOn);
             Assert.Equal(XenDomainState.Running, now.State);
-        }
-
-        private sealed class ListProgress : IProgress<XenProgress>
-        {
-            private readonly List<XenProgress> _l;
-            public ListProgress(List<XenProgress> l) { _l = l; }
-            public void Report(XenProgress value) { lock (_l) _l.Add(value); }
         }
     }
 }
