@@ -390,3 +390,24 @@ Describe 'Move-XenDomain inside a XenAPI pool (VM.pool_migrate)' {
         $now.State | Should -Be 'Running'
     }
 }
+
+Describe 'Completion of -Destination' {
+    BeforeAll { $null = Connect-Fake -Name comp }
+    AfterAll { Remove-AllTestHosts }
+
+    It 'offers the connections and the members of the pool -XenHost names' {
+        $line = 'Move-XenDomain web1 -XenHost comp -Destination '
+        $r = TabExpansion2 -inputScript $line -cursorColumn $line.Length
+        $r.CompletionMatches.CompletionText | Should -Contain 'comp'
+        $r.CompletionMatches.CompletionText | Should -Contain 'xcp-host1'
+        $r.CompletionMatches.CompletionText | Should -Contain 'xcp-host2'
+        ($r.CompletionMatches | Where-Object CompletionText -eq 'xcp-host2').ToolTip | Should -Match 'member of the pool comp: \d+ MiB free'
+        $line = 'Move-XenDomain web1 -XenHost comp -Destination xcp-host2'
+        (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText | Should -Be @('xcp-host2')
+    }
+
+    It 'offers the domain names of the host -XenHost names (the same reading of -XenHost)' {
+        $line = 'Stop-XenDomain -XenHost comp -Name web'
+        (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText | Should -Contain 'web1'
+    }
+}

@@ -18,6 +18,17 @@ namespace XenPS.Completers
             return plain && !char.IsDigit(value[0]) ? value : "'" + value.Replace("'", "''") + "'";
         }
 
+        /// <summary>The host -XenHost names on the command line so far (its first), else the default connection.</summary>
+        internal static XenHostConnection? BoundHost(IDictionary fakeBoundParameters)
+        {
+            object? bound = fakeBoundParameters?["XenHost"];
+            if (bound is PSObject pso) bound = pso.BaseObject;
+            if (bound is object[] arr && arr.Length > 0) bound = arr[0] is PSObject p0 ? p0.BaseObject : arr[0];
+            if (bound is XenHostConnection[] conns && conns.Length > 0) bound = conns[0];
+            var host = bound is XenHostConnection hc ? hc : bound is string s ? HostRegistry.Find(s) : null;
+            return host ?? HostRegistry.Default;
+        }
+
         internal static WildcardPattern Pattern(string wordToComplete)
         {
             string w = (wordToComplete ?? "").Trim('\'', '"');
@@ -49,11 +60,7 @@ namespace XenPS.Completers
             var p = CompletionText.Pattern(wordToComplete);
             var list = HostRegistry.All.Where(h => p.IsMatch(h.Name)).OrderBy(h => h.Name, StringComparer.OrdinalIgnoreCase)
                 .Select(c => new CompletionResult(CompletionText.Quote(c.Name), c.Name, CompletionResultType.ParameterValue, c.Uri)).ToList();
-            object? bound = fakeBoundParameters?["XenHost"];
-            if (bound is PSObject pso) bound = pso.BaseObject;
-            if (bound is object[] arr && arr.Length > 0) bound = arr[0] is PSObject p0 ? p0.BaseObject : arr[0];
-            if (bound is XenHostConnection[] conns && conns.Length > 0) bound = conns[0];
-            var host = bound is XenHostConnection hc ? hc : bound is string s ? HostRegistry.Find(s) : HostRegistry.Default;
+            var host = CompletionText.BoundHost(fakeBoundParameters);
             if (host != null && host.IsOpen && host.Backend is XenPS.Backends.IXenPoolMigration pool)
             {
                 try
@@ -76,14 +83,7 @@ namespace XenPS.Completers
         public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
             CommandAst commandAst, IDictionary fakeBoundParameters)
         {
-            XenHostConnection? host = null;
-            object? bound = fakeBoundParameters?["XenHost"];
-            if (bound is PSObject pso) bound = pso.BaseObject;
-            if (bound is object[] arr && arr.Length > 0) bound = arr[0] is PSObject p0 ? p0.BaseObject : arr[0];
-            if (bound is XenHostConnection[] conns && conns.Length > 0) bound = conns[0];
-            if (bound is XenHostConnection hc) host = hc;
-            else if (bound is string s) host = HostRegistry.Find(s);
-            host ??= HostRegistry.Default;
+            var host = CompletionText.BoundHost(fakeBoundParameters);
             if (host == null || !host.IsOpen) return Array.Empty<CompletionResult>();
 
             IReadOnlyList<XenDomain> domains;
