@@ -1,6 +1,6 @@
 # Move-XenDomain / Test-XenDomainMigration against the live Xen 4.17 lab over ssh://: a localhost migration and the
 # preflight's refusal of a PV guest on the first host ('Lab'), and with the second lab host (XENPS_LAB2_URI, 'Lab2')
-# a live host-to-host migration and the preflight failures caught before xl runs. Guests are PVH (Debian's Xen has no
+# a live host-to-host migration, the preflight failures caught before xl runs, and Ctrl+C in the middle of xl migrate. Guests are PVH (Debian's Xen has no
 # shadow paging, so PV guests cannot be migrated live). Touches only domains and files named mig-*, on both hosts.
 BeforeAll {
     . "$PSScriptRoot/common.ps1"
@@ -165,5 +165,25 @@ Describe 'Migration between two live Xen 4.17 hosts' -Tag 'Lab', 'Lab2' -Skip:(-
         $lines = Connect-XenConsole mig-1 -XenHost labmig2 -Send 'cat /mig-mark2; echo UP=$(cut -d. -f1 /proc/uptime)' -Until '^UP=\d+' -Timeout 60
         ($lines -join "`n") | Should -Match 'MIGMARK2-42'
         [int](@($lines)[-1] -replace '^UP=(\d+).*$', '$1') | Should -BeGreaterOrEqual $before
+    }
+
+    It 'Ctrl+C during xl migrate leaves the guest running on the source, its console answering, and nothing on the destination' {
+        New-XenDomain (New-MigConfig 'mig-stop') -XenHost labmig | Wait-XenDomain -Until 'XENPS-GUEST-UP' -Timeout 300 | Out-Null
+        $ps = [powershell]::Create()
+        $null = $ps.AddScript("Import-Module XenPS; Move-XenDomain mig-stop -XenHost labmig -Destination labmig2 -Wait")
+        $async = $ps.BeginInvoke()
+        # Stop (Ctrl+C) once xl's receiver holds a half-copy: mig-stop--incoming, paused, on the second host
+        $deadline = (Get-Date).AddSeconds(90)
+        while (-not ((Get-RawNames -Two) -contains 'mig-stop--incoming') -and -not $async.IsCompleted -and (Get-Date) -lt $deadline) { Start-Sleep -Milliseconds 200 }
+        (Get-RawNames -Two) | Should -Contain 'mig-stop--incoming' -Because 'the migration must be under way when it is stopped'
+        $ps.Stop()
+        $ps.Dispose()
+        $row = Get-RawRow 'mig-stop'
+        $row | Should -Not -BeNullOrEmpty -Because 'the guest stays on the source under its own name'
+        $row.State | Should -Not -Match 'p' -Because 'it must not be left paused'
+        (Get-RawNames) | Should -Not -Contain 'mig-stop--migratedaway'
+        (Get-RawNames -Two) | Where-Object { $_ -like 'mig-stop*' } | Should -BeNullOrEmpty
+        (Get-XenDomain mig-stop -XenHost labmig).State | Should -Be 'Running'
+        Wait-GuestAnswers 'mig-stop' labmig
     }
 }
