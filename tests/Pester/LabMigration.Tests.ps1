@@ -1,7 +1,8 @@
 # Move-XenDomain / Test-XenDomainMigration against the live Xen 4.17 lab over ssh://: a localhost migration and the
 # preflight's refusal of a PV guest on the first host ('Lab'), and with the second lab host (XENPS_LAB2_URI, 'Lab2')
-# a live host-to-host migration, the preflight failures caught before xl runs, and Ctrl+C in the middle of xl migrate. Guests are PVH (Debian's Xen has no
-# shadow paging, so PV guests cannot be migrated live). Touches only domains and files named mig-*, on both hosts.
+# a live host-to-host migration, the preflight failures caught before xl runs, and Ctrl+C in the middle of xl
+# migrate. Guests are PVH (Debian's Xen has no shadow paging, so PV guests cannot be migrated live). Touches only
+# domains and files named mig-*, on both hosts.
 BeforeAll {
     . "$PSScriptRoot/common.ps1"
     if (-not $env:XENPS_LAB_URI) { return }
