@@ -234,7 +234,13 @@ namespace XenPS.Tests
         public void LeavingTheStreamEarlyCancelsTheRest()
         {
             var hosts = new[] { Host("fast", 0), Host("slow", 60000) };
-            var first = HostFanOut.Stream(hosts, (h, ct) => h.Backend.ListDomains(ct), 8, CancellationToken.None).First();
+            // the fast host answers only once the slow host's work is under way (on a loaded machine the slow worker could
+            // otherwise start after the stream was left, and work that never ran is never cancelled)
+            var first = HostFanOut.Stream(hosts, (h, ct) =>
+            {
+                if (h == hosts[0]) Assert.True(SpinWait.SpinUntil(() => Fake(hosts[1]).Running == 1, TimeSpan.FromSeconds(20)), "the slow host's work started");
+                return h.Backend.ListDomains(ct);
+            }, 8, CancellationToken.None).First();
             Assert.Equal("fast", first.Host.Name);
             Assert.True(SpinWait.SpinUntil(() => Fake(hosts[1]).Cancelled == 1, TimeSpan.FromSeconds(5)), "the slow host's work was cancelled");
         }
