@@ -152,7 +152,7 @@ function Invoke-XUnit([string] $Project) {
     $code = $LASTEXITCODE
     if (-not (Test-Path $trx)) { throw "xunit run of $name produced no results (exit code $code)." }
     $counts = Read-TrxCounts $trx
-    [pscustomobject]@{ Suite = $name; Passed = $counts.Passed; Failed = $counts.Failed; Skipped = $counts.Skipped }
+    [pscustomobject]@{ Suite = $name; Passed = $counts.Passed; Failed = $counts.Failed; Skipped = $counts.Skipped; FailedNames = $counts.FailedNames }
 }
 
 # Passed/failed/skipped of a TRX file. A skipped test (xunit Skip, e.g. a [LabFact] without a lab) is a result with
@@ -161,10 +161,14 @@ function Read-TrxCounts([string] $Path) {
     [xml] $x = Get-Content -Raw -LiteralPath $Path
     $c = $x.TestRun.ResultSummary.Counters
     $notRun = @($x.GetElementsByTagName('UnitTestResult') | Where-Object { $_.GetAttribute('outcome') -eq 'NotExecuted' }).Count
+    $failedNames = @($x.GetElementsByTagName('UnitTestResult') |
+        Where-Object { $_.GetAttribute('outcome') -in 'Failed', 'Error', 'Timeout', 'Aborted' } |
+        ForEach-Object { $_.GetAttribute('testName') })
     [pscustomobject]@{
-        Passed  = [int]$c.passed
-        Failed  = [int]$c.failed + [int]$c.error + [int]$c.timeout + [int]$c.aborted
-        Skipped = [Math]::Max($notRun, [int]$c.notExecuted)
+        Passed      = [int]$c.passed
+        Failed      = [int]$c.failed + [int]$c.error + [int]$c.timeout + [int]$c.aborted
+        Skipped     = [Math]::Max($notRun, [int]$c.notExecuted)
+        FailedNames = $failedNames
     }
 }
 
@@ -182,7 +186,7 @@ function Invoke-PesterSuite {
     $r = Get-Content -Raw $resultFile | ConvertFrom-Json
     # A suite that counted nothing did not run: that is a failure, not a pass.
     $failed = [int]$r.Failed + $(if ([int]$r.Passed + [int]$r.Failed + [int]$r.Skipped -eq 0) { 1 } else { 0 })
-    [pscustomobject]@{ Suite = 'Pester'; Passed = [int]$r.Passed; Failed = $failed; Skipped = [int]$r.Skipped }
+    [pscustomobject]@{ Suite = 'Pester'; Passed = [int]$r.Passed; Failed = $failed; Skipped = [int]$r.Skipped; FailedNames = @($r.FailedNames) }
 }
 
 # Boots the lab (one retry) and exports its XENPS_LAB_* variables; returns whether this build started it.
@@ -285,7 +289,11 @@ function Invoke-Suites {
     }
     Wait-Lab2
     $suites.Add((Invoke-PesterSuite))
-    $suites | Format-Table -AutoSize | Out-Host
+    $suites | Format-Table -AutoSize Suite, Passed, Failed, Skipped | Out-Host
+    # Which tests failed, by name: a CI log keeps only its tail, and the count alone does not say what to look at.
+    foreach ($s in $suites) {
+        foreach ($n in $s.FailedNames) { if ($n) { Write-Host "FAILED ($($s.Suite)): $n" -ForegroundColor Red } }
+    }
     $passed = ($suites | Measure-Object Passed -Sum).Sum
     $failed = ($suites | Measure-Object Failed -Sum).Sum
     $skipped = ($suites | Measure-Object Skipped -Sum).Sum

@@ -47,8 +47,15 @@ if ($null -eq $result -or $crash) {
     } | ConvertTo-Json | Set-Content -LiteralPath $ResultFile
     exit 1
 }
+# The names of what failed go with the counts, so the build's summary (the tail CI keeps) can say which.
+$failedNames = @(
+    foreach ($t in $result.Failed) { $t.ExpandedPath }
+    foreach ($b in $result.FailedBlocks) { "$($b.ExpandedPath) (block)" }
+    foreach ($c in $result.FailedContainers) { "$($c.Item) (container)" }
+)
 [pscustomobject]@{
-    Passed  = $result.PassedCount
-    Failed  = $result.FailedCount + $result.FailedBlocksCount + $result.FailedContainersCount
-    Skipped = $result.SkippedCount
+    Passed      = $result.PassedCount
+    Failed      = $result.FailedCount + $result.FailedBlocksCount + $result.FailedContainersCount
+    Skipped     = $result.SkippedCount
+    FailedNames = $failedNames
 } | ConvertTo-Json | Set-Content -LiteralPath $ResultFile
