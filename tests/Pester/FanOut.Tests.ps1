@@ -150,6 +150,72 @@ Describe 'Domains of several hosts in one pipeline' {
         ($doms | Where-Object Host -ne 'sbroken' | Resume-XenDomain -PassThru).State | Sort-Object -Unique | Should -Be 'Running'
     }
 
+    It 'Save-XenDomain over several hosts saves in parallel, each save''s progress its own and completed' {
+        foreach ($i in 1..4) {
+            $h = New-SlowHost "k$i"
+            $null = New-Guest "a-k$i" "k$i"
+            $null = New-Guest "b-k$i" "k$i"
+            $h.Options.Latency = [timespan]::FromSeconds(0.5)
+        }
+        $a = Get-XenDomain -XenHost k* -Name a-*
+        $b = Get-XenDomain -XenHost k* -Name b-*
+        $parallel = Measure-Seconds { $a | Save-XenDomain -Path /var/lib/xen/save/a.save -Confirm:$false }
+        $serial = Measure-Seconds { $b | Save-XenDomain -Path /var/lib/xen/save/b.save -Confirm:$false -ThrottleLimit 1 }
+        (Get-XenDomain -XenHost k* | Where-Object Id -ne 0) | Should -BeNullOrEmpty
+        foreach ($i in 1..4) { Join-Path $TestDrive "k$i/fs/var/lib/xen/save/a.save" | Should -Exist }
+        $serial | Should -BeGreaterOrEqual (4 * 0.5)
+        $parallel | Should -BeLessThan ($serial * 0.6)
+
+        # progress from the workers: one activity per save, each completed (written on the pipeline thread)
+        $ps = [powershell]::Create()
+        $null = $ps.AddScript({
+            param($modulePath, $root)
+            Import-Module $modulePath
+            foreach ($i in 1..3) {
+                $null = Connect-XenHost "sim://$root/p$i" -Name "p$i"
+                $null = New-XenDomain /dev/null "name=`"g-p$i`"" 'memory=64' 'kernel=/boot/vmlinuz' -XenHost "p$i"
+            }
+            Get-XenDomain -XenHost p* -Name g-* | Save-XenDomain -Path /var/lib/xen/save/g.save -Confirm:$false -PassThru
+        }).AddArgument((Get-Module XenPS).Path).AddArgument("$TestDrive")
+        $saved = $ps.Invoke()
+        $ps.Streams.Error | Should -BeNullOrEmpty
+        ($saved.Host | Sort-Object) | Should -Be @('p1', 'p2', 'p3')
+        $records = $ps.Streams.Progress
+        $ids = $records | Select-Object -ExpandProperty ActivityId -Unique
+        @($ids).Count | Should -Be 3
+        foreach ($id in $ids) { ($records | Where-Object ActivityId -eq $id)[-1].RecordType | Should -Be 'Completed' }
+        $ps.Dispose()
+    }
+
+    It 'Add- and Remove-XenDomainDisk and -NetworkAdapter act on several hosts in parallel, with per-host errors' {
+        foreach ($i in 1..4) {
+            $h = New-SlowHost "d$i"
+            $null = New-Guest "v-d$i" "d$i"
+            $h.Options.Latency = [timespan]::FromSeconds(0.5)
+        }
+        $doms = Get-XenDomain -XenHost d* -Name v-*
+        $img = (New-Item -ItemType File -Force (Join-Path $TestDrive 'fan.img')).FullName
+        $parallel = Measure-Seconds { $doms | Add-XenDomainDisk -Target $img -VirtualDevice xvdb }
+        $serial = Measure-Seconds { $doms | Add-XenDomainDisk -Target $img -VirtualDevice xvdc -ThrottleLimit 1 }
+        foreach ($d in $doms) { (Get-XenDomainDisk -InputObject $d).Vdev | Should -Be @('xvdb', 'xvdc') }
+        $serial | Should -BeGreaterOrEqual (4 * 0.5)
+        $parallel | Should -BeLessThan ($serial * 0.6)
+
+        $nics = $doms | Add-XenDomainNetworkAdapter -Bridge xenbr0 -PassThru
+        ($nics | Sort-Object Host).Host | Should -Be @('d1', 'd2', 'd3', 'd4')
+        $parallel = Measure-Seconds { $nics | Remove-XenDomainNetworkAdapter -Confirm:$false }
+        $parallel | Should -BeLessThan ($serial * 0.6)
+        $doms | ForEach-Object { Get-XenDomainNetworkAdapter -InputObject $_ } | Should -BeNullOrEmpty
+
+        # one host's detach fails (the disk is gone there already): an error of its own, the others detach
+        Remove-XenDomainDisk v-d4 -VirtualDevice xvdb -XenHost d4 -Confirm:$false
+        $r = Remove-XenDomainDisk -Name v-* -VirtualDevice xvdb -XenHost d* -Confirm:$false -PassThru -ErrorVariable ev -ErrorAction SilentlyContinue
+        ($r | Sort-Object Host).Host | Should -Be @('d1', 'd2', 'd3')
+        $ev.Count | Should -Be 1
+        $ev[0].Exception.Message | Should -Match 'v-d4'
+        foreach ($d in $doms) { (Get-XenDomainDisk -InputObject $d).Vdev | Should -Be @('xvdc') }
+    }
+
     It 'Set-XenDomain over several hosts applies in parallel, -ThrottleLimit 1 one host after the other' {
         foreach ($i in 1..4) {
             $h = New-SlowHost "m$i"

@@ -109,14 +109,23 @@ namespace XenPS.Commands
                     continue;
                 }
                 if (!ShouldProcess(t.Description, $"Attach disk {_disk!.Vdev} ({_disk.ToSpecString()})")) continue;
-                XenDeviceResult<XenDomainDisk> r;
-                try { r = _devices.AttachDisk(t, _disk, CancelToken); }
-                catch (OperationCanceledException) { throw new PipelineStoppedException(); }
-                WriteBackendNotes(t.Host);
-                if (r.Error != null) { WriteXenError(r.Error, t.Domain, r.Error is XenConfigException c ? c.FirstErrorCode : null); continue; }
-                WriteVerbose($"{t.Description}: attached {r.Device!.Vdev} ({r.Device.Target}).");
-                if (PassThru) WriteObject(r.Device);
+                // Attached on a worker of the host's own (hosts in parallel, -ThrottleLimit); written here as it arrives.
+                var disk = _disk;
+                bool passThru = PassThru;
+                Dispatch(t.Host, ct =>
+                {
+                    var r = _devices.AttachDisk(t, disk, ct);
+                    return () =>
+                    {
+                        WriteBackendNotes(t.Host);
+                        if (r.Error != null) { WriteXenError(r.Error, t.Domain, r.Error is XenConfigException c ? c.FirstErrorCode : null); return; }
+                        WriteVerbose($"{t.Description}: attached {r.Device!.Vdev} ({r.Device.Target}).");
+                        if (passThru) WriteObject(r.Device);
+                    };
+                });
             }
         }
+
+        protected override void EndProcessing() => DrainDispatched();
     }
 }

@@ -129,14 +129,23 @@ namespace XenPS.Commands
                 }
                 string what = _vif!.Settings.Count == 0 ? "with every default" : _vif.ToSpecString();
                 if (!ShouldProcess(t.Description, $"Attach network interface ({what})")) continue;
-                XenDeviceResult<XenDomainNetworkAdapter> r;
-                try { r = _devices.AttachNetworkAdapter(t, _vif, CancelToken); }
-                catch (OperationCanceledException) { throw new PipelineStoppedException(); }
-                WriteBackendNotes(t.Host);
-                if (r.Error != null) { WriteXenError(r.Error, t.Domain, r.Error is XenConfigException c ? c.FirstErrorCode : null); continue; }
-                WriteVerbose($"{t.Description}: attached network interface {r.Device!.DevId} ({r.Device.MacAddress}).");
-                if (PassThru) WriteObject(r.Device);
+                // Attached on a worker of the host's own (hosts in parallel, -ThrottleLimit); written here as it arrives.
+                var vif = _vif;
+                bool passThru = PassThru;
+                Dispatch(t.Host, ct =>
+                {
+                    var r = _devices.AttachNetworkAdapter(t, vif, ct);
+                    return () =>
+                    {
+                        WriteBackendNotes(t.Host);
+                        if (r.Error != null) { WriteXenError(r.Error, t.Domain, r.Error is XenConfigException c ? c.FirstErrorCode : null); return; }
+                        WriteVerbose($"{t.Description}: attached network interface {r.Device!.DevId} ({r.Device.MacAddress}).");
+                        if (passThru) WriteObject(r.Device);
+                    };
+                });
             }
         }
+
+        protected override void EndProcessing() => DrainDispatched();
     }
 }

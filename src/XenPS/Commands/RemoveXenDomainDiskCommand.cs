@@ -74,14 +74,22 @@ namespace XenPS.Commands
             {
                 object item = (object?)known ?? vdev;
                 if (!ShouldProcessOrExplain(t.Description, $"Detach disk {vdev}{(Force ? " (forced: block-detach -f)" : "")}", item, "Pass -Confirm:$false to go ahead without asking.")) continue;
-                XenDeviceResult<XenDomainDisk> r;
-                try { r = _devices.DetachDisk(t, vdev, Force, known, CancelToken); }
-                catch (OperationCanceledException) { throw new PipelineStoppedException(); }
-                WriteBackendNotes(t.Host);
-                if (r.Error != null) { WriteXenError(r.Error, item); continue; }
-                WriteVerbose($"{t.Description}: detached {vdev}.");
-                if (PassThru && r.Device != null) WriteObject(r.Device);
+                // Detached on a worker of the host's own (hosts in parallel, -ThrottleLimit; one host's in order); written here.
+                bool force = Force, passThru = PassThru;
+                Dispatch(t.Host, ct =>
+                {
+                    var r = _devices.DetachDisk(t, vdev, force, known, ct);
+                    return () =>
+                    {
+                        WriteBackendNotes(t.Host);
+                        if (r.Error != null) { WriteXenError(r.Error, item); return; }
+                        WriteVerbose($"{t.Description}: detached {vdev}.");
+                        if (passThru && r.Device != null) WriteObject(r.Device);
+                    };
+                });
             }
         }
+
+        protected override void EndProcessing() => DrainDispatched();
     }
 }

@@ -88,14 +88,22 @@ namespace XenPS.Commands
             {
                 object item = (object?)known ?? dev;
                 if (!ShouldProcessOrExplain(t.Description, $"Detach network interface {dev}", item, "Pass -Confirm:$false to go ahead without asking.")) continue;
-                XenDeviceResult<XenDomainNetworkAdapter> r;
-                try { r = _devices.DetachNetworkAdapter(t, dev, known, CancelToken); }
-                catch (OperationCanceledException) { throw new PipelineStoppedException(); }
-                WriteBackendNotes(t.Host);
-                if (r.Error != null) { WriteXenError(r.Error, item); continue; }
-                WriteVerbose($"{t.Description}: detached network interface {dev}.");
-                if (PassThru && r.Device != null) WriteObject(r.Device);
+                // Detached on a worker of the host's own (hosts in parallel, -ThrottleLimit; one host's in order); written here.
+                bool passThru = PassThru;
+                Dispatch(t.Host, ct =>
+                {
+                    var r = _devices.DetachNetworkAdapter(t, dev, known, ct);
+                    return () =>
+                    {
+                        WriteBackendNotes(t.Host);
+                        if (r.Error != null) { WriteXenError(r.Error, item); return; }
+                        WriteVerbose($"{t.Description}: detached network interface {dev}.");
+                        if (passThru && r.Device != null) WriteObject(r.Device);
+                    };
+                });
             }
         }
+
+        protected override void EndProcessing() => DrainDispatched();
     }
 }

@@ -9,7 +9,8 @@ namespace XenPS.Commands
     /// <summary>
     /// Save-XenDomain: `xm save` / `xl save`. Writes a running domain's memory and state to a checkpoint file ON THE
     /// HOST (an absolute path in dom0); the domain stops (unless -KeepRunning, or -Paused which keeps it paused). An
-    /// existing file is replaced only with -Force. xl's progress is shown as Write-Progress (always completed).
+    /// existing file is replaced only with -Force. xl's progress is shown as Write-Progress (always completed). Domains on
+    /// several hosts are saved in parallel (-ThrottleLimit hosts at once), one host's in order.
     /// Saving without -KeepRunning/-Paused stops the domain: it asks as a ConfirmImpact High action would.
     /// </summary>
     [Cmdlet(VerbsData.Save, "XenDomain", DefaultParameterSetName = NameSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
@@ -42,10 +43,11 @@ namespace XenPS.Commands
 
         private bool Stops => !KeepRunning && !Paused;
 
+        private int _activity;
+
         protected override void ProcessRecord()
         {
             var options = new SaveDomainOptions { KeepRunning = KeepRunning, Paused = Paused, Overwrite = Force };
-            var progress = new SyncProgress<XenProgress>(p => WriteServiceProgress(1, p));
             foreach (var t in Targets())
             {
                 if (t.Domain.IsDomain0)
@@ -65,15 +67,28 @@ namespace XenPS.Commands
                 string action = Stops ? $"Save Xen domain to {Path} on the host (the domain stops)"
                     : Paused ? $"Save Xen domain to {Path} on the host and leave it paused" : $"Save Xen domain to {Path} on the host and keep it running";
                 if (Stops ? !ConfirmStop(t, action) : !ShouldProcess(t.Description, action)) continue;
-                XenCheckpointResult r;
-                try { r = _checkpoints.Save(t, Path, options, progress, CancelToken); }
-                catch (OperationCanceledException) { throw new PipelineStoppedException(); }
-                WriteBackendNotes(t.Host);
-                if (r.Error != null) { WriteXenError(r.Error, t.Domain); continue; }
-                WriteVerbose($"Saved {t.Description} to {r.Checkpoint!.Path}" + (r.Checkpoint.SizeBytes is long n ? $" ({n} bytes)." : "."));
-                if (PassThru) WriteObject(r.Checkpoint);
+                // Saved on a worker of the host's own (hosts in parallel, -ThrottleLimit; one host's saves in order); its
+                // progress (an activity of its own, so saves on several hosts do not overwrite each other) and its result are
+                // written here, on the pipeline thread, as they arrive.
+                int activity = ++_activity;
+                string path = Path;
+                bool passThru = PassThru;
+                var progress = new SyncProgress<XenProgress>(p => PostToPipeline(() => WriteServiceProgress(activity, p)));
+                Dispatch(t.Host, ct =>
+                {
+                    var r = _checkpoints.Save(t, path, options, progress, ct);
+                    return () =>
+                    {
+                        WriteBackendNotes(t.Host);
+                        if (r.Error != null) { WriteXenError(r.Error, t.Domain); return; }
+                        WriteVerbose($"Saved {t.Description} to {r.Checkpoint!.Path}" + (r.Checkpoint.SizeBytes is long n ? $" ({n} bytes)." : "."));
+                        if (passThru) WriteObject(r.Checkpoint);
+                    };
+                });
             }
         }
+
+        protected override void EndProcessing() => DrainDispatched();
 
         /// <summary>A save that stops the domain, confirmed as ConfirmImpact High would (see ConfirmHighImpact).</summary>
         private bool ConfirmStop(XenDomainTarget t, string action) =>
