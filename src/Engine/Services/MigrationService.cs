@@ -179,6 +179,8 @@ namespace XenPS.Services
             {
                 try { return f(); }
                 catch (XenPSException e) { return MigrationHostFacts.Failed(e.Message); }
+                // anything else a backend lets out (an I/O or process failure) fails this target's check, not the whole command
+                catch (Exception e) when (e is not OperationCanceledException) { return MigrationHostFacts.Failed($"{e.GetType().Name}: {e.Message}"); }
             }, ct);
             var srcTask = Go(() => src.GatherSourceFacts(dest, sameHost ? Array.Empty<string>() : paths, options, ct));
             var dstTask = sameHost ? null : Go(() => dst.GatherDestinationFacts(paths, ct));
@@ -384,7 +386,14 @@ namespace XenPS.Services
                 bool onSource = wait && StillOnSource(t, ct);
                 return (there.GetAwaiter().GetResult(), onSource);
             }
-            var (moved, onSource) = Look();
+            // a host that cannot be listed now fails this target (the migration itself succeeded), not the whole command
+            XenMigrationResult LookFailed(XenPSException e) => new XenMigrationResult(t, pre, null, new XenMigrationException(
+                $"xl migrate reported success for {t.Domain.Name} to {destination.Name}, but the hosts could not be asked where it is now: {e.Message}" +
+                $" Look with Get-XenDomain {t.Domain.Name} -XenHost {destination.Name}.", e.Reason == XenErrorReason.Unspecified ? XenErrorReason.MigrationFailed : e.Reason, null, e),
+                null, watch.Elapsed);
+            XenDomain? moved; bool onSource;
+            try { (moved, onSource) = Look(); }
+            catch (XenPSException e) { return LookFailed(e); }
             if (wait)
             {
                 var deadline = DateTime.UtcNow + timeout;
@@ -397,7 +406,8 @@ namespace XenPS.Services
                             null), null, watch.Elapsed);
                     ct.WaitHandle.WaitOne(WaitInterval);
                     ct.ThrowIfCancellationRequested();
-                    (moved, onSource) = Look();
+                    try { (moved, onSource) = Look(); }
+                    catch (XenPSException e) { return LookFailed(e); }
                 }
             }
             if (moved == null)

@@ -138,6 +138,76 @@ namespace XenPS.Tests.Simulated
         private static XenMigrationException Error(XenMigrationPreflight p, string check) =>
             new XenMigrationException("x", p.Checks.Single(c => c.Name == check).Reason, check);
 
+        /// <summary>
+        /// A simulated host whose source-side calls can be made to fail the way a backend bug or an I/O fault would: the
+        /// preflight's facts with an exception that is not a XenPSException, the listings once xl migrate has finished.
+        /// </summary>
+        private sealed class FaultySource : IXenBackend, IXenHostFacts, IXenMigration, IXenPowerControl
+        {
+            private readonly IXenBackend _inner;
+            public bool FactsThrowIo;
+            public bool ListingFailsAfterMigrate;
+            private volatile bool _migrated;
+            public FaultySource(IXenBackend inner) { _inner = inner; }
+            private IXenMigration M => (IXenMigration)_inner;
+            private IXenPowerControl P => (IXenPowerControl)_inner;
+            public string Uri => _inner.Uri;
+            public string BackendName => _inner.BackendName;
+            public IReadOnlyList<XenDomain> ListDomains(CancellationToken ct) =>
+                ListingFailsAfterMigrate && _migrated ? throw new XenConnectionException("the host did not answer (connection reset)") : _inner.ListDomains(ct);
+            public XenDomain CreateDomain(XenDomainConfig c, CreateDomainOptions o, CancellationToken ct) => _inner.CreateDomain(c, o, ct);
+            public XenHostInfo GetHostInfo(CancellationToken ct) => ((IXenHostFacts)_inner).GetHostInfo(ct);
+            public string DefaultMigrationAddress(CancellationToken ct) => M.DefaultMigrationAddress(ct);
+            public string HostIdentity(CancellationToken ct) => M.HostIdentity(ct);
+            public MigrationPathCheck CheckMigrationPath(MigrationDestination d, MigrateDomainOptions o, CancellationToken ct) => M.CheckMigrationPath(d, o, ct);
+            public void ReleaseSharedConnection(MigrationDestination d, string s, CancellationToken ct) => M.ReleaseSharedConnection(d, s, ct);
+            public IReadOnlyList<bool> PathsExist(IReadOnlyList<string> paths, CancellationToken ct) => M.PathsExist(paths, ct);
+            public void MigrateDomain(XenDomain d, MigrationDestination dest, MigrateDomainOptions o, Action<MigrationProgress>? p, CancellationToken ct)
+            {
+                M.MigrateDomain(d, dest, o, p, ct);
+                _migrated = true;
+            }
+            public string? RecoverDomain(XenDomain c, string n, bool u, CancellationToken ct) => M.RecoverDomain(c, n, u, ct);
+            public string? DiscardIncoming(string n, CancellationToken ct) => M.DiscardIncoming(n, ct);
+            public MigrationHostFacts GatherSourceFacts(MigrationDestination d, IReadOnlyList<string> paths, MigrateDomainOptions o, CancellationToken ct) =>
+                FactsThrowIo ? throw new IOException("Broken pipe") : M.GatherSourceFacts(d, paths, o, ct);
+            public MigrationHostFacts GatherDestinationFacts(IReadOnlyList<string> paths, CancellationToken ct) => M.GatherDestinationFacts(paths, ct);
+            public void ShutdownDomain(XenDomain d, bool a, CancellationToken ct) => P.ShutdownDomain(d, a, ct);
+            public void DestroyDomain(XenDomain d, CancellationToken ct) => P.DestroyDomain(d, ct);
+            public void PauseDomain(XenDomain d, CancellationToken ct) => P.PauseDomain(d, ct);
+            public void UnpauseDomain(XenDomain d, CancellationToken ct) => P.UnpauseDomain(d, ct);
+            public void Dispose() { }
+        }
+
+        [Fact]
+        public void AFaultOtherThanAXenPSExceptionWhileGatheringTheFactsFailsThatTargetsPreflightAndNotTheCommand()
+        {
+            var d = Create(_src, "io1");
+            var faulty = new FaultySource(_src.Backend) { FactsThrowIo = true };
+            using var src = new XenHostConnection("a", _a.Uri, faulty);
+            var pre = _svc.Preflight(new XenDomainTarget(src, d), _dst, "b", new MigrateDomainOptions(), CancellationToken.None);
+            Assert.False(pre.Passed);
+            Assert.Contains("DestinationReachable", pre.Failed);
+            Assert.Contains("IOException: Broken pipe", pre.Error()!.Message, StringComparison.Ordinal);
+            Assert.Equal(XenDomainState.Running, Named(_src, "io1")!.State);
+            Assert.Null(Named(_dst, "io1"));
+        }
+
+        [Fact]
+        public void AHostThatCannotBeListedOnceTheMigrationIsDoneIsAnErrorOfThatTargetThatSaysWhereToLook()
+        {
+            var d = Create(_src, "gone1");
+            var faulty = new FaultySource(_src.Backend) { ListingFailsAfterMigrate = true };
+            using var src = new XenHostConnection("a", _a.Uri, faulty);
+            var r = _svc.Migrate(new XenDomainTarget(src, d), _dst, null, new MigrateDomainOptions(), wait: true, TimeSpan.FromSeconds(30), null, CancellationToken.None);
+            Assert.False(r.Succeeded);
+            var e = Assert.IsType<XenMigrationException>(r.Error);
+            Assert.Equal(XenErrorReason.ConnectionFailed, e.Reason);
+            Assert.Contains("reported success", e.Message, StringComparison.Ordinal);
+            Assert.Contains("Get-XenDomain gone1 -XenHost b", e.Message, StringComparison.Ordinal);
+            Assert.Equal(XenDomainState.Running, Named(_dst, "gone1")!.State); // it did move
+        }
+
         [Fact]
         public void AClosedDestinationIsUnreachableInThePreflight()
         {
