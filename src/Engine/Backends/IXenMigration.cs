@@ -108,6 +108,12 @@ namespace XenPS.Backends
         /// <summary>As the destination: its domains (at least their names and ids).</summary>
         public IReadOnlyList<XenDomain>? Domains { get; set; }
         public string? DomainsError { get; set; }
+        /// <summary>
+        /// As the destination: the domids its toolstack will not give out yet, each with the seconds until it will (libxl
+        /// keeps a destroyed domain's id from reuse for 60 s, LIBXL_DOMID_REUSE_TIMEOUT, and xl migrate -D then fails with
+        /// "domain id recently used"); null when the host could not say.
+        /// </summary>
+        public IReadOnlyDictionary<int, int>? RecentDomainIds { get; set; }
         /// <summary>As the source: the path check to the destination.</summary>
         public MigrationPathCheck? Path { get; set; }
         public string? PathError { get; set; }
@@ -168,6 +174,12 @@ namespace XenPS.Backends
         string? DiscardIncoming(string name, CancellationToken cancellationToken);
 
         /// <summary>
+        /// The domids this host will not give out yet (libxl's domid history: a destroyed domain's id is kept from reuse for
+        /// 60 s), each with the seconds until it will; null when this backend cannot say.
+        /// </summary>
+        IReadOnlyDictionary<int, int>? RecentlyUsedDomainIds(CancellationToken cancellationToken) => null;
+
+        /// <summary>
         /// The preflight's facts of this host as the SOURCE: its facts (<see cref="IXenHostFacts"/>), identity, which of
         /// <paramref name="paths"/> exist, and the path check to <paramref name="destination"/>. A backend whose calls are
         /// round trips (xl over ssh) gathers them in one; this default asks for each in turn. Never throws for a part
@@ -191,6 +203,7 @@ namespace XenPS.Backends
             try { f.Identity = HostIdentity(cancellationToken); } catch (XenPSException e) { f.IdentityError = e.Message; }
             try { f.PathsExist = paths.Count == 0 ? Array.Empty<bool>() : PathsExist(paths, cancellationToken); } catch (XenPSException e) { f.PathsError = e.Message; }
             try { f.Domains = ((IXenBackend)this).ListDomains(cancellationToken); } catch (XenPSException e) { f.DomainsError = e.Message; }
+            try { f.RecentDomainIds = RecentlyUsedDomainIds(cancellationToken); } catch (XenPSException) { } // unknown: the check says so
             return f;
         }
     }

@@ -158,6 +158,10 @@ namespace XenPS.Services
                 addr = MigrationRules.CheckAddress(string.IsNullOrEmpty(address) ? dst.DefaultMigrationAddress(ct) : address);
                 MigrationRules.CheckSshCommand(options.SshCommand);
                 if (options.ConfigPath != null) CheckpointPath.Check(options.ConfigPath);
+                // xl migrate -C sends the file's settings, which carry no domid: xl 4.17 then ignores -D (measured in the lab)
+                if (options.ConfigPath != null && options.PreserveDomainId)
+                    throw new XenPSException("-PreserveDomainId has no effect together with -ConfigPath: xl migrate -C sends the settings of that file, which carry " +
+                        "no domain id, so xl gives the domain a new one (xl migrate -C ... -D does so on Xen 4.17). Leave out one of the two.", null, XenErrorReason.InvalidArgument);
             }
             catch (XenPSException e)
             {
@@ -257,8 +261,20 @@ namespace XenPS.Services
                 Add("NameFree", clash == null, clash == null ? $"no domain is named {d.Name} on {destination.Name}."
                     : $"{destination.Name} already has a domain named {clash.Name}" + (clash.Id is int cid ? $" (id {cid})" : "") +
                       "; xl would refuse to receive a second one. Remove or rename it first.", XenErrorReason.DomainExists);
-                if (options.PreserveDomainId && d.Id is int id && listed.Any(x => x.Id == id))
-                    Add("DomainIdFree", false, $"-PreserveDomainId: domid {id} is in use on {destination.Name}.", XenErrorReason.DomainExists);
+                if (options.PreserveDomainId && d.Id is int id)
+                {
+                    var holder = listed.FirstOrDefault(x => x.Id == id);
+                    if (holder != null)
+                        Add("DomainIdFree", false, $"-PreserveDomainId: domid {id} is in use on {destination.Name} (by {holder.Name}). Leave out -PreserveDomainId, or stop that domain first.",
+                            XenErrorReason.DomainExists);
+                    else if (df.RecentDomainIds is { } recent && recent.TryGetValue(id, out int left))
+                        Add("DomainIdFree", false, $"-PreserveDomainId: domid {id} was used on {destination.Name} less than a minute ago, and Xen's toolstack gives no domid " +
+                            $"out again within 60 s of its domain's end (libxl: \"domain id recently used\"). Try again in {left} s, or leave out -PreserveDomainId.",
+                            XenErrorReason.DomainExists);
+                    else
+                        Add("DomainIdFree", true, $"domid {id} is free on {destination.Name}" + (df.RecentDomainIds == null ? " (whether it was used in the last minute could not be read)." : "."),
+                            XenErrorReason.DomainExists);
+                }
             }
 
             if (paths.Count == 0) Add("PathsPresent", true, $"{d.Name} uses no kernel, ramdisk or disk files.", XenErrorReason.MigrationPathMissing);

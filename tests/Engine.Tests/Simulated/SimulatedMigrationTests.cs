@@ -100,6 +100,47 @@ namespace XenPS.Tests.Simulated
         }
 
         [Fact]
+        public void PreserveDomainIdWaitsOutLibxlsDomidHistoryOnTheDestinationAndIsRefusedWithConfigPath()
+        {
+            // the destination ran a domain with id 1 a moment ago: libxl keeps that id from reuse for 60 s
+            var gone = Create(_dst, "gone");
+            ((IXenPowerControl)_dst.Backend).DestroyDomain(gone, CancellationToken.None);
+            string history = File.ReadAllText(Path.Combine(_b.Folder, "fs", "var", "run", "xen", "domid-history"));
+            Assert.Equal($"{_b.Now.ToUnixTimeMilliseconds() / 1000} {gone.Id}\n", history); // Xen's format: "<seconds> <domid>"
+            _a.Advance(10);
+            _b.Now = _a.Now;
+            var d = Create(_src, "keepid");
+            Assert.Equal(gone.Id, d.Id);
+            var keep = new MigrateDomainOptions { PreserveDomainId = true };
+
+            var pre = _svc.Preflight(new XenDomainTarget(_src, d), _dst, null, keep, CancellationToken.None);
+            Assert.Equal(new[] { "DomainIdFree" }, pre.Failed);
+            string detail = pre.Checks.Single(c => c.Name == "DomainIdFree").Detail;
+            Assert.Contains("less than a minute ago", detail, StringComparison.Ordinal);
+            Assert.Contains("Try again in 46 s", detail, StringComparison.Ordinal); // destroyed at t, now t+15: reusable at t+61
+            // sent anyway (no preflight), the destination refuses it as libxl does, and the guest runs on at the source
+            var e = Assert.ThrowsAny<XenPSException>(() => ((IXenMigration)_src.Backend).MigrateDomain(d, new MigrationDestination(_dst.Backend, "b"), keep, null, CancellationToken.None));
+            Assert.Contains("domain id recently used", e.Message, StringComparison.Ordinal);
+            Assert.Equal(XenDomainState.Running, Named(_src, "keepid")!.State);
+            Assert.Null(Named(_dst, "keepid--incoming"));
+
+            // with -ConfigPath, xl would give it a new domid anyway: refused before anything is asked
+            var both = _svc.Preflight(new XenDomainTarget(_src, d), _dst, null, new MigrateDomainOptions { PreserveDomainId = true, ConfigPath = "/etc/xen/keepid.cfg" }, CancellationToken.None);
+            Assert.Equal(new[] { "Arguments" }, both.Failed);
+            Assert.Contains("no effect together with -ConfigPath", both.Checks.Single(c => c.Name == "Arguments").Detail, StringComparison.Ordinal);
+
+            // a minute on, the id may be used again: it passes, and the guest keeps its domid there
+            _a.Advance(61);
+            _b.Now = _a.Now;
+            var later = _svc.Preflight(new XenDomainTarget(_src, Named(_src, "keepid")!), _dst, null, keep, CancellationToken.None);
+            Assert.True(later.Passed, string.Join("; ", later.Checks.Where(c => !c.Passed).Select(c => c.Detail)));
+            Assert.Contains($"domid {d.Id} is free", later.Checks.Single(c => c.Name == "DomainIdFree").Detail, StringComparison.Ordinal);
+            var r = _svc.Migrate(later, keep, true, TimeSpan.FromSeconds(30), null, CancellationToken.None);
+            Assert.True(r.Succeeded, r.Error?.Message);
+            Assert.Equal(d.Id, r.Domain!.Id);
+        }
+
+        [Fact]
         public void ThePreflightRefusesTooLittleMemoryAMissingKernelAndATakenNameEachWithItsOwnReasonAndChangesNothing()
         {
             var big = Create(_src, "big", memory: 1536); // the destination has 2048 - 1024 for guests

@@ -256,6 +256,20 @@ namespace XenPS.Tests
         }
 
         [Fact]
+        public void TheDomidHistoryIsReadAsLibxlReadsIt()
+        {
+            // the lab's dom0 after two failed xl migrate -D of domid 4 (/proc/uptime's first field, then /var/run/xen/domid-history)
+            var r = XlBackend.ParseRecentDomids("498.28\n478 4\n488 4\n420 7\n437 9\nnot a line\n");
+            Assert.NotNull(r);
+            Assert.Equal(new[] { 4 }, r!.Keys);
+            Assert.Equal(51, r[4]);  // used 10 s ago (the later entry counts): free again in 51 s
+            Assert.False(r.ContainsKey(9)); // used 61 s ago: no longer kept
+            Assert.False(r.ContainsKey(7));
+            Assert.Empty(XlBackend.ParseRecentDomids("12.50\n")!); // no history file: nothing kept
+            Assert.Null(XlBackend.ParseRecentDomids(""));
+        }
+
+        [Fact]
         public void TheDefaultAddressIsTheMigrationAddressOptionElseTheSshHost()
         {
             var fake = new FakeRunner((a, _) => throw new InvalidOperationException("nothing may run"));

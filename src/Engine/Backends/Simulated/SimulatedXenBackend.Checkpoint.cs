@@ -85,7 +85,7 @@ namespace XenPS.Backends.Simulated
                     byte[] bytes = Encode(d, console, now);
                     Files.WriteAtomic(hostPath, bytes, cancellationToken);
                     if (keep) Resume(d, options.Paused || d.SavingWasPaused, now, cancellationToken);
-                    else _store.Delete(d.Id);
+                    else DestroyRecord(d.Id, now, cancellationToken);
                     _store.Commit(cancellationToken);
                     return new XenCheckpointInfo { Path = hostPath, SizeBytes = bytes.Length, DomainName = d.Name, DomainUuid = d.Uuid };
                 });

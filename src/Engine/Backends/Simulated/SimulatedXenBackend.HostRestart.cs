@@ -22,6 +22,7 @@ namespace XenPS.Backends.Simulated
                     if (!d.Shut) MaterializeConsole(d, d.Uptime(now), cancellationToken);
                     _store.Delete(d.Id);
                 }
+                Files.Delete(DomidHistoryPath); // xen-init-dom0 clears libxl's domid history at boot
                 _store.Commit(cancellationToken);
                 return 0;
             });

@@ -93,6 +93,9 @@ namespace XenPS.Backends.Simulated
                 {
                     if (target._store.ById(id) != null)
                         throw new XenResourceExistsException($"migration target: Domain creation failed: domid {id.ToString(CultureInfo.InvariantCulture)} is in use on {target._host.Name} (-D).");
+                    if (target.RecentDomids(now, cancellationToken).ContainsKey(id))
+                        throw new XenResourceExistsException($"libxl: error: libxl_create.c:732:libxl__domain_make: Domain {id.ToString(CultureInfo.InvariantCulture)}:domain id recently used: Success; " +
+                            $"migration target: Domain creation failed (code -3) on {target._host.Name}.");
                     nid = id;
                     if (nid >= target._store.NextDomid) target._store.ConsumeDomid(nid);
                 }
@@ -186,7 +189,7 @@ namespace XenPS.Backends.Simulated
                     {
                         if (target._store.ById(newId) is SimDomain inc && inc.Name == incomingName)
                         {
-                            target._store.Delete(newId);
+                            target.DestroyRecord(newId, now, CancellationToken.None);
                             target._store.Commit(CancellationToken.None);
                         }
                         return 0;
@@ -220,7 +223,7 @@ namespace XenPS.Backends.Simulated
                 var d = _store.ById(id); // by domid: in one folder the uuid now names the arrived copy
                 if (d != null && string.Equals(d.Uuid, uuid, StringComparison.OrdinalIgnoreCase))
                 {
-                    _store.Delete(id);
+                    DestroyRecord(id, now, CancellationToken.None);
                     _store.Commit(CancellationToken.None);
                 }
                 return 0;
@@ -254,7 +257,7 @@ namespace XenPS.Backends.Simulated
         {
             var d = _store.ByName(name + MigrationRules.IncomingSuffix);
             if (d == null) return null;
-            _store.Delete(d.Id);
+            DestroyRecord(d.Id, now, cancellationToken);
             _store.Commit(cancellationToken);
             return $"Destroyed the half-received copy {d.Name} (id {d.Id.ToString(CultureInfo.InvariantCulture)}) on {_host.Name}.";
         });

@@ -231,7 +231,7 @@ namespace XenPS.Backends.Simulated
         {
             var d = Find(domain, "Not destroying domain 0; use -f to force. This can only be done when using a disaggregated hardware domain and toolstack.");
             if (!d.Shut) MaterializeConsole(d, d.Uptime(now), cancellationToken);
-            _store.Delete(d.Id);
+            DestroyRecord(d.Id, now, cancellationToken);
             _store.Commit(cancellationToken);
             return 0;
         });
@@ -445,7 +445,7 @@ namespace XenPS.Backends.Simulated
                 case XenLifecycleAction.Restart:
                 case XenLifecycleAction.CoredumpRestart:
                 case XenLifecycleAction.SoftReset:
-                    _store.Delete(d.Id);
+                    DestroyRecord(d.Id, wall, ct);
                     return Rebuilt(d, wall);
                 case XenLifecycleAction.RenameRestart:
                 {
@@ -465,7 +465,7 @@ namespace XenPS.Backends.Simulated
                     return Rebuilt(d, wall);
                 }
                 default: // destroy, coredump-destroy
-                    _store.Delete(d.Id);
+                    DestroyRecord(d.Id, wall, ct);
                     return null;
             }
         }
