@@ -1,8 +1,8 @@
 # Move-XenDomain / Test-XenDomainMigration against the live Xen 4.17 lab over ssh://: a localhost migration and the
 # preflight's refusal of a PV guest on the first host ('Lab'), and with the second lab host (XENPS_LAB2_URI, 'Lab2')
-# a live host-to-host migration, the preflight failures caught before xl runs, and Ctrl+C in the middle of xl
-# migrate. Guests are PVH (Debian's Xen has no shadow paging, so PV guests cannot be migrated live). Touches only
-# domains and files named mig-*, on both hosts.
+# a live host-to-host migration, the preflight failures caught before xl runs, the way back with xl's -D, -p and -C,
+# and Ctrl+C in the middle of xl migrate. Guests are PVH (Debian's Xen has no shadow paging, so PV guests cannot be
+# migrated live). Touches only domains and files named mig-*, on both hosts.
 BeforeAll {
     . "$PSScriptRoot/common.ps1"
     if (-not $env:XENPS_LAB_URI) { return }
@@ -166,6 +166,62 @@ Describe 'Migration between two live Xen 4.17 hosts' -Tag 'Lab', 'Lab2' -Skip:(-
         $lines = Connect-XenConsole mig-1 -XenHost labmig2 -Send 'cat /mig-mark2; echo UP=$(cut -d. -f1 /proc/uptime)' -Until '^UP=\d+' -Timeout 60
         ($lines -join "`n") | Should -Match 'MIGMARK2-42'
         [int](@($lines)[-1] -replace '^UP=(\d+).*$', '$1') | Should -BeGreaterOrEqual $before
+    }
+
+    It 'moves it back keeping its domid (-PreserveDomainId, xl -D) and paused (-Paused, -p); the domid history is waited out, and -ConfigPath (-C) sends another config' {
+        $d = Get-XenDomain mig-1 -XenHost labmig2
+        # the domid must be free on the first host: only this spec's mig-* guests can hold it
+        $holder = Get-XenDomain -XenHost labmig | Where-Object Id -eq $d.Id
+        if ($holder) {
+            $holder.Name | Should -BeLike 'mig-*'
+            (Test-XenDomainMigration -InputObject $d -Destination labmig -PreserveDomainId).Failed | Should -Be @('DomainIdFree')
+            $holder | Stop-XenDomain -TurnOff -Confirm:$false
+        }
+        # used there in the last minute (libxl keeps it from reuse for 60 s): the preflight says how long to wait
+        $t = Test-XenDomainMigration -InputObject $d -Destination labmig -PreserveDomainId
+        if (-not $t.Passed) {
+            $t.Failed | Should -Be @('DomainIdFree')
+            $detail = ($t.Checks | Where-Object Name -eq 'DomainIdFree').Detail
+            $detail | Should -Match 'Try again in (\d+) s'
+            Start-Sleep -Seconds ([int]$Matches[1])
+            $t = Test-XenDomainMigration -InputObject $d -Destination labmig -PreserveDomainId
+        }
+        $t.Passed | Should -BeTrue
+        ($t.Checks | Where-Object Name -eq 'DomainIdFree').Detail | Should -Match "domid $($d.Id) is free"
+
+        $m = Move-XenDomain -InputObject $d -Destination labmig -PreserveDomainId -Paused -Wait
+        $m.Host | Should -Be 'labmig'
+        $m.Id | Should -Be $d.Id
+        $m.Uuid | Should -Be $d.Uuid
+        $m.State | Should -Be 'Paused'
+        (Get-RawRow 'mig-1').Id | Should -Be $d.Id
+        (Get-RawRow 'mig-1').State | Should -Match 'p'
+        Get-RawRow 'mig-1' -Two | Should -BeNullOrEmpty
+
+        # the second host has just destroyed its copy: the same domid cannot go back there for a minute, as raw xl says too
+        (Invoke-Dom0Two 'cat /var/run/xen/domid-history') -join "`n" | Should -Match "(?m)^\d+ $($d.Id)$"
+        $back = Test-XenDomainMigration mig-1 -XenHost labmig -Destination labmig2 -PreserveDomainId
+        $back.Failed | Should -Be @('DomainIdFree')
+        ($back.Checks | Where-Object Name -eq 'DomainIdFree').Detail | Should -Match 'less than a minute ago'
+
+        Resume-XenDomain mig-1 -XenHost labmig
+        Wait-GuestAnswers 'mig-1' labmig
+        $lines = Connect-XenConsole mig-1 -XenHost labmig -Send 'cat /mig-mark2' -Until 'MIGMARK2-42' -Timeout 60
+        ($lines -join "`n") | Should -Match 'MIGMARK2-42'
+
+        # -ConfigPath: a config file on the sending dom0 goes instead of the domain's own (here: on_crash changed from xl's
+        # default, destroy); with -PreserveDomainId it is refused first, as xl would drop -D
+        $sent = '/var/lib/xenlab/mig-sent.cfg'
+        Invoke-Dom0 ("printf '%s\n' 'name = `"mig-1`"' 'type = `"pvh`"' 'kernel = `"/var/lib/xenlab/guest-kernel`"' " +
+            "'ramdisk = `"/var/lib/xenlab/domu-initrd.gz`"' 'extra = `"console=hvc0 quiet`"' 'memory = 128' 'vcpus = 1' 'on_crash = `"preserve`"' > $sent") | Out-Null
+        Move-XenDomain mig-1 -XenHost labmig -Destination labmig2 -ConfigPath $sent -PreserveDomainId -ErrorVariable e1 -ErrorAction SilentlyContinue
+        $e1[0].Exception.Message | Should -Match 'no effect together with -ConfigPath'
+        (Get-RawRow 'mig-1').Id | Should -Be $d.Id
+        $c = Move-XenDomain mig-1 -XenHost labmig -Destination labmig2 -ConfigPath $sent -Wait
+        $c.Host | Should -Be 'labmig2'
+        ((Invoke-Dom0Two 'xl list -l mig-1') -join "`n" | ConvertFrom-Json)[0].config.on_crash | Should -Be 'preserve'
+        Wait-GuestAnswers 'mig-1' labmig2
+        Invoke-Dom0 "rm -f $sent" | Out-Null
     }
 
     It 'Ctrl+C during xl migrate leaves the guest running on the source, its console answering, and nothing on the destination' {
