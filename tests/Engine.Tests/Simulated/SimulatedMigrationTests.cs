@@ -181,21 +181,20 @@ namespace XenPS.Tests.Simulated
 
         /// <summary>
         /// A simulated host whose source-side calls can be made to fail the way a backend bug or an I/O fault would: the
-        /// preflight's facts with an exception that is not a XenPSException, the listings once xl migrate has finished.
+        /// preflight's facts with an exception that is not a XenPSException, or the destination closed once xl migrate has finished.
         /// </summary>
         private sealed class FaultySource : IXenBackend, IXenHostFacts, IXenMigration, IXenPowerControl
         {
             private readonly IXenBackend _inner;
             public bool FactsThrowIo;
-            public bool ListingFailsAfterMigrate;
-            private volatile bool _migrated;
+            /// <summary>Closed once xl migrate has returned: the destination cannot be listed any more.</summary>
+            public IXenBackend? DestinationGoesAfterMigrate;
             public FaultySource(IXenBackend inner) { _inner = inner; }
             private IXenMigration M => (IXenMigration)_inner;
             private IXenPowerControl P => (IXenPowerControl)_inner;
             public string Uri => _inner.Uri;
             public string BackendName => _inner.BackendName;
-            public IReadOnlyList<XenDomain> ListDomains(CancellationToken ct) =>
-                ListingFailsAfterMigrate && _migrated ? throw new XenConnectionException("the host did not answer (connection reset)") : _inner.ListDomains(ct);
+            public IReadOnlyList<XenDomain> ListDomains(CancellationToken ct) => _inner.ListDomains(ct);
             public XenDomain CreateDomain(XenDomainConfig c, CreateDomainOptions o, CancellationToken ct) => _inner.CreateDomain(c, o, ct);
             public XenHostInfo GetHostInfo(CancellationToken ct) => ((IXenHostFacts)_inner).GetHostInfo(ct);
             public string DefaultMigrationAddress(CancellationToken ct) => M.DefaultMigrationAddress(ct);
@@ -206,7 +205,7 @@ namespace XenPS.Tests.Simulated
             public void MigrateDomain(XenDomain d, MigrationDestination dest, MigrateDomainOptions o, Action<MigrationProgress>? p, CancellationToken ct)
             {
                 M.MigrateDomain(d, dest, o, p, ct);
-                _migrated = true;
+                DestinationGoesAfterMigrate?.Dispose();
             }
             public string? RecoverDomain(XenDomain c, string n, bool u, CancellationToken ct) => M.RecoverDomain(c, n, u, ct);
             public string? DiscardIncoming(string n, CancellationToken ct) => M.DiscardIncoming(n, ct);
@@ -238,15 +237,16 @@ namespace XenPS.Tests.Simulated
         public void AHostThatCannotBeListedOnceTheMigrationIsDoneIsAnErrorOfThatTargetThatSaysWhereToLook()
         {
             var d = Create(_src, "gone1");
-            var faulty = new FaultySource(_src.Backend) { ListingFailsAfterMigrate = true };
+            var faulty = new FaultySource(_src.Backend) { DestinationGoesAfterMigrate = _dst.Backend };
             using var src = new XenHostConnection("a", _a.Uri, faulty);
             var r = _svc.Migrate(new XenDomainTarget(src, d), _dst, null, new MigrateDomainOptions(), wait: true, TimeSpan.FromSeconds(30), null, CancellationToken.None);
             Assert.False(r.Succeeded);
             var e = Assert.IsType<XenMigrationException>(r.Error);
-            Assert.Equal(XenErrorReason.ConnectionFailed, e.Reason);
+            Assert.Equal(XenErrorReason.ConnectionClosed, e.Reason);
             Assert.Contains("reported success", e.Message, StringComparison.Ordinal);
             Assert.Contains("Get-XenDomain gone1 -XenHost b", e.Message, StringComparison.Ordinal);
-            Assert.Equal(XenDomainState.Running, Named(_dst, "gone1")!.State); // it did move
+            using var b2 = _b.Open();
+            Assert.Equal(XenDomainState.Running, b2.ListDomains(CancellationToken.None).Single(x => x.Name == "gone1").State); // it did move
         }
 
         [Fact]

@@ -36,9 +36,14 @@ namespace XenPS.Backends.Xl
         internal const string PathMuxMarker = "@@XENPS-MIGRATE-MUX@@";
 
         /// <summary>$1 = the control socket (a /tmp/xenps-mig.* folder's cm), $2 = the address: ends the shared login and removes its folder.</summary>
+        /// <remarks>
+        /// The master is told to exit in the background, its folder removed after it: ssh's start on a busy dom0 takes a
+        /// second or more (measured on the lab right after a migration), and nothing waits for it; the session ends at
+        /// once because the background part holds none of its descriptors.
+        /// </remarks>
         internal const string ReleaseScript =
             "c=\"$1\"; h=\"$2\"; case \"$c\" in /tmp/xenps-mig.*/cm) ;; *) exit 2;; esac; "
-            + "ssh -o ControlPath=\"$c\" -O exit \"$h\" >/dev/null 2>&1; rm -rf \"$(dirname \"$c\")\"; exit 0";
+            + "( ssh -o ControlPath=\"$c\" -O exit \"$h\"; rm -rf \"$(dirname \"$c\")\" ) </dev/null >/dev/null 2>&1 & exit 0";
 
         /// <summary>For each argument, 1 when something exists at that path, else 0.</summary>
         internal const string PathsScript = "for f; do if [ -e \"$f\" ]; then echo 1; else echo 0; fi; done";
