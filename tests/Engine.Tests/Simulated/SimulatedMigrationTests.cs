@@ -189,12 +189,19 @@ namespace XenPS.Tests.Simulated
             public bool FactsThrowIo;
             /// <summary>Closed once xl migrate has returned: the destination cannot be listed any more.</summary>
             public IXenBackend? DestinationGoesAfterMigrate;
+            /// <summary>How often this host was listed after xl migrate returned.</summary>
+            public int ListingsAfterMigrate;
+            private volatile bool _migrated;
             public FaultySource(IXenBackend inner) { _inner = inner; }
             private IXenMigration M => (IXenMigration)_inner;
             private IXenPowerControl P => (IXenPowerControl)_inner;
             public string Uri => _inner.Uri;
             public string BackendName => _inner.BackendName;
-            public IReadOnlyList<XenDomain> ListDomains(CancellationToken ct) => _inner.ListDomains(ct);
+            public IReadOnlyList<XenDomain> ListDomains(CancellationToken ct)
+            {
+                if (_migrated) Interlocked.Increment(ref ListingsAfterMigrate);
+                return _inner.ListDomains(ct);
+            }
             public XenDomain CreateDomain(XenDomainConfig c, CreateDomainOptions o, CancellationToken ct) => _inner.CreateDomain(c, o, ct);
             public XenHostInfo GetHostInfo(CancellationToken ct) => ((IXenHostFacts)_inner).GetHostInfo(ct);
             public string DefaultMigrationAddress(CancellationToken ct) => M.DefaultMigrationAddress(ct);
@@ -205,6 +212,7 @@ namespace XenPS.Tests.Simulated
             public void MigrateDomain(XenDomain d, MigrationDestination dest, MigrateDomainOptions o, Action<MigrationProgress>? p, CancellationToken ct)
             {
                 M.MigrateDomain(d, dest, o, p, ct);
+                _migrated = true;
                 DestinationGoesAfterMigrate?.Dispose();
             }
             public string? RecoverDomain(XenDomain c, string n, bool u, CancellationToken ct) => M.RecoverDomain(c, n, u, ct);
@@ -231,6 +239,20 @@ namespace XenPS.Tests.Simulated
             Assert.Contains("IOException: Broken pipe", pre.Error()!.Message, StringComparison.Ordinal);
             Assert.Equal(XenDomainState.Running, Named(_src, "io1")!.State);
             Assert.Null(Named(_dst, "io1"));
+        }
+
+        [Fact]
+        public void WaitAsksOnlyTheDestinationOnceTheMigrationHasReportedSuccess()
+        {
+            // xl destroys the source's copy before it reports success: -Wait's first look does not list the source
+            var d = Create(_src, "quick1");
+            var faulty = new FaultySource(_src.Backend);
+            using var src = new XenHostConnection("a", _a.Uri, faulty);
+            var r = _svc.Migrate(new XenDomainTarget(src, d), _dst, null, new MigrateDomainOptions(), wait: true, TimeSpan.FromSeconds(30), null, CancellationToken.None);
+            Assert.True(r.Succeeded, r.Error?.Message);
+            Assert.Equal(XenDomainState.Running, r.Domain!.State);
+            Assert.Equal(0, faulty.ListingsAfterMigrate);
+            Assert.Null(Named(_src, "quick1"));
         }
 
         [Fact]

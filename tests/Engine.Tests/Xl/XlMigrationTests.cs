@@ -144,6 +144,23 @@ namespace XenPS.Tests
                 XlBackend.MigrateArguments("1", "xenlab2", new MigrateDomainOptions { SshCommand = new[] { "ssh", "-p", "2200" }, SharedConnection = shared }));
         }
 
+        [Fact]
+        public void TheSharedLoginsReleaseDoesNotWaitForSshOnTheDom0()
+        {
+            // ssh's start on a dom0 busy after a migration takes a second or more: the release returns without waiting for it
+            string done = Path.Combine(_dir, "exited");
+            Script("ssh", $"sleep 5; echo exited > '{done}'");
+            var runner = new PathRunner(_dir);
+            using var b = new XlBackend(runner, "xl:///");
+            string folder = Directory.CreateTempSubdirectory("xenps-mig.").FullName;
+            Assert.StartsWith("/tmp/xenps-mig.", folder, StringComparison.Ordinal);
+            var sw = System.Diagnostics.Stopwatch.StartNew();
+            b.ReleaseSharedConnection(new MigrationDestination(b, "xenlab2"), folder + "/cm", CancellationToken.None);
+            Assert.True(sw.Elapsed < TimeSpan.FromSeconds(4), $"took {sw.Elapsed.TotalSeconds:F1} s");
+            Assert.False(File.Exists(done));
+            Assert.True(SpinWait.SpinUntil(() => File.Exists(done) && !Directory.Exists(folder), TimeSpan.FromSeconds(20)), "ssh -O exit ran and the folder went after it");
+        }
+
         /// <summary>
         /// The preflight asks each host once (an ssh round trip each, the source's with its dom0's login to the
         /// destination): the facts scripts run here for real with a local sh, a stand-in xl and ssh. Each part is read on
