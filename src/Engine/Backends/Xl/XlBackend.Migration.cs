@@ -150,11 +150,7 @@ namespace XenPS.Backends.Xl
             + "echo '" + PartMarker + " recent'; cut -d' ' -f1 /proc/uptime; cat " + DomidHistoryPath + " 2>/dev/null; echo '" + PartEndMarker + " 0'; "
             + "echo '" + PartMarker + " paths'; for f; do if [ -e \"$f\" ]; then echo 1; else echo 0; fi; done; echo '" + PartEndMarker + " 0'";
 
-        /// <summary>libxl's domid history on dom0: "&lt;CLOCK_MONOTONIC seconds&gt; &lt;domid&gt;" per destroyed domain.</summary>
-        internal const string DomidHistoryPath = "/var/run/xen/domid-history";
-
-        /// <summary>libxl's LIBXL_DOMID_REUSE_TIMEOUT: seconds a destroyed domain's id is kept from reuse.</summary>
-        internal const int DomidReuseSeconds = 60;
+        internal const string DomidHistoryPath = DomidHistory.Path;
 
         /// <summary>
         /// The "recent" part: dom0's uptime (CLOCK_BOOTTIME, which is libxl's CLOCK_MONOTONIC on a dom0 that never
@@ -165,19 +161,7 @@ namespace XenPS.Backends.Xl
         {
             var lines = text.Split('\n', StringSplitOptions.RemoveEmptyEntries);
             if (lines.Length == 0 || !double.TryParse(lines[0].Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out double up)) return null;
-            long now = (long)Math.Floor(up);
-            var recent = new Dictionary<int, int>();
-            foreach (string line in lines.Skip(1))
-            {
-                var f = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-                if (f.Length != 2 || !long.TryParse(f[0], NumberStyles.None, CultureInfo.InvariantCulture, out long sec)
-                    || !int.TryParse(f[1], NumberStyles.None, CultureInfo.InvariantCulture, out int domid)) continue;
-                long age = now - sec;
-                if (age < 0 || age > DomidReuseSeconds) continue;
-                int left = (int)(DomidReuseSeconds - age + 1);
-                recent[domid] = recent.TryGetValue(domid, out int had) ? Math.Max(had, left) : left;
-            }
-            return recent;
+            return DomidHistory.Recent(DomidHistory.Parse(lines.Skip(1)), (long)Math.Floor(up));
         }
 
         /// <summary>The parts of a facts script's output: name → (text, exit code); a part that did not end has none.</summary>
