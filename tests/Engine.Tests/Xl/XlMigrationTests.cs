@@ -190,10 +190,23 @@ namespace XenPS.Tests
             Assert.Contains(dst.Domains!, d => d.Name == "Domain-0" && d.Id == 0);
             Assert.Equal(new[] { true, false }, dst.PathsExist);
 
-            // xl refuses info, the destination does not answer: those parts say so, the rest is there
+            // within one boot the source's xl info is not read again (its Xen version and virt_caps cannot change); as its own
+            // destination (a migration on one host, which needs its free memory) it is
+            string ran = Path.Combine(_dir, "info-ran");
+            Script("fake-xl", $"case \"$1\" in info) touch '{ran}'; cat '{info}';; *) exit 9;; esac");
+            using var other = new XlBackend(new PathRunner(_dir), "xl:///other", new XlBackendOptions { XlPath = xl });
+            src = b.GatherSourceFacts(new MigrationDestination(other, "xenlab2"), paths, new MigrateDomainOptions(), CancellationToken.None);
+            Assert.False(File.Exists(ran), "xl info ran again within the same boot");
+            Assert.Equal("4.17.7", src.Info!.XenVersion);
+            Assert.Null(src.InfoError);
+            src = b.GatherSourceFacts(new MigrationDestination(b, "xenlab2"), paths, new MigrateDomainOptions(), CancellationToken.None);
+            Assert.True(File.Exists(ran), "xl info did not run for a migration on the host itself");
+
+            // xl refuses info, the destination does not answer: those parts say so, the rest is there (a new connection knows no boot)
             Script("fake-xl", "echo 'libxl: error: cannot connect to xenstored' >&2; exit 1");
             Script("ssh", "echo 'ssh: connect to host xenlab2 port 22: No route to host' >&2; exit 255");
-            src = b.GatherSourceFacts(new MigrationDestination(b, "xenlab2"), paths, new MigrateDomainOptions(), CancellationToken.None);
+            using var b2 = new XlBackend(new PathRunner(_dir), "xl:///", new XlBackendOptions { XlPath = xl });
+            src = b2.GatherSourceFacts(new MigrationDestination(b, "xenlab2"), paths, new MigrateDomainOptions(), CancellationToken.None);
             Assert.Null(src.Info);
             Assert.Contains("xenstored", src.InfoError, StringComparison.Ordinal);
             Assert.False(src.Path!.Reachable);
@@ -316,8 +329,8 @@ namespace XenPS.Tests
                 // the preflight's one command per host: its parts as the facts scripts print them
                 string Part(string name, string text) => $"{XlBackend.PartMarker} {name}\n{text}{XlBackend.PartEndMarker} 0\n";
                 string info = Fixture.Capture("migrate-m01-info").StandardOutput;
-                if (a.Count > 9 && a[2] == XlBackend.SourceFactsScript)
-                    return new CommandResult(0, Part("info", info) + Part("id", boot + "\n") + Part("paths", string.Concat(Enumerable.Repeat("1\n", int.Parse(a[9])))) +
+                if (a.Count > 10 && a[2] == XlBackend.SourceFactsScript)
+                    return new CommandResult(0, Part("info", info) + Part("id", boot + "\n") + Part("paths", string.Concat(Enumerable.Repeat("1\n", int.Parse(a[10])))) +
                         Part("path", XlBackend.PathOkMarker + "\nxenps-lab-dom0\nboot-of-host1\n"), ""); // 127.0.0.1 from host 1
                 if (a.Count > 4 && a[2] == XlBackend.DestinationFactsScript)
                     return new CommandResult(0, Part("info", info) + Part("list", Fixture.Text("migrate-m03-list-before.stdout").Split("mig-cap")[0]) + Part("id", boot + "\n") +

@@ -126,22 +126,31 @@ namespace XenPS.Backends.Xl
 
         /// <summary>
         /// The source's preflight facts in one ssh command: $1 = xl, $2 = <see cref="PathScript"/>, $3 = ConnectTimeout
-        /// seconds, $4 = the address, $5 = share the login (1/0), $6 = how many paths follow, the paths, then the ssh
-        /// command's words. Each part is "PART name", its output, "RC exit code".
+        /// seconds, $4 = the address, $5 = share the login (1/0), $6 = the boot id the source's static facts were read in
+        /// (or empty), $7 = how many paths follow, the paths, then the ssh command's words. Each part is "PART name", its
+        /// output, "RC exit code". When the host still runs that boot, the info part is <see cref="SameBootMarker"/>
+        /// instead of xl info: the source's facts the preflight uses (Xen version, virt_caps) do not change within a boot.
         /// </summary>
         internal const string SourceFactsScript =
-            "xl=\"$1\"; ps=\"$2\"; t=\"$3\"; h=\"$4\"; mux=\"$5\"; n=\"$6\"; shift 6; "
+            "xl=\"$1\"; ps=\"$2\"; t=\"$3\"; h=\"$4\"; mux=\"$5\"; kb=\"$6\"; n=\"$7\"; shift 7; "
             + "pth=''; i=0; while [ \"$i\" -lt \"$n\" ]; do if [ -e \"$1\" ]; then pth=\"$pth 1\"; else pth=\"$pth 0\"; fi; shift; i=$((i+1)); done; "
             // the login to the destination (the slow part) runs while xl info does
             + "tmp=$(mktemp /tmp/xenps-facts.XXXXXXXXXX 2>/dev/null) || tmp=''; "
             + "if [ -n \"$tmp\" ]; then sh -c \"$ps\" sh \"$t\" \"$h\" \"$mux\" \"$@\" >\"$tmp\" 2>&1 </dev/null & pid=$!; fi; "
-            + "echo '" + PartMarker + " info'; \"$xl\" info 2>&1; echo \"" + PartEndMarker + " $?\"; "
-            + "echo '" + PartMarker + " id'; cat " + BootIdPath + " 2>&1; echo \"" + PartEndMarker + " $?\"; "
+            + "id=$(cat " + BootIdPath + " 2>&1); idrc=$?; "
+            + "echo '" + PartMarker + " info'; if [ -n \"$kb\" ] && [ \"$idrc\" -eq 0 ] && [ \"$kb\" = \"$id\" ]; then echo '" + SameBootMarker + "'; echo '" + PartEndMarker + " 0'; "
+            + "else \"$xl\" info 2>&1; echo \"" + PartEndMarker + " $?\"; fi; "
+            + "echo '" + PartMarker + " id'; printf '%s\\n' \"$id\"; echo \"" + PartEndMarker + " $idrc\"; "
             + "echo '" + PartMarker + " paths'; for v in $pth; do echo \"$v\"; done; echo '" + PartEndMarker + " 0'; "
             + "echo '" + PartMarker + " path'; if [ -n \"$tmp\" ]; then wait \"$pid\"; rc=$?; cat \"$tmp\"; rm -f \"$tmp\"; "
             + "else sh -c \"$ps\" sh \"$t\" \"$h\" \"$mux\" \"$@\" </dev/null; rc=$?; fi; echo \"" + PartEndMarker + " $rc\"";
 
         /// <summary>The destination's preflight facts in one ssh command: $1 = xl, then the paths (xl info, xl list, the boot id, the paths).</summary>
+        internal const string SameBootMarker = "@@XENPS-SAME-BOOT@@";
+
+        /// <summary>The source's xl info of one boot (its Xen version and virt_caps), by boot id; see <see cref="SourceFactsScript"/>.</summary>
+        private Tuple<string, XenHostInfo>? _bootInfo;
+
         internal const string DestinationFactsScript =
             "xl=\"$1\"; shift; "
             + "echo '" + PartMarker + " info'; \"$xl\" info 2>&1; echo \"" + PartEndMarker + " $?\"; "
@@ -221,14 +230,21 @@ namespace XenPS.Backends.Xl
             var words = MigrationRules.CheckSshCommand(options.SshCommand);
             int secs = (int)Math.Clamp(Math.Ceiling(options.ConnectTimeout.TotalSeconds), 1, 600);
             bool mux = options.ShareConnection && words == null;
+            // a migration on one host reads this host's free memory from these facts: then xl info always runs
+            var known = ReferenceEquals(destination.Backend, this) ? null : Volatile.Read(ref _bootInfo);
             var args = new List<string> { "sh", "-c", SourceFactsScript, "sh", _options.XlPath, PathScript, secs.ToString(CultureInfo.InvariantCulture), address, mux ? "1" : "0",
-                paths.Count.ToString(CultureInfo.InvariantCulture) };
+                known?.Item1 ?? "", paths.Count.ToString(CultureInfo.InvariantCulture) };
             args.AddRange(paths);
             if (words != null) args.AddRange(words);
             var r = Run(args, null, _options.CommandTimeout + TimeSpan.FromSeconds(secs), cancellationToken);
             var parts = Parts(r.StandardOutput);
             var f = new MigrationHostFacts();
+            bool sameBoot = parts.TryGetValue("info", out var ip) && ip.ExitCode == 0 && ip.Text.Trim() == SameBootMarker;
+            if (sameBoot) parts.Remove("info");
             ReadCommonParts(parts, paths.Count, f);
+            if (sameBoot && known != null && f.Identity == known.Item1) { f.Info = known.Item2; f.InfoError = null; }
+            else if (sameBoot) f.InfoError = $"xl info was not read on {_runner.Description} (the boot it was known for is over).";
+            else if (f.Info != null && f.Identity != null) Volatile.Write(ref _bootInfo, Tuple.Create(f.Identity, f.Info));
             if (parts.TryGetValue("path", out var pc) && pc.ExitCode != null && ParsePathCheck(pc.Text, pc.ExitCode.Value, address, words, secs) is MigrationPathCheck check)
                 f.Path = check;
             else
