@@ -21,7 +21,7 @@ namespace XenPS.Backends
         /// <summary>
         /// Keep the reachability check's ssh login open (an OpenSSH ControlMaster in a private folder of the source dom0)
         /// for xl migrate's own ssh to use, when no <see cref="SshCommand"/> is given: xl then does not log in a second
-        /// time (on the TCG lab a login from dom0 to dom0 takes 8-11 s). The caller releases it afterwards.
+        /// time (on the TCG lab a login from dom0 to dom0 takes about 2 s). The caller releases it afterwards.
         /// </summary>
         public bool ShareConnection { get; set; }
         /// <summary>The shared login the preflight left open (<see cref="MigrationPathCheck.SharedConnection"/>), for xl migrate to use.</summary>
@@ -233,6 +233,17 @@ namespace XenPS.Backends
         /// <summary>The suffixes xl gives the two copies while a domain migrates.</summary>
         public const string IncomingSuffix = "--incoming";
         public const string MigratedAwaySuffix = "--migratedaway";
+
+        /// <summary>
+        /// xl's lines (Xen 4.17, its spelling) once the destination has renamed the received domain to its name and
+        /// unpaused it (xl_migrate.c: after "Got permission, starting domain"); the sender destroys its copy after them.
+        /// </summary>
+        public const string TargetStartedMessage = "migration target: Domain started successsfully.";
+        public const string TargetStartupReportedMessage = "migration sender: Target reports successful startup.";
+
+        /// <summary>Whether xl's line says the domain now runs under its own name on the destination.</summary>
+        public static bool SaysTargetStarted(string? line) =>
+            line != null && (line.StartsWith(TargetStartedMessage, StringComparison.Ordinal) || line.StartsWith(TargetStartupReportedMessage, StringComparison.Ordinal));
 
         /// <summary>
         /// A destination address: a host name, IPv4 address or bracketless IPv6 address. xl splices it into the shell

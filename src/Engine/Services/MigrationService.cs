@@ -129,7 +129,15 @@ namespace XenPS.Services
         }
 
         /// <summary>Checks everything that can be known before xl migrate runs; facts of the two hosts are gathered in parallel.</summary>
-        public XenMigrationPreflight Preflight(XenDomainTarget t, XenHostConnection destination, string? address, MigrateDomainOptions options, CancellationToken ct)
+        public XenMigrationPreflight Preflight(XenDomainTarget t, XenHostConnection destination, string? address, MigrateDomainOptions options, CancellationToken ct) =>
+            Preflight(t, destination, address, options, ct, null);
+
+        /// <summary>
+        /// The preflight, with the source's facts from <paramref name="headStart"/> when it was begun for this source,
+        /// destination and options and no other preflight took it (then only the domain's paths are asked of the source).
+        /// </summary>
+        public XenMigrationPreflight Preflight(XenDomainTarget t, XenHostConnection destination, string? address, MigrateDomainOptions options, CancellationToken ct,
+            XenMigrationHeadStart? headStart)
         {
             if (destination == null) throw new ArgumentNullException(nameof(destination));
             options ??= new MigrateDomainOptions();
@@ -179,19 +187,55 @@ namespace XenPS.Services
             // command each; the source's includes its dom0's login to the destination, which dominates)
             var paths = UsedPaths(d);
             var dest = new MigrationDestination(destination.Backend, addr);
-            Task<MigrationHostFacts> Go(Func<MigrationHostFacts> f) => Task.Run(() =>
+            Task<MigrationHostFacts> Go(Func<MigrationHostFacts> f) => Task.Run(() => Guarded(f), ct);
+            IReadOnlyList<string> srcPaths = sameHost ? Array.Empty<string>() : paths;
+            // begun while the source was listed: what is left to ask the source is which of the domain's paths it has
+            var early = headStart?.Take(t.Host, destination, addr, options);
+            Task<MigrationHostFacts> srcTask;
+            if (early == null) srcTask = Go(() => src.GatherSourceFacts(dest, srcPaths, options, ct));
+            else
             {
-                try { return f(); }
-                catch (XenPSException e) { return MigrationHostFacts.Failed(e.Message); }
-                // anything else a backend lets out (an I/O or process failure) fails this target's check, not the whole command
-                catch (Exception e) when (e is not OperationCanceledException) { return MigrationHostFacts.Failed($"{e.GetType().Name}: {e.Message}"); }
-            }, ct);
-            var srcTask = Go(() => src.GatherSourceFacts(dest, sameHost ? Array.Empty<string>() : paths, options, ct));
+                srcTask = Task.Run(() =>
+                {
+                    var f = early.GetAwaiter().GetResult();
+                    if (f == null) return Guarded(() => src.GatherSourceFacts(dest, srcPaths, options, ct)); // it could not be used: ask now
+                    // which paths the source has is asked below, and only when the destination lacks one (the check then tells a
+                    // path the domain no longer has on the source either from one the destination must get)
+                    f.PathsExist = null;
+                    f.PathsError = null;
+                    return f;
+                }, ct);
+            }
             var dstTask = sameHost ? null : Go(() => dst.GatherDestinationFacts(paths, ct));
+            // cancelled: a login the source's facts opened (here or in the head start) and nobody will use is closed
+            void ReleaseOnCancel()
+            {
+                var opened = srcTask.IsCompletedSuccessfully ? srcTask.Result : early is { IsCompletedSuccessfully: true } ? early.Result : null;
+                if (opened?.Path?.SharedConnection is string shared) src.ReleaseSharedConnection(dest, shared, CancellationToken.None);
+            }
             try { Task.WaitAll(dstTask == null ? new Task[] { srcTask } : new Task[] { srcTask, dstTask }, ct); }
-            catch (AggregateException e) when (e.InnerExceptions.Any(x => x is OperationCanceledException)) { throw new OperationCanceledException(ct); }
-            ct.ThrowIfCancellationRequested();
+            catch (OperationCanceledException) { ReleaseOnCancel(); throw; }
+            catch (AggregateException e) when (e.InnerExceptions.Any(x => x is OperationCanceledException)) { ReleaseOnCancel(); throw new OperationCanceledException(ct); }
+            if (ct.IsCancellationRequested) { ReleaseOnCancel(); ct.ThrowIfCancellationRequested(); }
             var sf = srcTask.Result;
+            if (early != null && sf.PathsExist == null && sf.PathsError == null)
+            {
+                var dpx = dstTask?.Result.PathsExist;
+                if (srcPaths.Count == 0) sf.PathsExist = Array.Empty<bool>();
+                else if (dpx != null && dpx.Count == srcPaths.Count && dpx.All(x => x)) sf.PathsExist = srcPaths.Select(_ => true).ToList(); // all there: no need to ask
+                else
+                {
+                    MigrationHostFacts p;
+                    try
+                    {
+                        p = Guarded(() => new MigrationHostFacts { PathsExist = src.PathsExist(srcPaths, ct) });
+                        ct.ThrowIfCancellationRequested();
+                    }
+                    catch (OperationCanceledException) { ReleaseOnCancel(); throw; }
+                    sf.PathsExist = p.PathsExist;
+                    sf.PathsError = p.PathsExist == null ? p.PathsError : null;
+                }
+            }
             var df = dstTask?.Result ?? sf;
 
             var si = sf.Info; string? siWhy = sf.InfoError;
@@ -374,9 +418,17 @@ namespace XenPS.Services
                 Paused = options.Paused, PreserveDomainId = options.PreserveDomainId, ConfigPath = options.ConfigPath, SshCommand = options.SshCommand,
                 ConnectTimeout = options.ConnectTimeout, SharedConnection = pre.SharedConnection,
             };
+            // once xl says the destination runs the domain under its name, the first look there begins: the sender still
+            // destroys its copy before it exits, and the look has then (mostly) been answered
+            Task<XenDomain?>? early = null;
+            void Seen(MigrationProgress p)
+            {
+                if (early == null && MigrationRules.SaysTargetStarted(p.Message)) // a thread of its own: a busy thread pool does not hold it back
+                    early = Task.Factory.StartNew(() => Arrived(t, destination, ct), ct, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+            }
             try
             {
-                RunWithProgress(src, t.Domain, dest, run, status, progress, ct);
+                RunWithProgress(report => src.MigrateDomain(t.Domain, dest, run, report, ct), status, progress, Seen);
             }
             catch (OperationCanceledException)
             {
@@ -402,9 +454,17 @@ namespace XenPS.Services
             bool first = true;
             (XenDomain? Moved, bool OnSource) Look()
             {
-                var there = Task.Run(() => Arrived(t, destination, ct), ct);
-                bool onSource = wait && !first && StillOnSource(t, ct);
+                bool firstLook = first;
                 first = false;
+                if (firstLook && early != null)
+                {
+                    XenDomain? got = null;
+                    try { got = early.GetAwaiter().GetResult(); }
+                    catch (XenPSException) { } // looked at again now
+                    if (got != null) return (got, false);
+                }
+                var there = Task.Run(() => Arrived(t, destination, ct), ct);
+                bool onSource = wait && !firstLook && StillOnSource(t, ct);
                 return (there.GetAwaiter().GetResult(), onSource);
             }
             // a host that cannot be listed now fails this target (the migration itself succeeded), not the whole command
@@ -437,12 +497,8 @@ namespace XenPS.Services
             return new XenMigrationResult(t, pre, moved, null, null, watch.Elapsed);
         }
 
-        // The backend call on a worker thread; its progress queued and delivered here, on the calling thread.
-        private static void RunWithProgress(IXenMigration cap, XenDomain domain, MigrationDestination dest, MigrateDomainOptions options, string status,
-            IProgress<XenProgress>? progress, CancellationToken ct) =>
-            RunWithProgress(report => cap.MigrateDomain(domain, dest, options, report, ct), status, progress);
-
-        private static void RunWithProgress(Action<Action<MigrationProgress>> call, string status, IProgress<XenProgress>? progress)
+        // The backend call on a worker thread; its progress queued and delivered here, on the calling thread (and shown to <paramref name="seen"/>).
+        private static void RunWithProgress(Action<Action<MigrationProgress>> call, string status, IProgress<XenProgress>? progress, Action<MigrationProgress>? seen = null)
         {
             using var queue = new BlockingCollection<MigrationProgress>();
             var work = Task.Run(() =>
@@ -453,6 +509,7 @@ namespace XenPS.Services
             int last = 1;
             foreach (var p in queue.GetConsumingEnumerable())
             {
+                seen?.Invoke(p);
                 if (p.Message != null) progress?.Report(new XenProgress(Activity, $"{status}: {p.Message}", last));
                 else if (p.Phase == MigrationProgress.TaskPhase)
                 {

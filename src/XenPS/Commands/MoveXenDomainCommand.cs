@@ -56,7 +56,12 @@ namespace XenPS.Commands
             var destination = OpenDestination();
             var options = Options();
             var progress = new SyncProgress<XenProgress>(p => WriteServiceProgress(1, p));
-            foreach (var t in Targets())
+            // -Name/-Id on one source host: its facts for the preflight (above all its dom0's login to the destination, the
+            // slowest part, which xl migrate reuses) are gathered while that host is listed; released when no domain takes them
+            var hosts = ParameterSetName == ObjectSet ? null : ResolveHosts();
+            using var head = hosts is { Count: 1 } && destination != null ? _migration.BeginPreflight(hosts[0], destination, DestinationAddress, options, CancelToken) : null;
+            var targets = hosts == null ? Targets() : ParameterSetName == IdSet ? Select(null, Id, hosts) : Select(Name, null, hosts);
+            foreach (var t in targets)
             {
                 if (t.Domain.IsDomain0)
                 {
@@ -69,7 +74,7 @@ namespace XenPS.Commands
                 try
                 {
                     progress.Report(new XenProgress(MigrationService.Activity, $"{t.Description} to {to}: preflight", 0));
-                    try { pre = Preflight(_migration, t, destination, options); }
+                    try { pre = Preflight(_migration, t, destination, options, head); }
                     finally { progress.Report(new XenProgress(MigrationService.Activity, $"{t.Description} to {to}: preflight", 100, completed: true)); }
                 }
                 catch (OperationCanceledException) { throw new PipelineStoppedException(); }

@@ -65,10 +65,10 @@ namespace XenPS.Commands
         /// for a host that is no pool; another connection for a pool's VM).
         /// </summary>
         protected XenPS.Services.XenMigrationPreflight? Preflight(XenPS.Services.MigrationService migration, XenPS.Services.XenDomainTarget t,
-            XenHostConnection? destination, MigrateDomainOptions options)
+            XenHostConnection? destination, MigrateDomainOptions options, XenPS.Services.XenMigrationHeadStart? headStart = null)
         {
             bool pool = t.Host.Backend is IXenPoolMigration;
-            if (destination != null && !pool) return migration.Preflight(t, destination, DestinationAddress, options, CancelToken);
+            if (destination != null && !pool) return migration.Preflight(t, destination, DestinationAddress, options, CancelToken, headStart);
             if (destination == null && pool) return migration.PoolPreflight(t, Destination.Name, options, DestinationAddress != null, CancelToken);
             if (destination == null)
             {

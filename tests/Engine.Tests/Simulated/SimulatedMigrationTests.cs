@@ -187,11 +187,25 @@ namespace XenPS.Tests.Simulated
         {
             private readonly IXenBackend _inner;
             public bool FactsThrowIo;
-            /// <summary>Closed once xl migrate has returned: the destination cannot be listed any more.</summary>
+            /// <summary>Closed once the destination runs the domain (xl's "Domain started" line): it cannot be listed any more.</summary>
             public IXenBackend? DestinationGoesAfterMigrate;
             /// <summary>How often this host was listed after xl migrate returned.</summary>
             public int ListingsAfterMigrate;
             private volatile bool _migrated;
+            /// <summary>When set: the login the source's facts report left open (as xl's path check does with ShareConnection).</summary>
+            public string? SharedLogin;
+            public int SourceFactsCalls;
+            public readonly List<int> SourceFactsPathCounts = new List<int>();
+            public int PathsCalls;
+            public readonly List<string> Released = new List<string>();
+            public string? MigratedWithLogin;
+            /// <summary>As a destination: set when it is listed while <see cref="WatchedSource"/> is inside MigrateDomain.</summary>
+            public FaultySource? WatchedSource;
+            public readonly ManualResetEventSlim ListedWhileSourceMigrates = new ManualResetEventSlim();
+            public int Listings;
+            /// <summary>As a source: after xl's "Domain started" line, MigrateDomain waits (up to 30 s) until this destination is listed.</summary>
+            public FaultySource? HoldAfterStartedUntilListed;
+            private volatile bool _inMigrate;
             public FaultySource(IXenBackend inner) { _inner = inner; }
             private IXenMigration M => (IXenMigration)_inner;
             private IXenPowerControl P => (IXenPowerControl)_inner;
@@ -200,25 +214,59 @@ namespace XenPS.Tests.Simulated
             public IReadOnlyList<XenDomain> ListDomains(CancellationToken ct)
             {
                 if (_migrated) Interlocked.Increment(ref ListingsAfterMigrate);
-                return _inner.ListDomains(ct);
+                Interlocked.Increment(ref Listings);
+                var l = _inner.ListDomains(ct);
+                if (WatchedSource is { _inMigrate: true }) ListedWhileSourceMigrates.Set();
+                return l;
             }
             public XenDomain CreateDomain(XenDomainConfig c, CreateDomainOptions o, CancellationToken ct) => _inner.CreateDomain(c, o, ct);
             public XenHostInfo GetHostInfo(CancellationToken ct) => ((IXenHostFacts)_inner).GetHostInfo(ct);
             public string DefaultMigrationAddress(CancellationToken ct) => M.DefaultMigrationAddress(ct);
             public string HostIdentity(CancellationToken ct) => M.HostIdentity(ct);
-            public MigrationPathCheck CheckMigrationPath(MigrationDestination d, MigrateDomainOptions o, CancellationToken ct) => M.CheckMigrationPath(d, o, ct);
-            public void ReleaseSharedConnection(MigrationDestination d, string s, CancellationToken ct) => M.ReleaseSharedConnection(d, s, ct);
-            public IReadOnlyList<bool> PathsExist(IReadOnlyList<string> paths, CancellationToken ct) => M.PathsExist(paths, ct);
+            public MigrationPathCheck CheckMigrationPath(MigrationDestination d, MigrateDomainOptions o, CancellationToken ct) => M.CheckMigrationPath(Unwrap(d), o, ct);
+            /// <summary>The simulated host migrates only to another simulated host: a wrapped destination is given as what it wraps.</summary>
+            private static MigrationDestination Unwrap(MigrationDestination d) => d.Backend is FaultySource f ? new MigrationDestination(f._inner, d.Address) : d;
+            public void ReleaseSharedConnection(MigrationDestination d, string s, CancellationToken ct)
+            {
+                lock (Released) Released.Add(s);
+                M.ReleaseSharedConnection(Unwrap(d), s, ct);
+            }
+            public IReadOnlyList<bool> PathsExist(IReadOnlyList<string> paths, CancellationToken ct)
+            {
+                Interlocked.Increment(ref PathsCalls);
+                return M.PathsExist(paths, ct);
+            }
             public void MigrateDomain(XenDomain d, MigrationDestination dest, MigrateDomainOptions o, Action<MigrationProgress>? p, CancellationToken ct)
             {
-                M.MigrateDomain(d, dest, o, p, ct);
+                MigratedWithLogin = o.SharedConnection;
+                _inMigrate = true;
+                try
+                {
+                    M.MigrateDomain(d, Unwrap(dest), o, x =>
+                    {
+                        // gone as soon as it runs the domain: before the first look, which begins at this line
+                        if (x.Message == MigrationRules.TargetStartedMessage) DestinationGoesAfterMigrate?.Dispose();
+                        p?.Invoke(x);
+                        if (HoldAfterStartedUntilListed != null && x.Message == MigrationRules.TargetStartedMessage)
+                            HoldAfterStartedUntilListed.ListedWhileSourceMigrates.Wait(TimeSpan.FromSeconds(30));
+                    }, ct);
+                }
+                finally { _inMigrate = false; }
                 _migrated = true;
                 DestinationGoesAfterMigrate?.Dispose();
             }
             public string? RecoverDomain(XenDomain c, string n, bool u, CancellationToken ct) => M.RecoverDomain(c, n, u, ct);
             public string? DiscardIncoming(string n, CancellationToken ct) => M.DiscardIncoming(n, ct);
-            public MigrationHostFacts GatherSourceFacts(MigrationDestination d, IReadOnlyList<string> paths, MigrateDomainOptions o, CancellationToken ct) =>
-                FactsThrowIo ? throw new IOException("Broken pipe") : M.GatherSourceFacts(d, paths, o, ct);
+            public MigrationHostFacts GatherSourceFacts(MigrationDestination d, IReadOnlyList<string> paths, MigrateDomainOptions o, CancellationToken ct)
+            {
+                if (FactsThrowIo) throw new IOException("Broken pipe");
+                int n = Interlocked.Increment(ref SourceFactsCalls);
+                lock (SourceFactsPathCounts) SourceFactsPathCounts.Add(paths.Count);
+                var f = M.GatherSourceFacts(Unwrap(d), paths, o, ct);
+                if (SharedLogin != null && f.Path is { Reachable: true } pc)
+                    f.Path = new MigrationPathCheck(true, pc.RemoteHostName, pc.RemoteIdentity, pc.Detail, SharedLogin + "-" + n.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                return f;
+            }
             public MigrationHostFacts GatherDestinationFacts(IReadOnlyList<string> paths, CancellationToken ct) => M.GatherDestinationFacts(paths, ct);
             public void ShutdownDomain(XenDomain d, bool a, CancellationToken ct) => P.ShutdownDomain(d, a, ct);
             public void DestroyDomain(XenDomain d, CancellationToken ct) => P.DestroyDomain(d, ct);
@@ -253,6 +301,133 @@ namespace XenPS.Tests.Simulated
             Assert.Equal(XenDomainState.Running, r.Domain!.State);
             Assert.Equal(0, faulty.ListingsAfterMigrate);
             Assert.Null(Named(_src, "quick1"));
+        }
+
+        [Fact]
+        public void AHeadStartsFactsAreTakenByTheFirstPreflightItsLoginGoesToXlMigrateAndTheSourceIsAskedOnlyForPathsTheDestinationLacks()
+        {
+            foreach (var h in new[] { _a, _b }) Directory.CreateDirectory(Path.Combine(h.Folder, "fs", "boot"));
+            File.WriteAllText(Path.Combine(_a.Folder, "fs", "boot", "k-both"), "kernel");
+            File.WriteAllText(Path.Combine(_b.Folder, "fs", "boot", "k-both"), "kernel");
+            File.WriteAllText(Path.Combine(_a.Folder, "fs", "boot", "k-src"), "kernel"); // not on the destination
+            var both = Create(_src, "head1", more: ("kernel", "/boot/k-both"));
+            var srcOnly = Create(_src, "head1b", more: ("kernel", "/boot/k-src"));
+            var gone = Create(_src, "head1c", more: ("kernel", "/boot/k-gone")); // deleted since it booted: on neither host
+            var faulty = new FaultySource(_src.Backend) { SharedLogin = "/tmp/xenps-mig.test/cm" };
+            using var src = new XenHostConnection("a", _a.Uri, faulty);
+            var options = new MigrateDomainOptions { ShareConnection = true };
+            XenMigrationPreflight pre;
+            using (var head = _svc.BeginPreflight(src, _dst, "b", options, CancellationToken.None)!)
+            {
+                pre = _svc.Preflight(new XenDomainTarget(src, both), _dst, "b", options, CancellationToken.None, head);
+                Assert.True(head.Taken);
+                Assert.True(pre.Passed, pre.Error()?.Message);
+                // the head start asked the source once, without paths; the destination has the kernel, so the source was not asked again
+                Assert.Equal(1, faulty.SourceFactsCalls);
+                Assert.Equal(new[] { 0 }, faulty.SourceFactsPathCounts);
+                Assert.Equal(0, faulty.PathsCalls);
+                Assert.Contains(pre.Checks, c => c.Name == "PathsPresent" && c.Passed && c.Detail == "on b: /boot/k-both.");
+                var r = _svc.Migrate(pre, options, wait: false, TimeSpan.FromSeconds(30), null, CancellationToken.None);
+                Assert.True(r.Succeeded, r.Error?.Message);
+                Assert.Equal("b", r.Domain!.Host);
+            }
+            Assert.Equal("/tmp/xenps-mig.test/cm-1", faulty.MigratedWithLogin);
+            Assert.Equal(new[] { "/tmp/xenps-mig.test/cm-1" }, faulty.Released); // once, after xl migrate; the head start has nothing left
+
+            // a kernel the destination lacks: the source is asked, and the check fails as without a head start
+            using (var head = _svc.BeginPreflight(src, _dst, "b", options, CancellationToken.None)!)
+            {
+                pre = _svc.Preflight(new XenDomainTarget(src, srcOnly), _dst, "b", options, CancellationToken.None, head);
+                Assert.Equal(1, faulty.PathsCalls);
+                Assert.Equal(new[] { "PathsPresent" }, pre.Failed);
+                Assert.Contains("b does not have /boot/k-src", pre.Error()!.Message, StringComparison.Ordinal);
+                Assert.Contains("/tmp/xenps-mig.test/cm-2", faulty.Released); // a failed preflight closes its login
+            }
+            // one on neither host: asked, and not held against the destination
+            using (var head = _svc.BeginPreflight(src, _dst, "b", options, CancellationToken.None)!)
+            {
+                pre = _svc.Preflight(new XenDomainTarget(src, gone), _dst, "b", options, CancellationToken.None, head);
+                Assert.Equal(2, faulty.PathsCalls);
+                Assert.True(pre.Passed, pre.Error()?.Message);
+                Assert.Contains("not on a either, so not checked: /boot/k-gone", pre.Checks.Single(c => c.Name == "PathsPresent").Detail, StringComparison.Ordinal);
+                _svc.Release(pre);
+            }
+            Assert.Equal(3, faulty.SourceFactsCalls);
+            Assert.Equal(new[] { 0, 0, 0 }, faulty.SourceFactsPathCounts);
+            Assert.Equal(3, faulty.Released.Distinct().Count());
+        }
+
+        [Fact]
+        public void AHeadStartNoPreflightTookIsReleasedAndOneForAnotherAddressOrOptionsIsNotUsed()
+        {
+            var d = Create(_src, "head2");
+            var faulty = new FaultySource(_src.Backend) { SharedLogin = "/tmp/xenps-mig.test/cm" };
+            using var src = new XenHostConnection("a", _a.Uri, faulty);
+            var options = new MigrateDomainOptions { ShareConnection = true };
+
+            // nobody takes it (the selection found no domain): disposing it closes its login
+            var unused = _svc.BeginPreflight(src, _dst, "b", options, CancellationToken.None)!;
+            unused.Dispose();
+            Assert.False(unused.Taken && faulty.Released.Count == 0);
+            Assert.Equal(new[] { "/tmp/xenps-mig.test/cm-1" }, faulty.Released);
+
+            // other options: the preflight gathers its own facts (with the paths), and the head start is released on disposal
+            using (var head = _svc.BeginPreflight(src, _dst, "b", options, CancellationToken.None)!)
+            {
+                var pre = _svc.Preflight(new XenDomainTarget(src, d), _dst, "b", new MigrateDomainOptions { ShareConnection = true }, CancellationToken.None, head);
+                Assert.False(head.Taken);
+                Assert.True(pre.Passed, pre.Error()?.Message);
+                _svc.Release(pre);
+            }
+            Assert.Equal(3, faulty.SourceFactsCalls);
+            Assert.Equal(new[] { "/tmp/xenps-mig.test/cm-1", "/tmp/xenps-mig.test/cm-3", "/tmp/xenps-mig.test/cm-2" }.OrderBy(x => x), faulty.Released.OrderBy(x => x));
+
+            // another address than the head start's: its login is released at once and the preflight asks for itself
+            using (var head = _svc.BeginPreflight(src, _dst, "b", options, CancellationToken.None)!)
+            {
+                var pre = _svc.Preflight(new XenDomainTarget(src, d), _dst, "b.example", options, CancellationToken.None, head);
+                Assert.True(pre.Passed, pre.Error()?.Message);
+                Assert.Equal("/tmp/xenps-mig.test/cm-5", pre.SharedConnection);
+                Assert.Contains("/tmp/xenps-mig.test/cm-4", faulty.Released);
+                _svc.Release(pre);
+            }
+            Assert.Equal(5, faulty.Released.Count);
+            Assert.Equal(XenDomainState.Running, Named(_src, "head2")!.State); // nothing was moved
+        }
+
+        [Fact]
+        public void AHeadStartsLoginIsClosedWhenThePreflightIsCancelled()
+        {
+            var d = Create(_src, "head3");
+            var faulty = new FaultySource(_src.Backend) { SharedLogin = "/tmp/xenps-mig.test/cm" };
+            using var src = new XenHostConnection("a", _a.Uri, faulty);
+            var options = new MigrateDomainOptions { ShareConnection = true };
+            using var cts = new CancellationTokenSource();
+            using var head = _svc.BeginPreflight(src, _dst, "b", options, cts.Token)!;
+            SpinWait.SpinUntil(() => faulty.SourceFactsCalls == 1, TimeSpan.FromSeconds(10));
+            Thread.Sleep(50); // its facts are in
+            cts.Cancel();
+            Assert.ThrowsAny<OperationCanceledException>(() => _svc.Preflight(new XenDomainTarget(src, d), _dst, "b", options, cts.Token, head));
+            Assert.Equal(new[] { "/tmp/xenps-mig.test/cm-1" }, faulty.Released);
+        }
+
+        [Fact]
+        public void TheFirstLookAtTheDestinationBeginsOnceXlSaysTheDomainStartedThereAndIsTheOnlyOne()
+        {
+            // xl prints "migration target: Domain started successsfully." once the destination runs the domain under its name;
+            // the sender then still destroys its copy. The look at the destination begins then, not after xl has exited.
+            var d = Create(_src, "early1");
+            var dst = new FaultySource(_dst.Backend);
+            using var dstConn = new XenHostConnection("b", _b.Uri, dst);
+            var faulty = new FaultySource(_src.Backend) { HoldAfterStartedUntilListed = dst };
+            dst.WatchedSource = faulty;
+            using var src = new XenHostConnection("a", _a.Uri, faulty);
+            var r = _svc.Migrate(new XenDomainTarget(src, d), dstConn, "b", new MigrateDomainOptions(), wait: false, TimeSpan.FromSeconds(30), null, CancellationToken.None);
+            Assert.True(r.Succeeded, r.Error?.Message);
+            Assert.True(dst.ListedWhileSourceMigrates.IsSet, "the destination was not listed before xl migrate returned");
+            Assert.Equal("early1", r.Domain!.Name);
+            Assert.Equal(XenDomainState.Running, r.Domain.State);
+            Assert.Equal("b", r.Domain.Host);
         }
 
         [Fact]

@@ -178,7 +178,8 @@ namespace XenPS.Backends.Simulated
                     return 0;
                 });
                 handedOver = true;
-                progress?.Invoke(new MigrationProgress("Message", 0, 0, 0, "migration sender: Target reports successful startup."));
+                progress?.Invoke(new MigrationProgress("Message", 0, 0, 0, MigrationRules.TargetStartedMessage));
+                progress?.Invoke(new MigrationProgress("Message", 0, 0, 0, MigrationRules.TargetStartupReportedMessage));
             }
             catch (Exception ex) when (!handedOver && (ex is OperationCanceledException || ex is XenPSException))
             {
