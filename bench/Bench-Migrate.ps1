@@ -9,7 +9,7 @@
 #>
 param(
     [string] $ModuleRoot = (Join-Path $PSScriptRoot '../out'),
-    [int] $Rounds = 6
+    [int] $Rounds = 10
 )
 $ErrorActionPreference = 'Stop'
 if (-not $env:XENPS_LAB_URI -or -not $env:XENPS_LAB2_URI) {
