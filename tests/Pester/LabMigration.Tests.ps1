@@ -145,13 +145,23 @@ Describe 'Migration between two live Xen 4.17 hosts' -Tag 'Lab', 'Lab2' -Skip:(-
         }
         finally { Disconnect-XenHost $plain }
 
-        # a name that is not there: the source's login begun while it was listed is closed again (and after the failed
-        # preflights above, theirs): no control folder and no master is left on the first dom0 (they end in the background)
-        Move-XenDomain mig-nosuch -XenHost labmig -Destination labmig2 -ErrorVariable e3 -ErrorAction SilentlyContinue
+        # the source's login begun while it lists the source is kept for the next migration to that destination, even when
+        # no domain was found; the next preflight goes through it, and closing the connection ends it (in the background on
+        # the dom0): no control folder and no master of it is left
+        $x = Connect-XenHost $env:XENPS_LAB_URI -Name labmigx -KeyFile $env:XENPS_LAB_IDENTITY -KnownHostsFile $env:XENPS_LAB_KNOWN_HOSTS `
+            -CommandTimeout 180 -Option @{ MigrationAddress = 'xenlab1' } -PassThru
+        $before = @(Invoke-Dom0 'ls -d /tmp/xenps-mig.* 2>/dev/null; true')
+        Move-XenDomain mig-nosuch -XenHost $x -Destination labmig2 -ErrorVariable e3 -ErrorAction SilentlyContinue
         $e3[0].FullyQualifiedErrorId | Should -Be 'DomainNotFound,XenPS.Commands.MoveXenDomainCommand'
+        $mine = @(@(Invoke-Dom0 'ls -d /tmp/xenps-mig.* 2>/dev/null; true') | Where-Object { $_ -and $_ -notin $before })
+        $mine.Count | Should -Be 1
+        $mine[0] | Should -Match '^/tmp/xenps-mig\.[A-Za-z0-9]{10}$'
+        $verbose = Move-XenDomain mig-1 -XenHost $x -Destination labmig2 -WhatIf -Verbose 4>&1 | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] }
+        ($verbose | Where-Object Message -like 'Preflight DestinationReachable: passed*').Message | Should -Match 'through its login kept from an earlier migration'
+        Disconnect-XenHost $x
         $left = $null
         for ($i = 0; $i -lt 40; $i++) {
-            $left = Invoke-Dom0 'ls -d /tmp/xenps-mig.* 2>/dev/null; pgrep -f "ControlPath=/tmp/xenps-mi[g]" >/dev/null && echo master-running; true'
+            $left = Invoke-Dom0 "ls -d $($mine[0]) 2>/dev/null; pgrep -f '$($mine[0])/c[m]' >/dev/null && echo master-running; true"
             if (-not $left) { break }
             Start-Sleep -Milliseconds 500
         }

@@ -159,6 +159,13 @@ Describe 'Connect-XenHost backend options' {
         $err2[0].Exception.Message | Should -Match '-KeyFile does not apply to sim://'
         Get-XenHostConnection | Should -BeNullOrEmpty
     }
+
+    It 'an option value out of its range is InvalidXenHostUri saying the range, before anything is contacted' {
+        Connect-XenHost 'ssh://root@192.0.2.1' -Option @{ MigrationLoginKeepSeconds = 5000 } -ErrorVariable err -ErrorAction SilentlyContinue
+        $err[0].FullyQualifiedErrorId | Should -Be 'InvalidXenHostUri,XenPS.Commands.ConnectXenHostCommand'
+        $err[0].Exception.Message | Should -Match 'MigrationLoginKeepSeconds must be between 0 and 3600'
+        Get-XenHostConnection | Should -BeNullOrEmpty
+    }
 }
 
 Describe 'Validation happens once, with one set of codes, on every path' {

@@ -125,9 +125,21 @@ namespace XenPS.Backends
         /// </summary>
         public string? MigrationAddress { get; set; }
 
+        /// <summary>
+        /// How long (idle seconds, 0 to 3600) this host's dom0 keeps its login to a destination after Move-XenDomain, so the
+        /// next migration to that destination does not log in again. 0 ends it after each migration. Default 120.
+        /// </summary>
+        public int MigrationLoginKeepSeconds
+        {
+            get => _keep;
+            set => _keep = value >= 0 && value <= 3600 ? value : throw new ArgumentException("MigrationLoginKeepSeconds must be between 0 and 3600.");
+        }
+        private int _keep = 120;
+
         internal XlBackendOptions ToBackendOptions() => new XlBackendOptions
         {
             MigrationAddress = MigrationAddress,
+            MigrationLoginKeepSeconds = MigrationLoginKeepSeconds,
             XlPath = XlPath,
             CommandTimeout = CommandTimeout,
             CreateTimeout = TimeSpan.FromTicks(CommandTimeout.Ticks * 3),

@@ -123,7 +123,7 @@ namespace XenPS.Tests
             string args = Path.Combine(_dir, "args");
             string ssh = Script("ssh", $"for a; do echo \"$a\"; done > '{args}'; echo xenlab2; echo boot-2");
             var runner = new PathRunner(_dir); // finds this stand-in first on PATH, as dom0 finds ssh
-            using var b = new XlBackend(runner, "xl:///");
+            using var b = new XlBackend(runner, "xl:///", new XlBackendOptions { MigrationLoginKeepSeconds = 0 }); // ended after each migration
             var r = b.CheckMigrationPath(new MigrationDestination(b, "xenlab2"), new MigrateDomainOptions { ShareConnection = true }, CancellationToken.None);
             Assert.True(r.Reachable, r.Detail);
             Assert.Equal("boot-2", r.RemoteIdentity);
@@ -131,7 +131,7 @@ namespace XenPS.Tests
             Assert.Matches(@"^/tmp/xenps-mig\.[A-Za-z0-9]{10}/cm$", shared);
             Assert.True(Directory.Exists(Path.GetDirectoryName(shared)));
             var sent = File.ReadAllLines(args);
-            Assert.Equal(new[] { "-o", "ControlMaster=yes", "-o", "ControlPath=" + shared, "-o", "ControlPersist=600", "-o", "BatchMode=yes" }, sent.Take(8));
+            Assert.Equal(new[] { "-o", "ControlMaster=auto", "-o", "ControlPath=" + shared, "-o", "ControlPersist=600", "-o", "BatchMode=yes" }, sent.Take(8));
             Assert.Equal(new[] { "migrate", "-s", "ssh -o ControlPath=" + shared, "1", "xenlab2" },
                 XlBackend.MigrateArguments("1", "xenlab2", new MigrateDomainOptions { SharedConnection = shared }));
             b.ReleaseSharedConnection(new MigrationDestination(b, "xenlab2"), shared, CancellationToken.None);
@@ -213,6 +213,60 @@ namespace XenPS.Tests
             Assert.Contains("No route to host", src.Path.Detail, StringComparison.Ordinal);
             Assert.Equal(new[] { true, false }, src.PathsExist);
             Assert.NotNull(src.Identity);
+        }
+
+        /// <summary>
+        /// With MigrationLoginKeepSeconds (default 120) the login stays for the next migration to that address: the next
+        /// check runs through it once its master answers `ssh -O check`; a master that has gone is replaced, its folder
+        /// removed; closing the connection ends the kept login. The stand-in ssh plays the master: alive from a login
+        /// until `-O exit`.
+        /// </summary>
+        [Fact]
+        public void ALoginIsKeptForTheNextMigrationToThatAddressReplacedWhenItsMasterHasGoneAndEndedWithTheConnection()
+        {
+            string log = Path.Combine(_dir, "calls"), alive = Path.Combine(_dir, "alive");
+            Script("ssh", $"echo \"$*\" >> '{log}'; case \" $* \" in *' -O check '*) [ -e '{alive}' ]; exit $?;; *' -O exit '*) rm -f '{alive}'; exit 0;; esac; " +
+                          $"touch '{alive}'; echo xenlab2; echo boot-2");
+            var b = new XlBackend(new PathRunner(_dir), "xl:///", new XlBackendOptions { MigrationLoginKeepSeconds = 90 });
+            var dest = new MigrationDestination(b, "xenlab2");
+            var share = new MigrateDomainOptions { ShareConnection = true };
+            try
+            {
+                var first = b.CheckMigrationPath(dest, share, CancellationToken.None);
+                string shared = first.SharedConnection!;
+                Assert.Contains("-o ControlMaster=auto -o ControlPath=" + shared + " -o ControlPersist=90 ", File.ReadAllText(log), StringComparison.Ordinal);
+                Assert.DoesNotContain("kept", first.Detail, StringComparison.Ordinal);
+                b.ReleaseSharedConnection(dest, shared, CancellationToken.None); // kept, not ended
+                Thread.Sleep(300);
+                Assert.True(Directory.Exists(Path.GetDirectoryName(shared)));
+                Assert.DoesNotContain(" -O exit ", File.ReadAllText(log), StringComparison.Ordinal);
+
+                // the next check goes through it
+                var second = b.CheckMigrationPath(dest, share, CancellationToken.None);
+                Assert.True(second.Reachable, second.Detail);
+                Assert.Equal(shared, second.SharedConnection);
+                Assert.Contains("through its login kept from an earlier migration", second.Detail, StringComparison.Ordinal);
+                Assert.Contains("-o ControlPath=" + shared + " -O check xenlab2", File.ReadAllText(log), StringComparison.Ordinal);
+
+                // its master has gone (ControlPersist ran out on the dom0): a new login in a new folder, the old folder removed
+                File.Delete(alive);
+                var third = b.CheckMigrationPath(dest, share, CancellationToken.None);
+                Assert.True(third.Reachable, third.Detail);
+                Assert.NotEqual(shared, third.SharedConnection);
+                Assert.DoesNotContain("kept", third.Detail, StringComparison.Ordinal);
+                Assert.False(Directory.Exists(Path.GetDirectoryName(shared)));
+
+                // closing the connection ends the kept login (in the background on the dom0) and removes its folder
+                b.Dispose();
+                Assert.True(SpinWait.SpinUntil(() => !Directory.Exists(Path.GetDirectoryName(third.SharedConnection!)), TimeSpan.FromSeconds(10)), "the kept login's folder was removed");
+                Assert.Contains("-o ControlPath=" + third.SharedConnection + " -O exit xenlab2", File.ReadAllText(log), StringComparison.Ordinal);
+            }
+            finally
+            {
+                b.Dispose();
+                foreach (var d in Directory.GetDirectories("/tmp", "xenps-mig.*"))
+                    if (File.ReadAllText(log).Contains(d, StringComparison.Ordinal)) Directory.Delete(d, true);
+            }
         }
 
         [Fact]
@@ -329,8 +383,8 @@ namespace XenPS.Tests
                 // the preflight's one command per host: its parts as the facts scripts print them
                 string Part(string name, string text) => $"{XlBackend.PartMarker} {name}\n{text}{XlBackend.PartEndMarker} 0\n";
                 string info = Fixture.Capture("migrate-m01-info").StandardOutput;
-                if (a.Count > 10 && a[2] == XlBackend.SourceFactsScript)
-                    return new CommandResult(0, Part("info", info) + Part("id", boot + "\n") + Part("paths", string.Concat(Enumerable.Repeat("1\n", int.Parse(a[10])))) +
+                if (a.Count > 12 && a[2] == XlBackend.SourceFactsScript)
+                    return new CommandResult(0, Part("info", info) + Part("id", boot + "\n") + Part("paths", string.Concat(Enumerable.Repeat("1\n", int.Parse(a[12])))) +
                         Part("path", XlBackend.PathOkMarker + "\nxenps-lab-dom0\nboot-of-host1\n"), ""); // 127.0.0.1 from host 1
                 if (a.Count > 4 && a[2] == XlBackend.DestinationFactsScript)
                     return new CommandResult(0, Part("info", info) + Part("list", Fixture.Text("migrate-m03-list-before.stdout").Split("mig-cap")[0]) + Part("id", boot + "\n") +

@@ -22,16 +22,30 @@ namespace XenPS.Backends.Xl
         internal const string PathFailMarker = "@@XENPS-MIGRATE-PATH-FAIL@@";
 
         /// <summary>
-        /// $1 = ConnectTimeout seconds, $2 = the address, then the ssh command's words (default: ssh). The remote command
-        /// is a constant: the host name and the boot id (what tells two dom0s of one image apart).
+        /// $1 = ConnectTimeout seconds, $2 = the address, $3 = share the login (1/0), $4 = its ControlPersist seconds,
+        /// $5 = a login kept from an earlier migration to reuse (its control socket, or empty), then the ssh command's
+        /// words (default: ssh). The remote command is a constant: the host name and the boot id (what tells two dom0s of
+        /// one image apart). A kept login is used only when it is in a folder of ours (root's, not a link) and its master
+        /// answers `ssh -O check` within 3 s; otherwise its folder goes and a new login is made. A new master's folder is
+        /// removed by a watcher in the background once its socket has gone.
         /// </summary>
         internal const string PathScript =
-            "t=\"$1\"; h=\"$2\"; mux=\"$3\"; shift 3; [ \"$#\" -gt 0 ] || set -- ssh; d=''; "
-            + "if [ \"$mux\" = 1 ]; then d=$(umask 077; mktemp -d /tmp/xenps-mig.XXXXXXXXXX) || d=''; fi; "
-            + "if [ -n \"$d\" ]; then set -- \"$@\" -o ControlMaster=yes -o ControlPath=\"$d/cm\" -o ControlPersist=600; fi; "
+            "t=\"$1\"; h=\"$2\"; mux=\"$3\"; keep=\"$4\"; reuse=\"$5\"; shift 5; [ \"$#\" -gt 0 ] || set -- ssh; d=''; kept=''; "
+            + "if [ \"$mux\" = 1 ] && [ -n \"$reuse\" ]; then case \"$reuse\" in /tmp/xenps-mig.*/cm) r=\"${reuse%/cm}\"; "
+            + "if [ -d \"$r\" ] && [ ! -L \"$r\" ] && [ -O \"$r\" ]; then "
+            + "if timeout 3 ssh -o ControlPath=\"$reuse\" -O check \"$h\" </dev/null >/dev/null 2>&1; then d=\"$r\"; kept=1; "
+            + "else timeout 3 ssh -o ControlPath=\"$reuse\" -O exit \"$h\" </dev/null >/dev/null 2>&1; rm -rf \"$r\"; fi; fi;; esac; fi; "
+            + "if [ \"$mux\" = 1 ] && [ -z \"$d\" ]; then d=$(umask 077; mktemp -d /tmp/xenps-mig.XXXXXXXXXX) || d=''; fi; "
+            + "if [ -n \"$d\" ]; then set -- \"$@\" -o ControlMaster=auto -o ControlPath=\"$d/cm\" -o ControlPersist=\"$keep\"; fi; "
             + "out=$(\"$@\" -o BatchMode=yes -o ConnectTimeout=\"$t\" \"$h\" 'uname -n; cat /proc/sys/kernel/random/boot_id' 2>&1 </dev/null); rc=$?; "
-            + "if [ \"$rc\" -eq 0 ]; then echo '" + PathOkMarker + "'; else echo \"" + PathFailMarker + " $rc\"; if [ -n \"$d\" ]; then rm -rf \"$d\"; d=''; fi; fi; "
-            + "printf '%s\\n' \"$out\"; if [ -n \"$d\" ]; then echo \"" + PathMuxMarker + " $d/cm\"; fi";
+            + "if [ \"$rc\" -eq 0 ]; then echo '" + PathOkMarker + "'; else echo \"" + PathFailMarker + " $rc\"; "
+            + "if [ -n \"$d\" ]; then ssh -o ControlPath=\"$d/cm\" -O exit \"$h\" </dev/null >/dev/null 2>&1; rm -rf \"$d\"; d=''; kept=''; fi; fi; "
+            // a new master: its folder goes once the master has ended (idle past ControlPersist, or told to exit), even when
+            // XenPS is gone by then
+            + "if [ -n \"$d\" ] && [ -z \"$kept\" ] && [ -S \"$d/cm\" ]; then ( while [ -S \"$d/cm\" ]; do sleep 5; done; rm -rf \"$d\" ) </dev/null >/dev/null 2>&1 & fi; "
+            + "printf '%s\\n' \"$out\"; if [ -n \"$d\" ]; then echo \"" + PathMuxMarker + " $d/cm\"; fi; if [ -n \"$kept\" ]; then echo '" + PathKeptMarker + "'; fi";
+
+        internal const string PathKeptMarker = "@@XENPS-MIGRATE-KEPT@@";
 
         internal const string PathMuxMarker = "@@XENPS-MIGRATE-MUX@@";
 
@@ -76,9 +90,36 @@ namespace XenPS.Backends.Xl
             int secs = (int)Math.Clamp(Math.Ceiling(options.ConnectTimeout.TotalSeconds), 1, 600);
             bool mux = options.ShareConnection && words == null;
             var args = new List<string> { "sh", "-c", PathScript, "sh", secs.ToString(CultureInfo.InvariantCulture), address, mux ? "1" : "0" };
+            args.AddRange(LoginArguments(address, mux));
             if (words != null) args.AddRange(words);
             var r = Run(args, null, _options.CommandTimeout + TimeSpan.FromSeconds(secs), cancellationToken);
-            return ParsePathCheck(r.StandardOutput, r.ExitCode, address, words, secs) ?? throw XlErrorMapper.Map("the migration path check", null, r);
+            return NoteLogin(address, mux, ParsePathCheck(r.StandardOutput, r.ExitCode, address, words, secs) ?? throw XlErrorMapper.Map("the migration path check", null, r));
+        }
+
+        /// <summary>
+        /// The source dom0's logins to destinations (by address) kept after a migration for the next one, their control
+        /// sockets; each ends by itself after <see cref="XlBackendOptions.MigrationLoginKeepSeconds"/> idle on the dom0, or
+        /// when this connection is closed.
+        /// </summary>
+        private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> _keptLogins =
+            new System.Collections.Concurrent.ConcurrentDictionary<string, string>(StringComparer.Ordinal);
+
+        private bool KeepLogins => _options.MigrationLoginKeepSeconds > 0;
+
+        /// <summary>The path script's ControlPersist and kept-login arguments.</summary>
+        private IEnumerable<string> LoginArguments(string address, bool mux)
+        {
+            yield return (KeepLogins ? _options.MigrationLoginKeepSeconds : 600).ToString(CultureInfo.InvariantCulture);
+            yield return mux && KeepLogins && _keptLogins.TryGetValue(address, out var kept) ? kept : "";
+        }
+
+        /// <summary>Remembers a login to keep (or forgets one that did not work).</summary>
+        private MigrationPathCheck NoteLogin(string address, bool mux, MigrationPathCheck check)
+        {
+            if (!mux || !KeepLogins) return check;
+            if (check.Reachable && check.SharedConnection != null) _keptLogins[address] = check.SharedConnection;
+            else _keptLogins.TryRemove(address, out _);
+            return check;
         }
 
         /// <summary>What <see cref="PathScript"/> printed, as the check's result; null when it did not run as it should.</summary>
@@ -87,11 +128,13 @@ namespace XenPS.Backends.Xl
             var lines = output.Replace("\r", "").Split('\n').ToList();
             string via = words == null ? "ssh" : string.Join(" ", words);
             string? shared = lines.Where(l => l.StartsWith(PathMuxMarker + " ", StringComparison.Ordinal)).Select(l => l.Substring(PathMuxMarker.Length + 1).Trim()).LastOrDefault();
-            lines = lines.Where(l => !l.StartsWith(PathMuxMarker, StringComparison.Ordinal)).ToList();
+            bool kept = lines.Any(l => l.Trim() == PathKeptMarker);
+            lines = lines.Where(l => !l.StartsWith(PathMuxMarker, StringComparison.Ordinal) && l.Trim() != PathKeptMarker).ToList();
             if (exitCode == 0 && lines.Count >= 3 && lines[0] == PathOkMarker)
             {
                 string name = lines[1].Trim(), boot = lines[2].Trim();
-                return new MigrationPathCheck(true, name, boot, $"{via} {address} from the source dom0 reaches the host '{name}'.", shared);
+                return new MigrationPathCheck(true, name, boot, $"{via} {address} from the source dom0 reaches the host '{name}'" +
+                    (kept ? " (through its login kept from an earlier migration)." : "."), shared);
             }
             string detail = string.Join(" ", lines.Skip(1).Select(l => l.Trim()).Where(l => l.Length > 0));
             if (lines.Count > 0 && lines[0].StartsWith(PathFailMarker, StringComparison.Ordinal))
@@ -102,11 +145,30 @@ namespace XenPS.Backends.Xl
             return null;
         }
 
+        /// <summary>Ends the login, unless it is the one kept for the next migration to that address (see <see cref="XlBackendOptions.MigrationLoginKeepSeconds"/>).</summary>
         public void ReleaseSharedConnection(MigrationDestination destination, string sharedConnection, CancellationToken cancellationToken)
         {
             if (string.IsNullOrEmpty(sharedConnection) || destination == null) return;
-            try { Run(new[] { "sh", "-c", ReleaseScript, "sh", sharedConnection, MigrationRules.CheckAddress(destination.Address) }, null, _options.CommandTimeout, cancellationToken); }
-            catch (XenPSException) { } // it ends by itself after ControlPersist (600 s) idle
+            string address = MigrationRules.CheckAddress(destination.Address);
+            if (KeepLogins && Volatile.Read(ref _disposed) == 0 && _keptLogins.TryGetValue(address, out var kept) && kept == sharedConnection) return;
+            EndLogin(sharedConnection, address, cancellationToken);
+        }
+
+        private void EndLogin(string sharedConnection, string address, CancellationToken cancellationToken)
+        {
+            try { Run(new[] { "sh", "-c", ReleaseScript, "sh", sharedConnection, address }, null, _options.CommandTimeout, cancellationToken); }
+            catch (XenPSException) { } // it ends by itself after ControlPersist idle
+        }
+
+        /// <summary>Ends the logins kept for later migrations (when the connection closes).</summary>
+        private void EndKeptLogins()
+        {
+            foreach (var kv in _keptLogins.ToArray())
+            {
+                if (!_keptLogins.TryRemove(kv.Key, out _)) continue;
+                try { _runner.Run(new[] { "sh", "-c", ReleaseScript, "sh", kv.Value, kv.Key }, null, TimeSpan.FromSeconds(10), CancellationToken.None); }
+                catch (Exception e) when (e is XenPSException || e is System.IO.IOException || e is InvalidOperationException) { } // it ends by itself after ControlPersist idle
+            }
         }
 
         public IReadOnlyList<bool> PathsExist(IReadOnlyList<string> paths, CancellationToken cancellationToken)
@@ -126,24 +188,25 @@ namespace XenPS.Backends.Xl
 
         /// <summary>
         /// The source's preflight facts in one ssh command: $1 = xl, $2 = <see cref="PathScript"/>, $3 = ConnectTimeout
-        /// seconds, $4 = the address, $5 = share the login (1/0), $6 = the boot id the source's static facts were read in
-        /// (or empty), $7 = how many paths follow, the paths, then the ssh command's words. Each part is "PART name", its
+        /// seconds, $4 = the address, $5 = share the login (1/0), $6 = its ControlPersist seconds, $7 = a kept login to
+        /// reuse (see <see cref="PathScript"/>), $8 = the boot id the source's static facts were read in (or empty), $9 = how
+        /// many paths follow, the paths, then the ssh command's words. Each part is "PART name", its
         /// output, "RC exit code". When the host still runs that boot, the info part is <see cref="SameBootMarker"/>
         /// instead of xl info: the source's facts the preflight uses (Xen version, virt_caps) do not change within a boot.
         /// </summary>
         internal const string SourceFactsScript =
-            "xl=\"$1\"; ps=\"$2\"; t=\"$3\"; h=\"$4\"; mux=\"$5\"; kb=\"$6\"; n=\"$7\"; shift 7; "
+            "xl=\"$1\"; ps=\"$2\"; t=\"$3\"; h=\"$4\"; mux=\"$5\"; keep=\"$6\"; reuse=\"$7\"; kb=\"$8\"; n=\"$9\"; shift 9; "
             + "pth=''; i=0; while [ \"$i\" -lt \"$n\" ]; do if [ -e \"$1\" ]; then pth=\"$pth 1\"; else pth=\"$pth 0\"; fi; shift; i=$((i+1)); done; "
             // the login to the destination (the slow part) runs while xl info does
             + "tmp=$(mktemp /tmp/xenps-facts.XXXXXXXXXX 2>/dev/null) || tmp=''; "
-            + "if [ -n \"$tmp\" ]; then sh -c \"$ps\" sh \"$t\" \"$h\" \"$mux\" \"$@\" >\"$tmp\" 2>&1 </dev/null & pid=$!; fi; "
+            + "if [ -n \"$tmp\" ]; then sh -c \"$ps\" sh \"$t\" \"$h\" \"$mux\" \"$keep\" \"$reuse\" \"$@\" >\"$tmp\" 2>&1 </dev/null & pid=$!; fi; "
             + "id=$(cat " + BootIdPath + " 2>&1); idrc=$?; "
             + "echo '" + PartMarker + " info'; if [ -n \"$kb\" ] && [ \"$idrc\" -eq 0 ] && [ \"$kb\" = \"$id\" ]; then echo '" + SameBootMarker + "'; echo '" + PartEndMarker + " 0'; "
             + "else \"$xl\" info 2>&1; echo \"" + PartEndMarker + " $?\"; fi; "
             + "echo '" + PartMarker + " id'; printf '%s\\n' \"$id\"; echo \"" + PartEndMarker + " $idrc\"; "
             + "echo '" + PartMarker + " paths'; for v in $pth; do echo \"$v\"; done; echo '" + PartEndMarker + " 0'; "
             + "echo '" + PartMarker + " path'; if [ -n \"$tmp\" ]; then wait \"$pid\"; rc=$?; cat \"$tmp\"; rm -f \"$tmp\"; "
-            + "else sh -c \"$ps\" sh \"$t\" \"$h\" \"$mux\" \"$@\" </dev/null; rc=$?; fi; echo \"" + PartEndMarker + " $rc\"";
+            + "else sh -c \"$ps\" sh \"$t\" \"$h\" \"$mux\" \"$keep\" \"$reuse\" \"$@\" </dev/null; rc=$?; fi; echo \"" + PartEndMarker + " $rc\"";
 
         /// <summary>The destination's preflight facts in one ssh command: $1 = xl, then the paths (xl info, xl list, the boot id, the paths).</summary>
         internal const string SameBootMarker = "@@XENPS-SAME-BOOT@@";
@@ -232,8 +295,10 @@ namespace XenPS.Backends.Xl
             bool mux = options.ShareConnection && words == null;
             // a migration on one host reads this host's free memory from these facts: then xl info always runs
             var known = ReferenceEquals(destination.Backend, this) ? null : Volatile.Read(ref _bootInfo);
-            var args = new List<string> { "sh", "-c", SourceFactsScript, "sh", _options.XlPath, PathScript, secs.ToString(CultureInfo.InvariantCulture), address, mux ? "1" : "0",
-                known?.Item1 ?? "", paths.Count.ToString(CultureInfo.InvariantCulture) };
+            var args = new List<string> { "sh", "-c", SourceFactsScript, "sh", _options.XlPath, PathScript, secs.ToString(CultureInfo.InvariantCulture), address, mux ? "1" : "0" };
+            args.AddRange(LoginArguments(address, mux));
+            args.Add(known?.Item1 ?? "");
+            args.Add(paths.Count.ToString(CultureInfo.InvariantCulture));
             args.AddRange(paths);
             if (words != null) args.AddRange(words);
             var r = Run(args, null, _options.CommandTimeout + TimeSpan.FromSeconds(secs), cancellationToken);
@@ -246,7 +311,7 @@ namespace XenPS.Backends.Xl
             else if (sameBoot) f.InfoError = $"xl info was not read on {_runner.Description} (the boot it was known for is over).";
             else if (f.Info != null && f.Identity != null) Volatile.Write(ref _bootInfo, Tuple.Create(f.Identity, f.Info));
             if (parts.TryGetValue("path", out var pc) && pc.ExitCode != null && ParsePathCheck(pc.Text, pc.ExitCode.Value, address, words, secs) is MigrationPathCheck check)
-                f.Path = check;
+                f.Path = NoteLogin(address, mux, check);
             else
                 f.PathError = r.ExitCode != 0 && parts.Count == 0 ? XlErrorMapper.Map("the migration facts", null, r).Message
                     : $"the migration path check did not run as it should on {_runner.Description}" + (r.StandardError.Trim().Length > 0 ? $": {r.StandardError.Trim()}" : ".");

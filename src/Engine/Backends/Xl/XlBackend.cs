@@ -250,6 +250,7 @@ namespace XenPS.Backends.Xl
         public void Dispose()
         {
             if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+            EndKeptLogins(); // while the runner is still open
             if (_ownsRunner) _runner.Dispose();
         }
     }

@@ -22,6 +22,12 @@ namespace XenPS.Backends.Xl
         public string ConfigDirectory { get; set; } = "/etc/xen";
         /// <summary>The address other dom0s reach this host at for xl migrate (default: the ssh:// URI's host, else the host name).</summary>
         public string? MigrationAddress { get; set; }
+        /// <summary>
+        /// How long (idle seconds) the source dom0's login to a destination stays open after a migration, for the next
+        /// migration from this host to that address to use instead of logging in again; 0 ends it after each migration.
+        /// Closing the connection (Disconnect-XenHost) ends it at once.
+        /// </summary>
+        public int MigrationLoginKeepSeconds { get; set; } = 120;
         /// <summary>How often a console Read polls the log while waiting.</summary>
         public TimeSpan ConsolePollInterval { get; set; } = TimeSpan.FromMilliseconds(500);
     }
