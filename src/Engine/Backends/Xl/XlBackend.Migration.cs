@@ -148,27 +148,24 @@ namespace XenPS.Backends.Xl
         /// <summary>Ends the login, unless it is the one kept for the next migration to that address (see <see cref="XlBackendOptions.MigrationLoginKeepSeconds"/>).</summary>
         public void ReleaseSharedConnection(MigrationDestination destination, string sharedConnection, CancellationToken cancellationToken)
         {
-            if (string.IsNullOrEmpty(sharedConnection) || destination == null) return;
+            if (string.IsNullOrEmpty(sharedConnection) || destination == null || Volatile.Read(ref _disposed) != 0) return;
             string address = MigrationRules.CheckAddress(destination.Address);
-            if (KeepLogins && Volatile.Read(ref _disposed) == 0 && _keptLogins.TryGetValue(address, out var kept) && kept == sharedConnection) return;
-            EndLogin(sharedConnection, address, cancellationToken);
-        }
-
-        private void EndLogin(string sharedConnection, string address, CancellationToken cancellationToken)
-        {
-            try { Run(new[] { "sh", "-c", ReleaseScript, "sh", sharedConnection, address }, null, _options.CommandTimeout, cancellationToken); }
-            catch (XenPSException) { } // it ends by itself after ControlPersist idle
+            if (KeepLogins && _keptLogins.TryGetValue(address, out var kept) && kept == sharedConnection) return;
+            EndLogin(sharedConnection, address, _options.CommandTimeout, cancellationToken);
         }
 
         /// <summary>Ends the logins kept for later migrations (when the connection closes).</summary>
         private void EndKeptLogins()
         {
             foreach (var kv in _keptLogins.ToArray())
-            {
-                if (!_keptLogins.TryRemove(kv.Key, out _)) continue;
-                try { _runner.Run(new[] { "sh", "-c", ReleaseScript, "sh", kv.Value, kv.Key }, null, TimeSpan.FromSeconds(10), CancellationToken.None); }
-                catch (Exception e) when (e is XenPSException || e is System.IO.IOException || e is InvalidOperationException) { } // it ends by itself after ControlPersist idle
-            }
+                if (_keptLogins.TryRemove(kv.Key, out _)) EndLogin(kv.Value, kv.Key, TimeSpan.FromSeconds(10), CancellationToken.None);
+        }
+
+        /// <summary><see cref="ReleaseScript"/> on the dom0, straight through the runner (it also runs while the connection closes).</summary>
+        private void EndLogin(string sharedConnection, string address, TimeSpan timeout, CancellationToken cancellationToken)
+        {
+            try { _runner.Run(new[] { "sh", "-c", ReleaseScript, "sh", sharedConnection, address }, null, timeout, cancellationToken); }
+            catch (Exception e) when (e is XenPSException || e is System.IO.IOException || e is InvalidOperationException) { } // it ends by itself after ControlPersist idle
         }
 
         public IReadOnlyList<bool> PathsExist(IReadOnlyList<string> paths, CancellationToken cancellationToken)
