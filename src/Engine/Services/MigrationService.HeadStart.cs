@@ -86,15 +86,12 @@ namespace XenPS.Services
             var task = Task.Run(() =>
             {
                 string addr = MigrationRules.CheckAddress(string.IsNullOrEmpty(address) ? dst.DefaultMigrationAddress(ct) : address!);
-                return (addr, GatherSource(src, new MigrationDestination(destination.Backend, addr), Array.Empty<string>(), options, ct));
+                return (addr, Guarded(() => src.GatherSourceFacts(new MigrationDestination(destination.Backend, addr), Array.Empty<string>(), options, ct)));
             }, ct);
             return new XenMigrationHeadStart(source, destination, options, task);
         }
 
-        /// <summary>The source's facts; a fault of the backend fails the checks that need them, not the command.</summary>
-        private static MigrationHostFacts GatherSource(IXenMigration src, MigrationDestination dest, System.Collections.Generic.IReadOnlyList<string> paths,
-            MigrateDomainOptions options, CancellationToken ct) => Guarded(() => src.GatherSourceFacts(dest, paths, options, ct));
-
+        /// <summary>A host's facts; a fault of the backend fails the checks that need them, not the command.</summary>
         private static MigrationHostFacts Guarded(Func<MigrationHostFacts> f)
         {
             try { return f(); }
